@@ -1,0 +1,460 @@
+"""The Claim object, its Result, fits, verdicts, controls and expected deviations.
+
+One producer, two consumers: :meth:`Claim.run` returns a :class:`Result`; ``pytest claims/`` and
+the report both read that Result and nothing else.
+
+Verdict rule for one fitted quantity (:attr:`Fit.verdict`):
+
+* relation ``"=="`` (a point prediction): the prediction lies outside the confidence interval ->
+  ``fail``; inside it and the interval's full width is at most ``tolerance`` (so the whole interval
+  lies within ±tolerance of the prediction) -> ``pass``; inside but wider -> ``inconclusive``
+  (more replicates needed). A wide interval is never a pass.
+* relation ``">"`` / ``"<"`` (an ordering prediction, e.g. "Bernoulli raises ‖W‖₄⁴"): the whole
+  interval on the predicted side -> ``pass``; the whole interval on the other side -> ``fail``;
+  straddling -> ``inconclusive``.
+
+A claim's status aggregates its fits: any ``fail`` -> fail, else any ``inconclusive`` ->
+inconclusive, else pass; an exception (a diverging run, say) -> ``error`` with its message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+import sympy
+
+from sim import ParamError
+
+from ._context import Context
+from ._params import apply_overrides, params_to_dict
+
+__all__ = [
+    "SCALES",
+    "Claim",
+    "Control",
+    "ControlOutcome",
+    "Derivation",
+    "Deviation",
+    "Fit",
+    "Result",
+    "Scale",
+    "Status",
+    "Verdict",
+]
+
+Verdict = Literal["pass", "fail", "inconclusive"]
+Status = Literal["pass", "fail", "inconclusive", "error"]
+Relation = Literal["==", ">", "<"]
+Scale = Literal["smoke", "standard", "paper"]
+SCALES: tuple[Scale, ...] = ("smoke", "standard", "paper")
+
+P = TypeVar("P")  # a claim's frozen params dataclass
+M = TypeVar("M")  # a claim's measurements (whatever its simulate returns)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One fitted quantity against its prediction, with a confidence interval from replicates."""
+
+    key: str  # short slug, unique within a claim; controls and deviations refer to it
+    quantity: str  # what was fitted, in words ("slope of log count vs log m")
+    predicted: float  # the theory's value (or threshold, for ">"/"<")
+    fitted: float  # the point estimate from the simulation
+    ci: tuple[float, float]  # confidence interval from replicates or a bootstrap over them
+    tolerance: float | None  # largest CI full width that can decide a "==" fit; None for ">"/"<"
+    relation: Relation = "=="  # "==": fitted equals predicted; ">"/"<": fitted lies above/below it
+    confidence: float = 0.95  # the CI's coverage level
+    why: str = ""  # why this tolerance / window / threshold (shown in the report)
+    expected: Verdict = "pass"  # filled from the claim's deviations; "pass" unless recorded
+    reason: str | None = None  # the measured reason for an expected deviation
+
+    def __post_init__(self) -> None:
+        if self.relation == "==" and (self.tolerance is None or not self.tolerance > 0):
+            raise ValueError(f"fit {self.key!r}: a '==' fit needs a positive tolerance")
+        values = (self.predicted, self.fitted, *self.ci)
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError(
+                f"fit {self.key!r} ({self.quantity}) is not finite: predicted={self.predicted}, "
+                f"fitted={self.fitted}, ci={self.ci}; the measurement cannot decide anything"
+            )
+        if self.ci[0] > self.ci[1]:
+            raise ValueError(f"fit {self.key!r}: ci={self.ci} has lower > upper")
+
+    @property
+    def verdict(self) -> Verdict:
+        lo, hi = self.ci
+        if self.relation == ">":
+            return "pass" if lo > self.predicted else "fail" if hi <= self.predicted else "inconclusive"
+        if self.relation == "<":
+            return "pass" if hi < self.predicted else "fail" if lo >= self.predicted else "inconclusive"
+        if not lo <= self.predicted <= hi:
+            return "fail"
+        assert self.tolerance is not None
+        return "pass" if hi - lo <= self.tolerance else "inconclusive"
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
+
+    def with_prediction(self, predicted: float) -> Fit:
+        """The same measurement judged against another prediction (how controls mutate a claim)."""
+        return dataclasses.replace(self, predicted=float(predicted), expected="pass", reason=None)
+
+    def explain(self) -> str:
+        rel = {"==": "predicted", ">": "predicted >", "<": "predicted <"}[self.relation]
+        tol = f", tolerance (CI width) {_fmt(self.tolerance)}" if self.tolerance is not None else ""
+        lo, hi = self.ci
+        line = (
+            f"{self.quantity}: {rel} {_fmt(self.predicted)}, fitted {_fmt(self.fitted)}, "
+            f"{self.confidence:.0%} CI [{_fmt(lo)}, {_fmt(hi)}]{tol} -> {self.verdict}"
+        )
+        if self.expected != "pass":
+            line += f" (expected {self.expected}: {self.reason})"
+        return line
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "quantity": self.quantity,
+            "relation": self.relation,
+            "predicted": self.predicted,
+            "fitted": self.fitted,
+            "ci": [self.ci[0], self.ci[1]],
+            "confidence": self.confidence,
+            "tolerance": self.tolerance,
+            "passed": self.passed,
+            "verdict": self.verdict,
+            "expected": self.expected,
+            "reason": self.reason,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A recorded, measured departure from the theory: the verdict it gets and why.
+
+    Data with a reason, never a loosened tolerance. A deviation whose fit key matches no fit is
+    stale and makes the claim an ``error``.
+    """
+
+    expected: Verdict  # the verdict the fit is known to reach
+    reason: str  # the measured reason, with numbers
+
+
+@dataclass(frozen=True, repr=False)
+class Derivation:
+    """The symbolic side of a claim: the headline prediction and named intermediate results."""
+
+    expr: sympy.Expr  # the headline prediction (goes into claims.json "prediction")
+    extra: Mapping[str, sympy.Expr] = field(default_factory=dict)  # named derived expressions
+    values: Mapping[str, float] = field(default_factory=dict)  # numeric predictions at the params
+
+    def __repr__(self) -> str:
+        return f"Derivation({self.expr})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sympy": str(self.expr),
+            "latex": sympy.latex(self.expr),
+            "extra": {k: {"sympy": str(v), "latex": sympy.latex(v)} for k, v in self.extra.items()},
+            "values": {k: float(v) for k, v in self.values.items()},
+        }
+
+
+RefitFn = Callable[[Sequence[Fit], Any, Any], Sequence[Fit]]
+
+
+@dataclass(frozen=True, repr=False)
+class Control:
+    """A mutant of the claim that the harness must reject (its status must be ``fail``).
+
+    Either ``predict`` maps fit keys to wrong predictions (the same measurement judged against
+    them), or ``refit(fits, measurements, params)`` returns the mutated fits (for controls that
+    change what is measured, e.g. correlating against another instance's initialisation).
+    The control is judged on its mutated fits alone.
+    """
+
+    id: str  # slug, unique within the claim; the full id is "<claim-id>/<id>"
+    statement: str  # the wrong claim, in words
+    predict: Mapping[str, float] = field(default_factory=dict)
+    refit: RefitFn | None = None
+
+    def __repr__(self) -> str:
+        return f"Control({self.id})"
+
+    def apply(self, fits: Sequence[Fit], measurements: Any, params: Any) -> list[Fit]:
+        if self.refit is not None:
+            return list(self.refit(fits, measurements, params))
+        by_key = {f.key: f for f in fits}
+        missing = sorted(set(self.predict) - set(by_key))
+        if missing:
+            raise KeyError(f"control {self.id!r} mutates unknown fit keys {missing}; have {sorted(by_key)}")
+        return [by_key[k].with_prediction(v) for k, v in self.predict.items()]
+
+
+@dataclass(frozen=True)
+class ControlOutcome:
+    id: str  # full id "<claim-id>/<control-id>"
+    statement: str
+    status: Status
+    fits: tuple[Fit, ...]
+    error: str | None = None
+
+    @property
+    def rejected(self) -> bool:
+        return self.status == "fail"
+
+    def explain(self) -> str:
+        head = f"control {self.id} ({self.statement}): {self.status}, {'rejected' if self.rejected else 'NOT rejected'}"
+        if self.error:
+            return f"{head}; error: {self.error}"
+        return head + "".join(f"\n    {f.explain()}" for f in self.fits)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "statement": self.statement,
+            "status": self.status,
+            "rejected": self.rejected,
+            "fits": [f.to_dict() for f in self.fits],
+            "error": self.error,
+        }
+
+
+def aggregate(verdicts: Sequence[str]) -> Status:
+    """Any fail -> fail; else any inconclusive -> inconclusive; else pass (also for none)."""
+    if "error" in verdicts:
+        return "error"
+    if "fail" in verdicts:
+        return "fail"
+    if "inconclusive" in verdicts:
+        return "inconclusive"
+    return "pass"
+
+
+@dataclass(frozen=True, repr=False)
+class Result(Generic[M]):
+    """What :meth:`Claim.run` produced: everything pytest and the report need."""
+
+    claim_id: str
+    title: str
+    statement: str
+    source: str
+    scale: str
+    seed: int
+    status: Status
+    expected: Status
+    reason: str | None
+    fits: tuple[Fit, ...]
+    controls: tuple[ControlOutcome, ...]
+    params: Mapping[str, Any]
+    seconds: float
+    false_failure: str
+    derivation: Derivation | None = None
+    measurements: M | None = None  # raw measurements, for figures; not serialised
+    figures: tuple[str, ...] = ()
+    error: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Result({self.claim_id}: {self.status}, expected {self.expected})"
+
+    @property
+    def meets_expectation(self) -> bool:
+        """Every fit reached its expected verdict (pass, or its recorded deviation) and every
+        control was rejected. Stricter than ``status == expected``."""
+        if self.status == "error":
+            return False
+        return all(f.verdict == f.expected for f in self.fits) and all(c.rejected for c in self.controls)
+
+    def control(self, control_id: str) -> ControlOutcome:
+        for c in self.controls:
+            if c.id == control_id or c.id == f"{self.claim_id}/{control_id}":
+                return c
+        raise KeyError(f"{self.claim_id}: no control {control_id!r}; have {[c.id for c in self.controls]}")
+
+    def fit(self, key: str) -> Fit:
+        for f in self.fits:
+            if f.key == key:
+                return f
+        raise KeyError(f"{self.claim_id}: no fit {key!r}; have {[f.key for f in self.fits]}")
+
+    def explain(self) -> str:
+        """One line per fit (quantity, predicted, fitted, CI, tolerance, verdict), then the
+        controls that were not rejected."""
+        head = f"{self.claim_id} [{self.scale}, seed {self.seed}]: {self.status} (expected {self.expected})"
+        if self.error:
+            return f"{head}\n  error: {self.error}"
+        lines = [head] + [f"  {f.explain()}" for f in self.fits]
+        lines += [f"  {c.explain()}" for c in self.controls if not c.rejected]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The claims.json entry (schema 1, design.md)."""
+        pred = self.derivation.to_dict() if self.derivation is not None else {"sympy": None, "latex": None}
+        return {
+            "id": self.claim_id,
+            "title": self.title,
+            "statement": self.statement,
+            "source": self.source,
+            "status": self.status,
+            "expected": self.expected,
+            "reason": self.reason,
+            "meets_expectation": self.meets_expectation,
+            "prediction": pred,
+            "params": dict(self.params),
+            "seconds": self.seconds,
+            "false_failure": self.false_failure,
+            "fits": [f.to_dict() for f in self.fits],
+            "controls": [c.to_dict() for c in self.controls],
+            "figures": list(self.figures),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, repr=False)
+class Claim(Generic[P, M]):
+    """A claim of the theory as data: derive, simulate, fit, controls, expected deviations.
+
+    ``params`` holds one frozen params dataclass per scale (``smoke``, ``standard``, ``paper``);
+    ``paper`` is the paper code's exact settings. ``simulate(params, ctx)`` must take all its
+    randomness from ``ctx`` (explicit seeds), ``fit(measurements, derivation, params)`` returns the
+    fits with their confidence intervals.
+    """
+
+    id: str  # stable slug: tests, JSON and figure names use it
+    title: str
+    statement: str  # one sentence
+    source: str  # paper and section / figure, or "extension"
+    params: Mapping[str, P]  # scale -> params
+    derive: Callable[[P], Derivation]
+    simulate: Callable[[P, Context], M]
+    fit: Callable[[M, Derivation, P], Sequence[Fit]]
+    controls: tuple[Control, ...] = ()
+    deviations: Mapping[str, Deviation] = field(default_factory=dict)  # fit key -> deviation
+    false_failure: str = ""  # the stated false-failure rate and the replicates needed for it
+    plot: Callable[[Result[M], Path], Sequence[Path]] | None = None  # figures for the report
+    strategy: Callable[[], Any] | None = None  # hypothesis strategy of params where it holds
+
+    def __post_init__(self) -> None:
+        missing = [s for s in SCALES if s not in self.params]
+        if missing:
+            raise ValueError(f"claim {self.id!r} lacks params for scales {missing}")
+        ids = [c.id for c in self.controls]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"claim {self.id!r} has duplicate control ids {ids}")
+
+    def __repr__(self) -> str:
+        return f"Claim({self.id})"
+
+    def resolve(self, scale: str = "standard", overrides: Mapping[str, Any] | None = None) -> P:
+        """The params for ``scale`` with ``overrides`` applied (strings are parsed by field type).
+
+        Raises :class:`sim.ParamError` naming the key for an unknown scale, key or bad value.
+        """
+        if scale not in SCALES:
+            raise ParamError("scale", scale, "one of " + ", ".join(SCALES))
+        return apply_overrides(self.params[scale], overrides or {})
+
+    def run(
+        self,
+        scale: str = "standard",
+        seed: int = 0,
+        *,
+        overrides: Mapping[str, Any] | None = None,
+        ctx: Context | None = None,
+    ) -> Result[M]:
+        """Derive, simulate, fit, judge the controls. Bad input raises ParamError; a failure
+        while simulating or fitting (a diverging run, say) becomes status ``error``."""
+        params = self.resolve(scale, overrides)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ParamError("seed", seed, "an integer >= 0")
+        ctx = (ctx or Context()).with_seed(seed)
+        start = time.perf_counter()
+        derivation: Derivation | None = None
+        measurements: M | None = None
+        common = dict(
+            claim_id=self.id,
+            title=self.title,
+            statement=self.statement,
+            source=self.source,
+            scale=scale,
+            seed=seed,
+            params=params_to_dict(params),
+            false_failure=self.false_failure,
+        )
+        try:
+            derivation = self.derive(params)
+            measurements = self.simulate(params, ctx)
+            fits = self._judge(self.fit(measurements, derivation, params))
+        except ParamError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported as status "error", with its cause
+            return Result(
+                **common,  # type: ignore[arg-type]
+                status="error",
+                expected=self._expected_status(),
+                reason=self._reason(),
+                fits=(),
+                controls=(),
+                seconds=time.perf_counter() - start,
+                derivation=derivation,
+                measurements=measurements,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        controls = tuple(self._run_control(c, fits, measurements, params) for c in self.controls)
+        return Result(
+            **common,  # type: ignore[arg-type]
+            status=aggregate([f.verdict for f in fits]),
+            expected=self._expected_status(),
+            reason=self._reason(),
+            fits=tuple(fits),
+            controls=controls,
+            seconds=time.perf_counter() - start,
+            derivation=derivation,
+            measurements=measurements,
+        )
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _judge(self, fits: Sequence[Fit]) -> list[Fit]:
+        keys = [f.key for f in fits]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"claim {self.id!r} produced duplicate fit keys {keys}")
+        stale = sorted(set(self.deviations) - set(keys))
+        if stale:
+            raise ValueError(f"stale deviation entries {stale} match no fit of {self.id!r}; fits are {keys}")
+        out = []
+        for f in fits:
+            dev = self.deviations.get(f.key)
+            out.append(dataclasses.replace(f, expected=dev.expected, reason=dev.reason) if dev else f)
+        return out
+
+    def _expected_status(self) -> Status:
+        return aggregate([d.expected for d in self.deviations.values()])
+
+    def _reason(self) -> str | None:
+        if not self.deviations:
+            return None
+        return "; ".join(f"{k}: {d.reason}" for k, d in self.deviations.items())
+
+    def _run_control(self, control: Control, fits: Sequence[Fit], measurements: Any, params: Any) -> ControlOutcome:
+        full_id = f"{self.id}/{control.id}"
+        try:
+            mutated = tuple(control.apply(fits, measurements, params))
+        except Exception as exc:  # noqa: BLE001 - a broken control is reported, never a silent pass
+            return ControlOutcome(full_id, control.statement, "error", (), f"{type(exc).__name__}: {exc}")
+        if not mutated:
+            return ControlOutcome(full_id, control.statement, "error", (), "control produced no fits")
+        return ControlOutcome(full_id, control.statement, aggregate([f.verdict for f in mutated]), mutated)
+

@@ -1,0 +1,70 @@
+"""claims.json, schema 1 (design.md): the contract between the harness and everything that reads
+its results. Written atomically (temporary file, then rename)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._core import Result
+
+__all__ = ["SCHEMA_VERSION", "atomic_write_text", "claims_document", "write_claims_json"]
+
+SCHEMA_VERSION = 1
+
+
+def environment(device: str) -> dict[str, Any]:
+    import numpy
+    import scipy
+    import sympy
+    import torch
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "sympy": sympy.__version__,
+        "device": device,
+        "threads": torch.get_num_threads(),
+        "machine": platform.machine(),
+    }
+
+
+def claims_document(
+    results: Sequence[Result], *, scale: str, seed: int, device: str, seconds: float
+) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "scale": scale,
+        "seed": seed,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "seconds": seconds,
+        "environment": environment(device),
+        "claims": [r.to_dict() for r in results],
+    }
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader never sees a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_claims_json(path: Path, document: dict[str, Any]) -> None:
+    # allow_nan=False: a NaN anywhere is a bug upstream, never something to publish
+    atomic_write_text(path, json.dumps(document, indent=1, allow_nan=False) + "\n")

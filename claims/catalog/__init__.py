@@ -1,0 +1,1 @@
+"""One module per claim (or family of claims); each defines ``CLAIMS: tuple[Claim, ...]``."""

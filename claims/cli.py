@@ -1,0 +1,125 @@
+"""The ``polyclaims`` command.
+
+    polyclaims list
+    polyclaims run [ID ...] [--scale S] [--seed N] [--set key=value ...] [--json FILE] [--device D]
+
+``run`` exits 0 when every claim reaches its expected status (every fit its expected verdict) and
+every control is rejected, 1 otherwise, 2 for a usage error (unknown claim or key, bad value).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim import ParamError
+
+from ._context import Context
+from ._core import SCALES, Claim, Result
+from ._json import claims_document, write_claims_json
+from ._params import parse_assignment
+from .registry import all_claims, get
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """A command-line mistake: printed without a traceback, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="polyclaims", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="one claim per line: its id, then its title")
+    run = sub.add_parser("run", help="run claims and print their verdicts")
+    run.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
+    run.add_argument("--scale", default="standard", choices=SCALES, help="parameter set (default: standard)")
+    run.add_argument("--seed", type=int, default=0, help="root seed of every random stream (default: 0)")
+    run.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help="override a simulation parameter by name, e.g. --set n=48 --set m=64,128,256",
+    )
+    run.add_argument("--json", type=Path, help="write the claims.json contract (schema 1) here")
+    run.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:N, mps (default: cpu)")
+    return ap
+
+
+def _select(ids: Sequence[str]) -> list[Claim]:
+    if not ids:
+        return list(all_claims())
+    try:
+        return [get(i) for i in ids]
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+
+
+def _overrides(pairs: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for text in pairs:
+        key, value = parse_assignment(text)
+        out[key] = value
+    return out
+
+
+def _cmd_list() -> int:
+    for c in all_claims():
+        print(f"{c.id}\t{c.title}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    claims = _select(args.ids)
+    overrides = _overrides(args.overrides)
+    if args.seed < 0:
+        raise ParamError("--seed", args.seed, "an integer >= 0")
+    ctx = Context(device=args.device, progress=sys.stderr.isatty())
+    # validate every claim's params before spending time on any simulation
+    for c in claims:
+        c.resolve(args.scale, _applicable(c, overrides, explicit=bool(args.ids)))
+    start = time.perf_counter()
+    results: list[Result] = []
+    for c in claims:
+        r = c.run(args.scale, args.seed, overrides=_applicable(c, overrides, explicit=bool(args.ids)), ctx=ctx)
+        print(r.explain(), flush=True)
+        results.append(r)
+    if args.json:
+        doc = claims_document(results, scale=args.scale, seed=args.seed, device=args.device, seconds=time.perf_counter() - start)
+        write_claims_json(args.json, doc)
+    ok = all(r.meets_expectation for r in results)
+    print(f"{sum(r.meets_expectation for r in results)}/{len(results)} claims as expected", flush=True)
+    return 0 if ok else 1
+
+
+def _applicable(claim: Claim, overrides: dict[str, str], *, explicit: bool) -> dict[str, str]:
+    """With claims named explicitly every override must apply to each; running all claims,
+    an override applies to the claims that have that parameter (and to at least one)."""
+    if explicit:
+        return overrides
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(claim.params["standard"])}
+    known_anywhere = {f.name for c in all_claims() for f in dataclasses.fields(c.params["standard"])}
+    for key in overrides:
+        if key not in known_anywhere:
+            raise ParamError(key, overrides[key], "a parameter of some claim: " + ", ".join(sorted(known_anywhere)))
+    return {k: v for k, v in overrides.items() if k in names}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            return _cmd_list()
+        if args.command == "run":
+            return _cmd_run(args)
+    except (UsageError, ParamError) as exc:
+        print(f"polyclaims: error: {exc}", file=sys.stderr)
+        return 2
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

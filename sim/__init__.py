@@ -1,0 +1,15 @@
+"""Simulators: pure functions of a frozen params dataclass and an explicit seed.
+
+``sim`` knows nothing of ``claims``. Modules:
+
+* :mod:`sim.autoencoder` — the batched tied-weight autoencoder of Lecomte et al., fused gradient;
+* :mod:`sim.metrics` — measurements on trained weights (polysemantic-neuron count, ...);
+* :mod:`sim.balls_bins` — Monte Carlo of the static balls-and-bins collision model.
+"""
+
+from ._validate import ParamError as ParamError
+from ._validate import check_choice as check_choice
+from ._validate import check_float as check_float
+from ._validate import check_int as check_int
+
+__all__ = ["ParamError", "check_choice", "check_float", "check_int"]

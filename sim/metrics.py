@@ -1,0 +1,44 @@
+"""Measurements on weights W of shape (..., n, m): row W_i is feature i's code.
+
+One implementation of each count, with its thresholds named (the paper's code copy-pasted its
+counting function and its magic numbers 0.8 / 1.2 / 1.1 into several scripts).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["PolysemanticCount", "polysemantic"]
+
+# The paper's rule: feature k "is on" neuron j when LO <= |W_kj| <= HI; a neuron holding two or
+# more such features is polysemantic. With λ = 1e-3 the learned weights sit near ±1 or 0.
+LO = 0.8
+HI = 1.2
+
+
+class PolysemanticCount:
+    """Per-instance counts from one weight tensor (numpy arrays with a leading instance axis)."""
+
+    def __init__(self, W: np.ndarray, *, lo: float = LO, hi: float = HI) -> None:
+        if not 0 <= lo <= hi:
+            raise ValueError(f"need 0 <= lo <= hi, got lo={lo}, hi={hi}")
+        W = np.asarray(W)
+        if W.ndim == 2:
+            W = W[None]
+        on = (np.abs(W) >= lo) & (np.abs(W) <= hi)  # (B, n, m)
+        per_neuron = on.sum(axis=1)  # features on each neuron (B, m)
+        poly = per_neuron >= 2
+        self.count = poly.sum(axis=1)  # polysemantic neurons per instance (B,)
+        self.learned = on.any(axis=2).sum(axis=1)  # features with at least one weight in range (B,)
+        # sign structure of neurons holding exactly two features: opposite signs or not
+        two = per_neuron == 2
+        pos = ((W > 0) & on).sum(axis=1)
+        neg = ((W < 0) & on).sum(axis=1)
+        self.pairs = two.sum(axis=1)  # neurons with exactly two features (B,)
+        self.opposite_pairs = (two & (pos == 1) & (neg == 1)).sum(axis=1)  # of which opposite-signed
+        self.crowded = (per_neuron >= 3).sum(axis=1)  # neurons with three or more features (B,)
+
+
+def polysemantic(W: np.ndarray, *, lo: float = LO, hi: float = HI) -> np.ndarray:
+    """Number of polysemantic neurons per instance: neurons with >= 2 features in [lo, hi]."""
+    return PolysemanticCount(W, lo=lo, hi=hi).count
