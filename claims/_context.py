@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -21,6 +22,8 @@ from sim import ParamError, check_choice
 __all__ = ["Context", "ProgressBar"]
 
 DEVICES = ("cpu", "cuda", "mps")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class ProgressBar(Protocol):
@@ -39,6 +42,10 @@ class Context:
     seed: int = 0  # root seed of every random stream in the run
     device: str = "cpu"  # torch device for simulations ("cpu", "cuda", "cuda:1", "mps")
     progress: bool = False  # show tqdm progress bars (the report turns this on for a TTY)
+    # where independent runs (grid points, seeds) go: None runs them here, in order; any
+    # concurrent.futures.Executor (a process pool, a Dask client's executor) runs them there.
+    # Results never depend on it: every run carries its own seed.
+    executor: Executor | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         check_choice("device", self.device.split(":")[0], DEVICES)
@@ -64,6 +71,27 @@ class Context:
     def rng(self, *key: object) -> np.random.Generator:
         """A numpy Generator for the named stream."""
         return np.random.default_rng(self.seed_for(*key))
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T], *, label: str = "runs") -> list[R]:
+        """``[fn(x) for x in items]``, on the executor when there is one, in input order.
+
+        ``fn`` must be a module-level function of picklable arguments (process pools and Dask
+        ship it to other processes); each item carries its own seed, so the numbers are the same
+        whichever executor runs it.
+        """
+        todo = list(items)
+        if self.executor is None:
+            out = []
+            with self.task(label, len(todo)) as bar:
+                for x in todo:
+                    out.append(fn(x))
+                    bar.update(1)
+            return out
+        futures = [self.executor.submit(fn, x) for x in todo]
+        with self.task(label, len(todo)) as bar:
+            for _ in as_completed(futures):
+                bar.update(1)
+        return [f.result() for f in futures]
 
     @contextmanager
     def task(self, label: str, total: int) -> Iterator[ProgressBar]:

@@ -62,6 +62,10 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _json_bound(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
 @dataclass(frozen=True)
 class Fit:
     """One fitted quantity against its prediction, with a confidence interval from replicates."""
@@ -70,7 +74,7 @@ class Fit:
     quantity: str  # what was fitted, in words ("slope of log count vs log m")
     predicted: float  # the theory's value (or threshold, for ">"/"<")
     fitted: float  # the point estimate from the simulation
-    ci: tuple[float, float]  # confidence interval from replicates or a bootstrap over them
+    ci: tuple[float, float]  # confidence interval from replicates or a bootstrap (±inf: unbounded)
     tolerance: float | None  # largest CI full width that can decide a "==" fit; None for ">"/"<"
     relation: Relation = "=="  # "==": fitted equals predicted; ">"/"<": fitted lies above/below it
     confidence: float = 0.95  # the CI's coverage level
@@ -81,8 +85,8 @@ class Fit:
     def __post_init__(self) -> None:
         if self.relation == "==" and (self.tolerance is None or not self.tolerance > 0):
             raise ValueError(f"fit {self.key!r}: a '==' fit needs a positive tolerance")
-        values = (self.predicted, self.fitted, *self.ci)
-        if not all(math.isfinite(v) for v in values):
+        values = (self.predicted, self.fitted)
+        if not all(math.isfinite(v) for v in values) or any(math.isnan(v) for v in self.ci):
             raise ValueError(
                 f"fit {self.key!r} ({self.quantity}) is not finite: predicted={self.predicted}, "
                 f"fitted={self.fitted}, ci={self.ci}; the measurement cannot decide anything"
@@ -129,7 +133,7 @@ class Fit:
             "relation": self.relation,
             "predicted": self.predicted,
             "fitted": self.fitted,
-            "ci": [self.ci[0], self.ci[1]],
+            "ci": [_json_bound(self.ci[0]), _json_bound(self.ci[1])],  # null: unbounded
             "confidence": self.confidence,
             "tolerance": self.tolerance,
             "passed": self.passed,

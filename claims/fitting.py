@@ -77,9 +77,14 @@ def bootstrap(
 ) -> Estimate:
     """Bootstrap interval of ``statistic(*samples, axis=-1)``, resampling each sample's replicates
     independently (one sample per grid point). BCa where it is defined, else percentile; a
-    statistic that never varies gets the degenerate interval ``[value, value]``."""
+    statistic that never varies gets the degenerate interval ``[value, value]``. When some
+    resamples leave the statistic undefined (a power law through a grid point with no events,
+    say), the data cannot bound it: the interval is ``(-inf, inf)``, which no tolerance accepts.
+    """
     data = tuple(np.asarray(s, dtype=float) for s in samples)
     value = float(statistic(*data, axis=-1))
+    if not np.isfinite(value):
+        raise ValueError(f"the statistic is undefined on the data itself ({value}); too few events?")
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", stats.DegenerateDataWarning)
@@ -100,7 +105,7 @@ def bootstrap(
     dist = np.asarray(res.bootstrap_distribution)
     if np.all(dist == value):
         return Estimate(value, value, value)
-    return Estimate(value, float("nan"), float("nan"))
+    return Estimate(value, float("-inf"), float("inf"))
 
 
 def loglog_slope(

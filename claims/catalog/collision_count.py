@@ -95,21 +95,33 @@ def _derive(p: CollisionParams) -> Derivation:
     )
 
 
+@dataclass(frozen=True)
+class _GridPoint:
+    """One independent training run of the grid (picklable: it may run in another process)."""
+
+    params: AutoencoderParams
+    lo: float
+    hi: float
+
+
+def _train_point(point: _GridPoint) -> tuple[np.ndarray, int, int, int, int, float]:
+    out = train(point.params)
+    c = PolysemanticCount(out.W_final, lo=point.lo, hi=point.hi)
+    return (c.count.astype(float), int(c.learned.sum()), int(c.pairs.sum()), int(c.opposite_pairs.sum()),
+            int(c.crowded.sum()), out.seconds)
+
+
 def _simulate(p: CollisionParams, ctx: Context) -> CollisionMeasurements:
-    counts, learned, secs = [], [], []
-    pairs = opposite = crowded = 0
-    with ctx.task("collision-count: grid of m", len(p.m)) as bar:
-        for m in p.m:
-            out = train(p.train_params(m, seed=ctx.seed_for("collision-count", p.n, m), device=ctx.device))
-            c = PolysemanticCount(out.W_final, lo=p.lo, hi=p.hi)
-            counts.append(c.count.astype(float))
-            learned.append(int(c.learned.sum()))
-            pairs += int(c.pairs.sum())
-            opposite += int(c.opposite_pairs.sum())
-            crowded += int(c.crowded.sum())
-            secs.append(out.seconds)
-            bar.update(1)
-    return CollisionMeasurements(np.asarray(p.m, float), counts, np.asarray(learned), pairs, opposite, crowded, np.asarray(secs))
+    points = [
+        _GridPoint(p.train_params(m, seed=ctx.seed_for("collision-count", p.n, m), device=ctx.device), p.lo, p.hi)
+        for m in p.m
+    ]
+    rows = ctx.map(_train_point, points, label="collision-count: grid of m")
+    counts, learned, pairs, opposite, crowded, secs = zip(*rows)
+    return CollisionMeasurements(
+        m=np.asarray(p.m, float), counts=list(counts), learned=np.asarray(learned), pairs=sum(pairs),
+        opposite_pairs=sum(opposite), crowded=sum(crowded), seconds=np.asarray(secs),
+    )
 
 
 N_FITS = 4
