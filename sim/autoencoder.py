@@ -204,37 +204,28 @@ def fused_loss_and_grad(
 
 
 class _Optimizer:
-    """SGD / Adam / AdamW updates in place on preallocated state (the formulas of torch.optim,
-    with default betas (0.9, 0.999) and eps 1e-8)."""
+    """The update step. Adam and AdamW are torch.optim's fused implementations (one kernel pass
+    over W per step, default betas (0.9, 0.999), eps 1e-8); plain SGD is one in-place axpy.
+    The gradient buffer is attached once as ``W.grad``; the optimiser reads it each step."""
 
-    def __init__(self, params: AutoencoderParams, W: torch.Tensor) -> None:
+    def __init__(self, params: AutoencoderParams, W: torch.Tensor, grad: torch.Tensor) -> None:
         self.kind = params.optimizer
         self.lr = params.lr
         self.wd = params.weight_decay
-        self.t = 0
+        self.W = W
+        self.torch_opt: torch.optim.Optimizer | None = None
         if self.kind != "sgd":
-            self.m1 = torch.zeros_like(W)
-            self.m2 = torch.zeros_like(W)
-            self.denom = torch.empty_like(W)
+            cls = torch.optim.AdamW if self.kind == "adamw" else torch.optim.Adam
+            W.grad = grad
+            self.torch_opt = cls([W], lr=self.lr, weight_decay=self.wd, fused=True)
 
-    def step(self, W: torch.Tensor, grad: torch.Tensor) -> None:
-        self.t += 1
-        if self.kind == "sgd":
-            if self.wd:
-                grad.add_(W, alpha=self.wd)
-            W.add_(grad, alpha=-self.lr)
+    def step(self, grad: torch.Tensor) -> None:
+        if self.torch_opt is not None:
+            self.torch_opt.step()
             return
-        b1, b2, eps = 0.9, 0.999, 1e-8
-        if self.kind == "adam" and self.wd:
-            grad.add_(W, alpha=self.wd)  # Adam: L2 penalty folded into the gradient
-        elif self.kind == "adamw" and self.wd:
-            W.mul_(1.0 - self.lr * self.wd)  # AdamW: decoupled decay
-        self.m1.lerp_(grad, 1 - b1)
-        self.m2.mul_(b2).addcmul_(grad, grad, value=1 - b2)
-        bc1 = 1 - b1**self.t
-        bc2 = 1 - b2**self.t
-        torch.sqrt(self.m2, out=self.denom).div_(math.sqrt(bc2)).add_(eps)
-        W.addcdiv_(self.m1, self.denom, value=-self.lr / bc1)
+        if self.wd:
+            grad.add_(self.W, alpha=self.wd)
+        self.W.add_(grad, alpha=-self.lr)
 
 
 class _Workspace:
@@ -257,15 +248,14 @@ class _Workspace:
         ``self.grad``. ``with_l1=False`` leaves the λ‖W‖₁ term out of the returned loss (not out of
         the gradient): the hot loop needs the full loss only at recorded steps."""
         p = self.params
-        if draws is None:
-            loss = self._reconstruction(W, None, accumulate=False)
-            self.grad.mul_(4.0)  # ∂/∂W Σ(y − I)² = 4 D W when Z is symmetric
-        else:
-            loss = self._reconstruction(W, draws[0], accumulate=False)
+        if draws is None:  # ∂/∂W Σ(y − I)² = 4 D W when Z is symmetric
+            loss = self._reconstruction(W, None, scale=4.0, accumulate=False)
+        else:  # 2(DᵀH + DW), averaged over the draws
+            k = len(draws)
+            loss = self._reconstruction(W, draws[0], scale=2.0 / k, accumulate=False)
             for xi in draws[1:]:
-                loss.add_(self._reconstruction(W, xi, accumulate=True))
-            loss.div_(len(draws))
-            self.grad.mul_(2.0 / len(draws))  # 2(DᵀH + DW), averaged over the draws
+                loss.add_(self._reconstruction(W, xi, scale=2.0 / k, accumulate=True))
+            loss.div_(k)
         if p.l1:
             assert self.sign is not None
             if with_l1:
@@ -274,8 +264,9 @@ class _Workspace:
             self.grad.add_(self.sign, alpha=p.l1)
         return loss
 
-    def _reconstruction(self, W: torch.Tensor, xi: torch.Tensor | None, *, accumulate: bool) -> torch.Tensor:
-        """Σ(y − I)² per instance for one draw; writes (or adds) DW or (DᵀH + DW) into self.grad."""
+    def _reconstruction(self, W: torch.Tensor, xi: torch.Tensor | None, *, scale: float, accumulate: bool) -> torch.Tensor:
+        """Σ(y − I)² per instance for one draw; writes (or adds) scale·DW or scale·(DᵀH + DW) into
+        self.grad. The scale goes on the n×n matrix D, not on the (B, n, m) gradient."""
         p, A, D, grad = self.params, self.A, self.D, self.grad
         if xi is None or xi.shape[1] == 1:
             torch.bmm(W, W.transpose(1, 2), out=A)
@@ -297,6 +288,7 @@ class _Workspace:
         loss = D.square().sum(dim=(1, 2))
         if p.output_relu:  # a target 1 whose output is clamped to 0 still costs 1
             loss += (~self.mask.diagonal(dim1=1, dim2=2)).sum(dim=1).to(loss.dtype)
+        D.mul_(scale)
         if xi is None:
             torch.bmm(D, W, out=grad)
             return loss
@@ -341,7 +333,7 @@ def train(
     W_init = W.detach().cpu().numpy().copy()
 
     ws = _Workspace(W, params)
-    opt = _Optimizer(params, W)
+    opt = _Optimizer(params, W, ws.grad)
     record_at = log_steps(params.steps, params.log_points)
     records: dict[str, list[np.ndarray]] = {k: [] for k in metrics}
     losses = torch.empty(params.check_every, b, dtype=dtype, device=device)
@@ -374,7 +366,7 @@ def train(
                 _check_finite(losses, step, params)
             if step == params.steps:
                 break  # the last pass only evaluates the loss at the final W
-            opt.step(W, ws.grad)
+            opt.step(ws.grad)
 
     return TrainResult(
         params=params,

@@ -1,0 +1,135 @@
+"""The harness core on tiny synthetic claims: verdict rules, controls, deviations, errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import sympy
+
+from claims import Claim, Context, Control, Derivation, Deviation, Fit
+from claims._core import aggregate
+from sim import ParamError, check_float
+
+
+def _fit(pred: float, fitted: float, ci: tuple[float, float], tol: float | None = 0.2, rel: str = "==") -> Fit:
+    return Fit("q", "quantity", pred, fitted, ci, tol, relation=rel)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("pred", "ci", "tol", "rel", "verdict"),
+    [
+        (1.0, (0.95, 1.05), 0.2, "==", "pass"),
+        (1.0, (0.7, 1.3), 0.2, "==", "inconclusive"),  # contains the prediction, too wide
+        (1.0, (1.1, 1.2), 0.2, "==", "fail"),  # excludes it, even though narrow
+        (1.0, (0.2, 0.9), 0.2, "==", "fail"),  # excludes it, and wide: still evidence against
+        (0.5, (0.6, 0.9), None, ">", "pass"),
+        (0.5, (0.1, 0.4), None, ">", "fail"),
+        (0.5, (0.4, 0.6), None, ">", "inconclusive"),
+        (0.5, (0.1, 0.4), None, "<", "pass"),
+        (0.5, (0.6, 0.9), None, "<", "fail"),
+        (1.0, (float("-inf"), float("inf")), 0.2, "==", "inconclusive"),
+    ],
+)
+def test_fit_verdict_rule(pred: float, ci: tuple[float, float], tol: float | None, rel: str, verdict: str) -> None:
+    fitted = sum(ci) / 2 if all(abs(c) < float("inf") for c in ci) else pred
+    got = _fit(pred, fitted, ci, tol, rel).verdict
+    assert got == verdict, f"verdict={got}, but should be {verdict} [pred={pred}, ci={ci}, tol={tol}, rel={rel}]"
+
+
+def test_fit_rejects_nan_and_missing_tolerance() -> None:
+    with pytest.raises(ValueError, match="not finite"):
+        _fit(1.0, float("nan"), (0.0, 1.0))
+    with pytest.raises(ValueError, match="tolerance"):
+        _fit(1.0, 1.0, (0.9, 1.1), tol=None)
+
+
+@dataclass(frozen=True)
+class ToyParams:
+    mean: float = 1.0  # the simulated quantity's true value
+    spread: float = 0.01  # the half-width of the fake interval
+
+    def __post_init__(self) -> None:
+        check_float("mean", self.mean)
+        check_float("spread", self.spread, 0.0)
+
+
+def _toy(**kw) -> Claim:
+    def fit(meas: float, d: Derivation, p: ToyParams) -> list[Fit]:
+        return [Fit("value", "the value", float(d.values["x"]), meas, (meas - p.spread, meas + p.spread), 0.1)]
+
+    base = dict(
+        id="toy",
+        title="toy",
+        statement="the value is 1",
+        source="test",
+        params={s: ToyParams() for s in ("smoke", "standard", "paper")},
+        derive=lambda p: Derivation(sympy.Integer(1), values={"x": 1.0}),
+        simulate=lambda p, ctx: p.mean,
+        fit=fit,
+        controls=(Control("two", "the value is 2", predict={"value": 2.0}),),
+    )
+    base.update(kw)
+    return Claim(**base)  # type: ignore[arg-type]
+
+
+def test_claim_run_pass_and_control_rejected() -> None:
+    r = _toy().run("standard", seed=0)
+    assert r.status == "pass" and r.meets_expectation, r.explain()
+    assert r.control("two").rejected, r.control("two").explain()
+    assert r.to_dict()["controls"][0]["id"] == "toy/two"
+
+
+def test_overrides_reach_the_params_and_are_validated() -> None:
+    r = _toy().run("standard", overrides={"mean": "1.5"})
+    assert r.status == "fail" and r.params["mean"] == 1.5, r.explain()
+    with pytest.raises(ParamError, match="nope"):
+        _toy().run("standard", overrides={"nope": "1"})
+    with pytest.raises(ParamError, match="spread"):
+        _toy().run("standard", overrides={"spread": "-1"})
+    with pytest.raises(ParamError, match="scale"):
+        _toy().run("huge")
+
+
+def test_expected_deviation_is_data_and_must_match() -> None:
+    dev = {"value": Deviation("fail", "measured: the value is 1.5")}
+    r = _toy(deviations=dev).run("standard", overrides={"mean": 1.5})
+    assert r.status == "fail" and r.expected == "fail" and r.meets_expectation, r.explain()
+    r2 = _toy(deviations=dev).run("standard")  # deviation recorded, but the fit passes: flagged
+    assert not r2.meets_expectation, r2.explain()
+
+
+def test_stale_deviation_is_an_error() -> None:
+    r = _toy(deviations={"ghost": Deviation("fail", "x")}).run("standard")
+    assert r.status == "error" and "stale" in (r.error or ""), r.explain()
+
+
+def test_a_failing_simulation_is_status_error_with_its_cause() -> None:
+    def boom(p: ToyParams, ctx: Context) -> float:
+        raise RuntimeError("diverged at step 7")
+
+    r = _toy(simulate=boom).run("standard")
+    assert r.status == "error" and "step 7" in (r.error or "") and not r.meets_expectation, r.explain()
+
+
+def test_control_that_is_not_rejected_is_reported() -> None:
+    r = _toy(controls=(Control("same", "the value is 1 again", predict={"value": 1.0}),)).run("standard")
+    assert not r.control("same").rejected and not r.meets_expectation
+    assert "NOT rejected" in r.explain()
+
+
+def test_aggregate() -> None:
+    assert aggregate(["pass", "inconclusive"]) == "inconclusive"
+    assert aggregate(["pass", "fail", "inconclusive"]) == "fail"
+    assert aggregate([]) == "pass"
+
+
+def test_context_seeds_are_stable_and_distinct() -> None:
+    a, b = Context(seed=1), Context(seed=2)
+    assert a.seed_for("x", 3) == Context(seed=1).seed_for("x", 3)
+    assert len({a.seed_for("x", 3), a.seed_for("x", 4), b.seed_for("x", 3)}) == 3
+
+
+def test_context_rejects_unknown_device() -> None:
+    with pytest.raises(ParamError, match="device"):
+        Context(device="tpu")
