@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -125,28 +126,39 @@ def _simulate(p: CollisionParams, ctx: Context) -> CollisionMeasurements:
 
 
 N_FITS = 4
+MIN_LEARNED = 0.95  # below this fraction of learned features the count means nothing (regime guard)
+
+
+class OutsideRegime(RuntimeError):
+    """The simulation left the regime where the claim is about anything (features not learned)."""
 
 
 def _fit(meas: CollisionMeasurements, d: Derivation, p: CollisionParams) -> list[Fit]:
+    learned = meas.learned.sum() / (p.n * p.instances * len(p.m))
+    if learned < MIN_LEARNED:
+        raise OutsideRegime(
+            f"only {learned:.1%} of features were learned (a weight in [{p.lo}, {p.hi}]); the count is "
+            f"meaningless below {MIN_LEARNED:.0%} (train longer, or smaller m: catalogue n = 64 at m >= 32768)"
+        )
     level = 1 - (1 - p.confidence) / N_FITS
     rng = np.random.default_rng(0)  # the bootstrap's resampling stream: fixed, the data vary
     slope = fitting.poisson_slope(meas.m, meas.counts, rng=rng, confidence=level)
     leading = [collisions.predict_leading(p.n, int(m)) for m in meas.m]
+    exact = [collisions.predict_exact(p.n, int(m)) for m in meas.m]
     ratio = fitting.ratio_ci(meas.counts, leading, rng=rng, confidence=level)
+    ratio_exact = fitting.ratio_ci(meas.counts, exact, rng=rng, confidence=level)
     opp = fitting.proportion_ci(meas.opposite_pairs, max(meas.pairs, 1), confidence=level)
-    learned = fitting.proportion_ci(int(meas.learned.sum()), p.n * p.instances * len(p.m), confidence=level)
     return [
         Fit("slope", "exponent b of mean count ∝ m^b (Poisson fit, bootstrap over instances)", -1.0,
             slope.value, slope.ci, 0.25, confidence=level,
             why="catalogue P1-COUNT: −1 ± 0.25; on an 8n…64n grid the exact static model's own exponent is −0.977"),
         Fit("ratio", "pooled count / (n(n−1)/4m)", 1.0, ratio.value, ratio.ci, 0.35, confidence=level,
-            why="catalogue: within ±35 % of n(n−1)/4m; the −(n−2)/2m correction is ≤ 6 % on this grid"),
+            why="catalogue: within ±35 % of n(n−1)/4m; the −(n−2)/2m correction is ≤ 6 % on an 8n…64n grid"),
+        Fit("ratio-exact", "pooled count / exact static expectation (sympy, all orders)", 1.0, ratio_exact.value,
+            ratio_exact.ci, 0.35, confidence=level, why="the same band against the all-orders static model"),
         Fit("opposite-sign", "fraction of two-feature neurons whose features have opposite signs", 1.0,
             opp.value, opp.ci, 0.1, confidence=level,
             why="sign condition: same-sign co-residents repel (Clopper-Pearson interval over neurons)"),
-        Fit("learned", "fraction of features learned (a weight in [lo, hi])", 0.95, learned.value, learned.ci,
-            None, relation=">", confidence=level,
-            why="regime check: the count means nothing when features are not learned (catalogue: n = 64 at m ≥ 32 768)"),
     ]
 
 
@@ -159,6 +171,24 @@ def _plot(result: Result[CollisionMeasurements], outdir: Path) -> list[Path]:
     from ._plots import collision_count_figure
 
     return collision_count_figure(result, outdir)
+
+
+def _strategy() -> Any:
+    """Overrides of the smoke params where the claim should hold: gradient descent, n ≪ m
+    (m = 8n…32n), enough instances for ≈ 150 collisions; judged at a family-wise 0.999 so that a
+    property-test failure means the theory broke, not a 5 % chance."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def draw(draw_: Any) -> dict[str, Any]:
+        n = draw_(st.integers(6, 12), label="n")
+        lo = draw_(st.sampled_from([8, 10, 12]), label="m_min/n")
+        m = tuple(int(n * lo * 2**k) for k in range(3))
+        expected = sum(n * (n - 1) / (4 * x) for x in m)
+        return {"n": n, "m": m, "instances": int(min(600, max(32, 150 / expected))), "steps": 600,
+                "optimizer": "sgd", "lr": 0.1, "l1": 0.1, "confidence": 0.999}
+
+    return draw()
 
 
 def _controls(n: int) -> tuple[Control, ...]:
@@ -198,10 +228,11 @@ COLLISION_COUNT = Claim(
     controls=_controls(_STANDARD.n),
     false_failure=_FALSE_FAILURE,
     plot=_plot,
+    strategy=_strategy,
 )
 
-_ADAM = CollisionParams(
-    n=32, m=(64, 128, 256, 512), instances=48, steps=6000, optimizer="adamw", lr=1e-3, l1=1e-3,
+_ADAM = CollisionParams(  # the paper's optimizer settings at n = 16, m = 2n…16n
+    n=16, m=(32, 64, 128, 256), instances=384, steps=7500, optimizer="adamw", lr=1e-3, l1=1e-3,
     weight_decay=0.01,
 )
 
@@ -209,18 +240,34 @@ COLLISION_COUNT_ADAMW = Claim(
     id="collision-count-adamw",
     title="The collision count under the paper's optimizer (AdamW)",
     statement=(
-        "With AdamW (lr 1e-3, weight decay 0.01, λ = 1e-3) as in the paper's code, the count still "
-        "scales as m^−1 with opposite-sign co-residents; its level against n(n−1)/(4m) is measured."
+        "With AdamW (lr 1e-3, weight decay 0.01, λ = 1e-3) as in the paper's code, at m = 2n…16n, the "
+        "count matches the exact static expectation and co-residents have opposite signs; the "
+        "leading-order n(n−1)/(4m) and its exponent −1 are off by the finite-size terms (recorded)."
     ),
     source="Lecomte et al. 2312.03096 code (collisions.py settings, smaller n); catalogue P1-COUNT, §1.4 item 6",
-    params={"smoke": CollisionParams(n=8, m=(16, 32), instances=16, steps=1500, optimizer="adamw", lr=1e-3,
+    # smoke exercises the plumbing only (at n = 8 AdamW learns only 70-85 % of the features in 7500 steps)
+    params={"smoke": CollisionParams(n=16, m=(64, 128), instances=24, steps=7500, optimizer="adamw", lr=1e-3,
                                      l1=1e-3, weight_decay=0.01),
             "standard": _ADAM, "paper": _PAPER},
     derive=_derive,
     simulate=_simulate,
     fit=_fit,
     controls=_controls(_ADAM.n),
-    false_failure=_FALSE_FAILURE.replace("320 instances per m give ≈ 280 collisions", "48 instances per m give ≈ 300 collisions"),
+    deviations={
+        "slope": Deviation(
+            "fail",
+            "measured −0.78, 99 % CI [−0.87, −0.69] (seed 0): at m = 2n…16n the leading-order exponent −1 "
+            "does not apply — the exact static model's own exponent on this grid is −0.895 — and AdamW's "
+            "count falls more slowly still (its winners are rarely the initial argmax, catalogue P1-CORR)",
+        ),
+        "ratio": Deviation(
+            "fail",
+            "measured 0.856, 99 % CI [0.81, 0.91] (seed 0): the exact static expectation is 0.860 of "
+            "n(n−1)/4m on this grid (the −(n−2)/2m term is −22 % at m = 2n) and the count matches it: "
+            "ratio to the exact model 0.996 [0.94, 1.06]",
+        ),
+    },
+    false_failure=_FALSE_FAILURE.replace("1024 instances per m give ≈ 900 collisions", "384 instances per m give ≈ 1100 collisions"),
     plot=_plot,
 )
 

@@ -1,0 +1,36 @@
+"""Each claim's hypothesis strategy draws hyperparameters where the claim should hold; the claim
+must not ``fail`` (nor error) there. Cheap draws in CI; the thorough profile explores more."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+from claims import Claim, all_claims
+
+from ._strategies import widen
+
+
+def _with_strategy() -> list:
+    return [pytest.param(c, id=c.id) for c in all_claims() if c.strategy is not None]
+
+
+@pytest.mark.parametrize("claim", _with_strategy())
+@settings(max_examples=widen(2, 25))
+@given(data=st.data())
+def test_claim_does_not_fail_where_it_should_hold(claim: Claim, data: st.DataObject) -> None:
+    assert claim.strategy is not None
+    overrides = data.draw(claim.strategy(), label=f"{claim.id} overrides")
+    seed = data.draw(st.integers(0, 10_000), label="seed")
+    result = claim.run("smoke", seed=seed, overrides=overrides)
+    note(result.explain())
+    assert result.status in ("pass", "inconclusive"), (
+        f"{claim.id}: status={result.status}, but should not fail where it holds "
+        f"[overrides={overrides}, seed={seed}]\n{result.explain()}"
+    )
+
+
+def test_every_claim_has_a_strategy() -> None:
+    missing = [c.id for c in all_claims() if c.strategy is None]
+    assert not missing, f"claims without a hypothesis strategy: {missing}"
