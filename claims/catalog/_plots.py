@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["collision_count_figure", "new_figure", "save"]
+__all__ = ["collision_count_figure", "new_figure", "power_law_band", "save"]
 
 
 def new_figure(ncols: int = 1, *, width: float = 5.2, height: float = 4.0) -> tuple[Any, Any]:
@@ -30,31 +31,115 @@ def save(fig: Any, path: Path) -> Path:
     return path
 
 
+def power_law_band(
+    x: np.ndarray, counts: Sequence[np.ndarray], slopes: Sequence[float], grid: np.ndarray
+) -> np.ndarray:
+    """Curves E[count] = a·x^b on ``grid``, one row per slope b, each with the Poisson maximum-
+    likelihood level a at that slope (a = Σ counts / Σ n_obs·x^b): the fitted line for the fitted
+    slope, and the edges of its confidence band for the ends of the slope's interval."""
+    totals = np.array([np.sum(c) for c in counts], dtype=float)
+    n_obs = np.array([len(c) for c in counts], dtype=float)
+    rows = []
+    for b in slopes:
+        a = totals.sum() / np.sum(n_obs * x**b)
+        rows.append(a * grid**b)
+    return np.array(rows)
+
+
+def _plain_log_ticks(axis: Any) -> None:
+    """Log-axis tick labels as plain numbers (0.1, 0.2, 1, 10) rather than powers of ten."""
+    from matplotlib.ticker import LogFormatter
+
+    axis.set_major_formatter(LogFormatter(labelOnlyBase=False))
+    axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+
+
+def _grid_ticks(ax: Any, x: np.ndarray) -> None:
+    """x ticks at the simulated grid values, labelled plainly."""
+    from matplotlib.ticker import NullLocator
+
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(x, [f"{v:g}" for v in x])
+
+
+def _fit_or_none(result: Any, key: str) -> Any:
+    try:
+        return result.fit(key)
+    except KeyError:
+        return None
+
+
 def collision_count_figure(result: Any, outdir: Path) -> list[Path]:
-    """Mean count per m with the instance spread, the exact and leading-order predictions, and the
-    fitted power law with its confidence band."""
+    """Two panels. Left, log-log: the mean count per m with the 95 % interval of the mean over
+    instances (dark) and the instance-to-instance standard deviation (light), the static model's
+    exact expectation and its leading term n(n−1)/4m (both sympy), and the fitted power law with
+    the band swept by the slope's confidence interval. Right: the count over n(n−1)/4m per m, the
+    exact model's ratio, and the pooled-ratio fit with its interval."""
     from theory import collisions
+
+    from ..fitting import mean_ci
 
     meas, p = result.measurements, result.params
     n = int(p["n"])
-    m = meas.m
+    m = np.asarray(meas.m, dtype=float)
+    instances = [len(c) for c in meas.counts]
     means = np.array([c.mean() for c in meas.counts])
-    sems = np.array([c.std(ddof=1) / np.sqrt(len(c)) for c in meas.counts])
-    grid = np.geomspace(m.min() * 0.9, m.max() * 1.1, 100)
-    fig, (ax,) = new_figure()
-    ax.errorbar(m, means, yerr=1.96 * sems, fmt="o", color="C0", capsize=3, label="simulation: mean ± 1.96 s.e.")
-    ax.plot(grid, [collisions.predict_exact(n, g) for g in grid], "-", color="C1", label="static model, exact (sympy)")
-    ax.plot(grid, n * (n - 1) / (4 * grid), "--", color="C2", label="n(n−1)/4m (leading order)")
-    slope = result.fit("slope")
-    # the fitted law through the geometric centre of the data, band from the slope's interval
-    x0, y0 = np.exp(np.log(m).mean()), np.exp(np.log(np.maximum(means, 1e-9)).mean())
-    for b, style in ((slope.fitted, "-"), (slope.ci[0], ":"), (slope.ci[1], ":")):
-        ax.plot(grid, y0 * (grid / x0) ** b, style, color="C3", lw=1,
-                label=f"fit m^{slope.fitted:.2f} [{slope.ci[0]:.2f}, {slope.ci[1]:.2f}]" if style == "-" else None)
+    sds = np.array([c.std(ddof=1) for c in meas.counts])
+    cis = np.array([mean_ci(c).ci for c in meas.counts])
+    leading = np.array([collisions.predict_leading(n, int(v)) for v in m])
+    grid = np.geomspace(m.min() / 1.15, m.max() * 1.15, 200)
+    exact_grid = np.array([collisions.predict_exact(n, g) for g in grid])
+    lead_grid = np.array([collisions.predict_leading(n, g) for g in grid])
+
+    fig, (ax, rax) = new_figure(2, width=5.6, height=4.3)
+    shown = means > 0
+    floor = 0.5 * min(means[shown].min(), exact_grid.min()) if shown.any() else exact_grid.min() / 2
+    ax.errorbar(m[shown], means[shown],
+                yerr=[means[shown] - np.maximum(means[shown] - sds[shown], floor), sds[shown]],
+                fmt="none", ecolor="C0", alpha=0.3, lw=6, label="±1 s.d. across instances")
+    ax.errorbar(m[shown], means[shown],
+                yerr=[means[shown] - np.maximum(cis[shown, 0], floor), cis[shown, 1] - means[shown]],
+                fmt="o", color="C0", capsize=3, label="mean, 95 % CI over instances")
+    ax.plot(grid, exact_grid, "-", color="C1", label="static model, exact (sympy)")
+    ax.plot(grid, lead_grid, "--", color="C2", label="n(n−1)/4m (leading order)")
+    slope = _fit_or_none(result, "slope")
+    if slope is not None:
+        lo, hi = slope.ci
+        ax.plot(grid, power_law_band(m, meas.counts, [slope.fitted], grid)[0], "-", color="C3", lw=1.2,
+                label=rf"fit $\propto m^{{{slope.fitted:.2f}}}$ (Poisson MLE)")
+        if np.isfinite(lo) and np.isfinite(hi):
+            band = power_law_band(m, meas.counts, np.linspace(lo, hi, 21), grid)
+            ax.fill_between(grid, band.min(0), band.max(0), color="C3", alpha=0.15, lw=0,
+                            label=f"slope {slope.confidence:.1%} CI [{lo:.2f}, {hi:.2f}]")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("hidden neurons m")
-    ax.set_ylabel("polysemantic neurons per model")
-    ax.set_title(f"{result.claim_id}: n = {n}, {p['optimizer']}, {len(meas.counts[0])} instances per m")
-    ax.legend(fontsize=8)
+    top = max(float(np.max(means + sds)), float(exact_grid.max()))
+    ax.set_ylim(floor, top * 1.6)
+    _plain_log_ticks(ax.yaxis)
+    _grid_ticks(ax, m)
+    ax.set_xlabel("hidden neurons m (neurons)")
+    ax.set_ylabel("polysemantic neurons per model (neurons)")
+    ax.set_title("count against m (log-log)")
+    ax.legend(fontsize=7.5)
+
+    ratio_means = means / leading
+    ratio_cis = cis / leading[:, None]
+    rax.errorbar(m, ratio_means, yerr=[ratio_means - ratio_cis[:, 0], ratio_cis[:, 1] - ratio_means], fmt="o",
+                 color="C0", capsize=3, label="mean / n(n−1)/4m, 95 % CI")
+    rax.plot(grid, exact_grid / lead_grid, "-", color="C1", label="exact / leading (sympy)")
+    rax.axhline(1.0, ls="--", color="C2", lw=1, label="leading order: 1")
+    ratio = _fit_or_none(result, "ratio")
+    if ratio is not None:
+        rax.axhline(ratio.fitted, color="C3", lw=1.2, label=f"pooled ratio {ratio.fitted:.3f}")
+        if np.all(np.isfinite(ratio.ci)):
+            rax.axhspan(*ratio.ci, color="C3", alpha=0.15, lw=0, label=f"{ratio.confidence:.1%} CI "
+                        f"[{ratio.ci[0]:.3f}, {ratio.ci[1]:.3f}]")
+    rax.set_xscale("log")
+    _grid_ticks(rax, m)
+    rax.set_xlabel("hidden neurons m (neurons)")
+    rax.set_ylabel("count / (n(n−1)/4m) (dimensionless)")
+    rax.set_title("level against the leading term")
+    rax.legend(fontsize=7.5)
+    per = f"{instances[0]}" if len(set(instances)) == 1 else f"{min(instances)}–{max(instances)}"
+    fig.suptitle(f"{result.claim_id}: n = {n} features, {p['optimizer']}, {per} instances per m", fontsize=10)
     return [save(fig, outdir / f"{result.claim_id}.png")]
