@@ -59,15 +59,17 @@ _DIGEST_LEN = 64  # hex sha256
 _LEN_BYTES = 8
 
 # Modules that only present results: editing them must not invalidate trained results.
-PRESENTATION_ONLY = frozenset({
-    "claims/_cache.py",  # the envelope has its own FORMAT number
-    "claims/_json.py",
-    "claims/cli.py",
-    "claims/conftest.py",
-    "claims/report.py",
-    "claims/test_claims.py",
-    "claims/catalog/_plots.py",
-})
+PRESENTATION_ONLY = frozenset(
+    {
+        "claims/_cache.py",  # the envelope has its own FORMAT number
+        "claims/_json.py",
+        "claims/cli.py",
+        "claims/conftest.py",
+        "claims/report.py",
+        "claims/test_claims.py",
+        "claims/catalog/_plots.py",
+    }
+)
 
 log = logging.getLogger("claims.cache")
 M = TypeVar("M")
@@ -127,7 +129,11 @@ def code_version() -> str:
     import theory
 
     h = hashlib.sha256()
-    for label in (f"python {platform.python_version()}", f"numpy {numpy.__version__}", f"torch {torch.__version__}"):
+    for label in (
+        f"python {platform.python_version()}",
+        f"numpy {numpy.__version__}",
+        f"torch {torch.__version__}",
+    ):
         h.update(label.encode() + b"\0")
     here = Path(__file__).resolve().parent
     for pkg in (Path(theory.__file__).resolve().parent, Path(sim.__file__).resolve().parent, here):
@@ -150,7 +156,9 @@ class SimulationCache:
     next run is warm again. ``events`` records, per claim run, whether the entry was used.
     """
 
-    def __init__(self, root: Path | str | None = None, *, read: bool = True, version: str | None = None) -> None:
+    def __init__(
+        self, root: Path | str | None = None, *, read: bool = True, version: str | None = None
+    ) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
         self.read = read
         self._version = version
@@ -167,13 +175,21 @@ class SimulationCache:
 
     def key(self, claim_id: str, params: Any, seed: int, device: str) -> dict[str, Any]:
         as_dict = params_to_dict(params) if dataclasses.is_dataclass(params) else params
-        return {"format": FORMAT, "claim": claim_id, "params": as_dict, "seed": seed, "device": device,
-                "code": self.version}
+        return {
+            "format": FORMAT,
+            "claim": claim_id,
+            "params": as_dict,
+            "seed": seed,
+            "device": device,
+            "code": self.version,
+        }
 
     def path(self, key: Mapping[str, Any]) -> Path:
         return self.root / f"{hashlib.sha256(_canonical(key).encode()).hexdigest()}.pkl"
 
-    def fetch(self, claim_id: str, params: Any, seed: int, device: str, compute: Callable[[], M]) -> M:
+    def fetch(
+        self, claim_id: str, params: Any, seed: int, device: str, compute: Callable[[], M]
+    ) -> M:
         """The cached measurements for this key, or ``compute()`` stored under it."""
         key = self.key(claim_id, params, seed, device)
         path = self.path(key)
@@ -189,7 +205,9 @@ class SimulationCache:
                 path.unlink(missing_ok=True)
                 outcome, detail = "corrupt", str(exc)
             else:
-                self.events.append(CacheEvent(claim_id, path.stem, "hit", float(header["simulate_seconds"])))
+                self.events.append(
+                    CacheEvent(claim_id, path.stem, "hit", float(header["simulate_seconds"]))
+                )
                 return value
         start = time.perf_counter()
         value = compute()
@@ -213,12 +231,15 @@ class SimulationCache:
 
     def store(self, path: Path, key: Mapping[str, Any], value: Any, seconds: float) -> None:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        header = json.dumps({
-            "key": key,
-            "size": len(payload),
-            "simulate_seconds": seconds,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }, sort_keys=True).encode()
+        header = json.dumps(
+            {
+                "key": key,
+                "size": len(payload),
+                "simulate_seconds": seconds,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            },
+            sort_keys=True,
+        ).encode()
         body = len(header).to_bytes(_LEN_BYTES, "big") + header + payload
         blob = _MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -239,19 +260,25 @@ class SimulationCache:
         file fails any check (it is unpickled only after the checksum and the key match)."""
         blob = path.read_bytes()
         head = len(_MAGIC) + _DIGEST_LEN + 1
-        if len(blob) < head + _LEN_BYTES or not blob.startswith(_MAGIC) or blob[head - 1:head] != b"\n":
-            raise CorruptEntry(f"not a polyclaims cache file of format {FORMAT} ({len(blob)} bytes)")
-        digest, body = blob[len(_MAGIC):head - 1], blob[head:]
+        if (
+            len(blob) < head + _LEN_BYTES
+            or not blob.startswith(_MAGIC)
+            or blob[head - 1 : head] != b"\n"
+        ):
+            raise CorruptEntry(
+                f"not a polyclaims cache file of format {FORMAT} ({len(blob)} bytes)"
+            )
+        digest, body = blob[len(_MAGIC) : head - 1], blob[head:]
         if hashlib.sha256(body).hexdigest().encode() != digest:
             raise CorruptEntry(f"checksum mismatch ({len(blob)} bytes: truncated or altered)")
         size = int.from_bytes(body[:_LEN_BYTES], "big")
         try:
-            header = json.loads(body[_LEN_BYTES:_LEN_BYTES + size])
+            header = json.loads(body[_LEN_BYTES : _LEN_BYTES + size])
         except ValueError as exc:
             raise CorruptEntry(f"unreadable header: {exc}") from None
         if _canonical(header.get("key")) != _canonical(key):
             raise CorruptEntry("the entry was stored for another key")
-        payload = body[_LEN_BYTES + size:]
+        payload = body[_LEN_BYTES + size :]
         if len(payload) != header.get("size"):
             raise CorruptEntry(f"payload of {len(payload)} bytes, header says {header.get('size')}")
         try:

@@ -27,8 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -68,34 +67,35 @@ class Report:
 # -- running -----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _claims_bar(claims: Sequence[Claim], progress: bool) -> Iterator[Callable[[str], None]]:
-    """A per-claim progress bar on a TTY; yields ``say(line)`` that prints around it."""
-    if not progress:
-        yield lambda line: print(line, flush=True)
-        return
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(claims), desc="claims", unit="claim", dynamic_ncols=True)
-    try:
-        yield lambda line: (bar.write(line), bar.update(1))  # type: ignore[func-returns-value]
-    finally:
-        bar.close()
-
-
 def run_claims(
     claims: Sequence[Claim], *, scale: str, seed: int, ctx: Context, cache: SimulationCache | None
 ) -> list[Result]:
-    """Run each claim once (through the cache when there is one), printing a line per claim."""
+    """Run each claim once (through the cache when there is one), printing a line per claim; with
+    ``ctx.progress`` a bar over the claims sits above the claims' own bars (one per training grid)."""
+    bar = None
+    if ctx.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(claims), desc="claims", unit="claim", dynamic_ncols=True)
     results: list[Result] = []
-    with _claims_bar(claims, ctx.progress) as say:
+    try:
         for claim in claims:
+            if bar is not None:
+                bar.set_postfix_str(claim.id)
             r = claim.run(scale, seed, ctx=ctx, cache=cache)
             event = cache.event(claim.id) if cache is not None else None
             tag = f" [cache {event.outcome}]" if event is not None else ""
             mark = "as expected" if r.meets_expectation else "NOT as expected"
-            say(f"{claim.id}: {r.status} (expected {r.expected}), {mark}, {r.seconds:.1f} s{tag}")
+            line = f"{claim.id}: {r.status} (expected {r.expected}), {mark}, {r.seconds:.1f} s{tag}"
+            if bar is None:
+                print(line, flush=True)
+            else:
+                bar.write(line)
+                bar.update(1)
             results.append(r)
+    finally:
+        if bar is not None:
+            bar.close()
     return results
 
 
@@ -111,10 +111,19 @@ def _draw_figures(claim: Claim, result: Result, figdir: Path) -> tuple[Result, s
         import matplotlib.pyplot as plt
 
         plt.close("all")
-    bad = [p.name for p in paths if p.parent.resolve() != figdir.resolve() or not p.name.startswith(claim.id)
-           or p.suffix != ".png" or not p.is_file()]
+    bad = [
+        p.name
+        for p in paths
+        if p.parent.resolve() != figdir.resolve()
+        or not p.name.startswith(claim.id)
+        or p.suffix != ".png"
+        or not p.is_file()
+    ]
     if bad:
-        return result, f"plot hook returned {bad}: figures must be PNG files named {claim.id}*.png in {figdir}"
+        return (
+            result,
+            f"plot hook returned {bad}: figures must be PNG files named {claim.id}*.png in {figdir}",
+        )
     return dataclasses.replace(result, figures=tuple(f"figures/{p.name}" for p in paths)), None
 
 
@@ -151,8 +160,16 @@ def build_report(
                 figure_errors[claim.id] = err
                 print(f"{claim.id}: figure error: {err}", file=sys.stderr, flush=True)
         seconds = time.perf_counter() - start
-        render(drawn, stage, scale=scale, seed=seed, device=ctx.device, seconds=seconds, cache=cache,
-               figure_errors=figure_errors)
+        render(
+            drawn,
+            stage,
+            scale=scale,
+            seed=seed,
+            device=ctx.device,
+            seconds=seconds,
+            cache=cache,
+            figure_errors=figure_errors,
+        )
         files = _publish(stage, outdir, complete=complete)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -172,10 +189,8 @@ def _publish(stage: Path, outdir: Path, *, complete: bool) -> list[Path]:
         for old in figures.glob("*.png"):
             if old.name not in keep:
                 old.unlink()
-    out = []
     for name in ("claims.json", "claims.md", "claims.html"):
         os.replace(stage / name, outdir / name)
-        out.append(outdir / name)
     return [outdir / n for n in REPORT_FILES] + moved
 
 
@@ -199,7 +214,9 @@ def render(
     figure_errors = figure_errors or {}
     events = {r.claim_id: cache.event(r.claim_id) for r in results} if cache is not None else {}
     extras = {cid: {"cache": e.to_dict()} for cid, e in events.items() if e is not None}
-    doc = claims_document(results, scale=scale, seed=seed, device=device, seconds=seconds, extras=extras)
+    doc = claims_document(
+        results, scale=scale, seed=seed, device=device, seconds=seconds, extras=extras
+    )
     if cache is not None:
         doc["code_version"] = cache.version
     write_claims_json(outdir / "claims.json", doc)
@@ -248,7 +265,9 @@ def fmt(x: float | None, digits: int = 4) -> str:
 
 def md_cell(text: Any) -> str:
     """Text safe inside a Markdown table cell: no pipe, no newline, no stray dollar sign."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("$", "\\$").replace("\n", " ")
+    return (
+        str(text).replace("\\", "\\\\").replace("|", "\\|").replace("$", "\\$").replace("\n", " ")
+    )
 
 
 def _data_uri(png: bytes) -> str:
@@ -265,10 +284,13 @@ def latex_png(latex: str | None) -> str | None:
 
     matplotlib.use("Agg")
     from matplotlib import mathtext
+    from matplotlib.font_manager import FontProperties
 
     buf = io.BytesIO()
     try:
-        mathtext.math_to_image(f"${latex}$", buf, dpi=130, format="png")
+        mathtext.math_to_image(
+            f"${latex}$", buf, prop=FontProperties(size=15), dpi=110, format="png"
+        )
     except Exception:  # noqa: BLE001 - mathtext covers a subset of LaTeX; fall back to the source
         return None
     return _data_uri(buf.getvalue())
@@ -293,7 +315,8 @@ def outcome(r: Result) -> tuple[str, str]:
     return f"{r.status} (expected deviation)", "deviation"
 
 
-_ICON = {"ok": "✅", "deviation": "⚠️", "bad": "❌"}
+_ICON = {"ok": "✅", "deviation": "⚠️", "bad": "❌"}  # GitHub emoji (Markdown)
+_MARK = {"ok": "✔", "deviation": "⚠", "bad": "✘"}  # text symbols every font has (HTML)
 
 
 def _fit_view(f: Fit) -> dict[str, Any]:
@@ -337,44 +360,55 @@ def _param_value(v: Any) -> str:
 
 
 def _view(
-    results: Sequence[Result], doc: dict[str, Any], *, events: dict[str, Any], figure_errors: dict[str, str]
+    results: Sequence[Result],
+    doc: dict[str, Any],
+    *,
+    events: dict[str, Any],
+    figure_errors: dict[str, str],
 ) -> dict[str, Any]:
     claims = []
     for r, entry in zip(results, doc["claims"]):
         label, klass = outcome(r)
         pred = entry["prediction"]
         event = events.get(r.claim_id)
-        claims.append({
-            "id": r.claim_id,
-            "title": r.title,
-            "statement": r.statement,
-            "source": r.source,
-            "status": r.status,
-            "expected": r.expected,
-            "label": label,
-            "klass": klass,
-            "icon": _ICON[klass],
-            "error": r.error,
-            "prediction": {"latex": pred.get("latex"), "sympy": pred.get("sympy"), "png": None},
-            "extra": [{"name": k, "latex": v["latex"], "sympy": v["sympy"], "png": None}
-                      for k, v in pred.get("extra", {}).items()],
-            "numeric": [(k, fmt(v)) for k, v in pred.get("values", {}).items()],
-            "fits": [_fit_view(f) for f in r.fits],
-            "key_fit": _fit_view(r.fits[0]) if r.fits else None,
-            "controls": [_control_view(c) for c in r.controls],
-            "rejected": sum(c.rejected for c in r.controls),
-            "deviations": [_fit_view(f) for f in r.fits if f.expected != "pass"],
-            "params": [(k, _param_value(v)) for k, v in r.params.items()],
-            "seconds": f"{r.seconds:.1f}",
-            "cache": None if event is None else {
-                "outcome": event.outcome,
-                "simulate_seconds": f"{event.simulate_seconds:.1f}",
-                "detail": event.detail,
-            },
-            "false_failure": r.false_failure,
-            "figures": [{"path": p, "name": Path(p).name, "data_uri": None} for p in r.figures],
-            "figure_error": figure_errors.get(r.claim_id),
-        })
+        claims.append(
+            {
+                "id": r.claim_id,
+                "title": r.title,
+                "statement": r.statement,
+                "source": r.source,
+                "status": r.status,
+                "expected": r.expected,
+                "label": label,
+                "klass": klass,
+                "icon": _ICON[klass],
+                "mark": _MARK[klass],
+                "error": r.error,
+                "prediction": {"latex": pred.get("latex"), "sympy": pred.get("sympy"), "png": None},
+                "extra": [
+                    {"name": k, "latex": v["latex"], "sympy": v["sympy"], "png": None}
+                    for k, v in pred.get("extra", {}).items()
+                ],
+                "numeric": [(k, fmt(v)) for k, v in pred.get("values", {}).items()],
+                "fits": [_fit_view(f) for f in r.fits],
+                "key_fit": _fit_view(r.fits[0]) if r.fits else None,
+                "controls": [_control_view(c) for c in r.controls],
+                "rejected": sum(c.rejected for c in r.controls),
+                "deviations": [_fit_view(f) for f in r.fits if f.expected != "pass"],
+                "params": [(k, _param_value(v)) for k, v in r.params.items()],
+                "seconds": f"{r.seconds:.1f}",
+                "cache": None
+                if event is None
+                else {
+                    "outcome": event.outcome,
+                    "simulate_seconds": f"{event.simulate_seconds:.1f}",
+                    "detail": event.detail,
+                },
+                "false_failure": r.false_failure,
+                "figures": [{"path": p, "name": Path(p).name, "data_uri": None} for p in r.figures],
+                "figure_error": figure_errors.get(r.claim_id),
+            }
+        )
     as_expected = sum(r.meets_expectation for r in results)
     env = doc["environment"]
     return {

@@ -16,7 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claims import Claim, Context, Derivation, Fit
-from claims._cache import PRESENTATION_ONLY, CorruptEntry, SimulationCache, code_version, default_cache_dir
+from claims._cache import (
+    PRESENTATION_ONLY,
+    CorruptEntry,
+    SimulationCache,
+    code_version,
+    default_cache_dir,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 VERSION = "0" * 64  # a fixed code version: these tests do not hash the checkout
@@ -44,8 +50,15 @@ class Counter:
         return ToyMeasurements(self.value.copy())
 
 
-def _fetch(cache: SimulationCache, compute: Counter, *, claim: str = "toy", params: ToyParams = ToyParams(),
-           seed: int = 0, device: str = "cpu") -> ToyMeasurements:
+def _fetch(
+    cache: SimulationCache,
+    compute: Counter,
+    *,
+    claim: str = "toy",
+    params: ToyParams = ToyParams(),
+    seed: int = 0,
+    device: str = "cpu",
+) -> ToyMeasurements:
     return cache.fetch(claim, params, seed, device, compute)
 
 
@@ -60,7 +73,9 @@ def test_second_fetch_loads_instead_of_computing(tmp_path: Path) -> None:
     second = _fetch(again, compute)
     assert compute.calls == 1, f"compute ran {compute.calls} times, but should run once (then load)"
     np.testing.assert_array_equal(second.x, first.x)
-    assert [e.outcome for e in again.events] == ["hit"], f"events={again.events}, but should be one hit"
+    assert [e.outcome for e in again.events] == ["hit"], (
+        f"events={again.events}, but should be one hit"
+    )
 
 
 @pytest.mark.parametrize(
@@ -77,7 +92,9 @@ def test_key_covers_claim_params_seed_device(tmp_path: Path, change: dict) -> No
     cache = SimulationCache(tmp_path, version=VERSION)
     _fetch(cache, compute)
     _fetch(cache, compute, **change)
-    assert compute.calls == 2, f"changing {change} reused the entry ({compute.calls} computes), but should recompute"
+    assert compute.calls == 2, (
+        f"changing {change} reused the entry ({compute.calls} computes), but should recompute"
+    )
 
 
 def test_key_covers_code_version(tmp_path: Path) -> None:
@@ -89,7 +106,9 @@ def test_key_covers_code_version(tmp_path: Path) -> None:
 
 def test_code_version_is_a_stable_sha256() -> None:
     v = code_version()
-    assert len(v) == 64 and int(v, 16) >= 0, f"code_version()={v!r}, but should be a sha256 hex digest"
+    assert len(v) == 64 and int(v, 16) >= 0, (
+        f"code_version()={v!r}, but should be a sha256 hex digest"
+    )
     assert SimulationCache(version=None).version == v
 
 
@@ -97,7 +116,9 @@ def test_code_version_is_a_stable_sha256() -> None:
 def test_presentation_only_entries_exist(rel: str) -> None:
     """A stale entry in the list would silently let an edit to a new file with that name keep old
     results; every name must be a file of the checkout."""
-    assert (REPO / rel).is_file(), f"PRESENTATION_ONLY lists {rel}, which is not a file of the checkout"
+    assert (REPO / rel).is_file(), (
+        f"PRESENTATION_ONLY lists {rel}, which is not a file of the checkout"
+    )
 
 
 def _corrupt_and_refetch(tmp_path: Path, damage) -> tuple[Counter, SimulationCache]:
@@ -114,7 +135,9 @@ def _corrupt_and_refetch(tmp_path: Path, damage) -> tuple[Counter, SimulationCac
 @pytest.mark.parametrize(
     "damage",
     [
-        pytest.param(lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), id="truncated"),
+        pytest.param(
+            lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), id="truncated"
+        ),
         pytest.param(lambda p: p.write_bytes(p.read_bytes()[:-1]), id="last-byte-missing"),
         pytest.param(lambda p: p.write_bytes(b""), id="empty"),
         pytest.param(lambda p: p.write_bytes(b"not a cache file at all"), id="garbage"),
@@ -125,12 +148,18 @@ def _corrupt_and_refetch(tmp_path: Path, damage) -> tuple[Counter, SimulationCac
 )
 def test_damaged_entry_is_discarded_and_recomputed(tmp_path: Path, damage) -> None:
     compute, cache = _corrupt_and_refetch(tmp_path, damage)
-    assert compute.calls == 2, f"compute ran {compute.calls} times, but a damaged entry must be recomputed"
+    assert compute.calls == 2, (
+        f"compute ran {compute.calls} times, but a damaged entry must be recomputed"
+    )
     (event,) = cache.events
-    assert event.outcome == "corrupt" and event.detail, f"event={event}, but should record the corruption"
+    assert event.outcome == "corrupt" and event.detail, (
+        f"event={event}, but should record the corruption"
+    )
     again = SimulationCache(tmp_path, version=VERSION)
     _fetch(again, compute)
-    assert compute.calls == 2 and again.events[0].hit, "the recomputed entry should be stored and valid again"
+    assert compute.calls == 2 and again.events[0].hit, (
+        "the recomputed entry should be stored and valid again"
+    )
 
 
 def _flip(blob: bytes, at: int) -> bytes:
@@ -150,7 +179,9 @@ def test_damaged_entry_is_never_unpickled(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(pickle, "loads", refuse)
     with pytest.raises(CorruptEntry, match="checksum"):
-        SimulationCache.load(entry, SimulationCache(tmp_path, version=VERSION).key("toy", ToyParams(), 0, "cpu"))
+        SimulationCache.load(
+            entry, SimulationCache(tmp_path, version=VERSION).key("toy", ToyParams(), 0, "cpu")
+        )
 
 
 def test_entry_for_another_key_is_rejected(tmp_path: Path) -> None:
@@ -158,7 +189,9 @@ def test_entry_for_another_key_is_rejected(tmp_path: Path) -> None:
     cache = SimulationCache(tmp_path, version=VERSION)
     _fetch(cache, compute, seed=1)
     (entry,) = _entries(tmp_path)
-    os.replace(entry, cache.path(cache.key("toy", ToyParams(), 0, "cpu")))  # seed 1's data under seed 0's name
+    os.replace(
+        entry, cache.path(cache.key("toy", ToyParams(), 0, "cpu"))
+    )  # seed 1's data under seed 0's name
     _fetch(cache, compute, seed=0)
     assert compute.calls == 2 and cache.events[-1].outcome == "corrupt", f"events={cache.events}"
 
@@ -186,17 +219,23 @@ def test_no_cache_recomputes_and_refreshes(tmp_path: Path) -> None:
     assert compute.calls == 2 and forced.events[0].outcome == "refresh", f"events={forced.events}"
     np.testing.assert_array_equal(out.x, np.arange(3.0))
     warm = _fetch(SimulationCache(tmp_path, version=VERSION), compute)
-    np.testing.assert_array_equal(warm.x, np.arange(3.0), err_msg="the refreshed entry should replace the old one")
+    np.testing.assert_array_equal(
+        warm.x, np.arange(3.0), err_msg="the refreshed entry should replace the old one"
+    )
 
 
 def test_unpicklable_result_is_returned_but_not_stored(tmp_path: Path) -> None:
     cache = SimulationCache(tmp_path, version=VERSION)
-    out = cache.fetch("toy", ToyParams(), 0, "cpu", lambda: (lambda: 1))
+    out = cache.fetch("toy", ToyParams(), 0, "cpu", lambda: lambda: 1)
     assert callable(out)
-    assert cache.events[0].outcome == "unstored" and _entries(tmp_path) == [], f"events={cache.events}"
+    assert cache.events[0].outcome == "unstored" and _entries(tmp_path) == [], (
+        f"events={cache.events}"
+    )
 
 
-def test_interrupted_write_leaves_no_entry_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_write_leaves_no_entry_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def interrupted(src, dst):
         raise KeyboardInterrupt
 
@@ -207,11 +246,15 @@ def test_interrupted_write_leaves_no_entry_and_no_temp_file(tmp_path: Path, monk
     assert left == [], f"an interrupted write left {left}, but should leave nothing"
 
 
-def test_default_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_default_folder_follows_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("POLYCLAIMS_CACHE", str(tmp_path / "elsewhere"))
     assert default_cache_dir() == tmp_path / "elsewhere"
     monkeypatch.delenv("POLYCLAIMS_CACHE")
-    assert default_cache_dir() == REPO / ".polyclaims-cache", f"default_cache_dir()={default_cache_dir()}"
+    assert default_cache_dir() == REPO / ".polyclaims-cache", (
+        f"default_cache_dir()={default_cache_dir()}"
+    )
 
 
 # -- through Claim.run -------------------------------------------------------------------------
@@ -233,9 +276,14 @@ def _fit(meas: ToyMeasurements, d: Derivation, p: ToyParams) -> list[Fit]:
 
 
 TOY = Claim(
-    id="toy-cache", title="toy", statement="toy", source="test",
+    id="toy-cache",
+    title="toy",
+    statement="toy",
+    source="test",
     params={"smoke": ToyParams(4), "standard": ToyParams(), "paper": ToyParams(16)},
-    derive=_derive, simulate=_simulate, fit=_fit,
+    derive=_derive,
+    simulate=_simulate,
+    fit=_fit,
 )
 
 
@@ -248,7 +296,9 @@ def test_claim_run_reuses_cached_measurements(tmp_path: Path) -> None:
     np.testing.assert_array_equal(second.measurements.x, first.measurements.x)
     TOY.run("standard", 4, cache=SimulationCache(tmp_path, version=VERSION))
     TOY.run("smoke", 3, cache=SimulationCache(tmp_path, version=VERSION))
-    assert SIMULATE_CALLS == [3, 4, 3], f"another seed or scale must simulate afresh: {SIMULATE_CALLS}"
+    assert SIMULATE_CALLS == [3, 4, 3], (
+        f"another seed or scale must simulate afresh: {SIMULATE_CALLS}"
+    )
 
 
 def test_claim_run_without_cache_always_simulates() -> None:
@@ -264,5 +314,7 @@ def test_simulation_error_is_not_cached(tmp_path: Path) -> None:
 
     broken = dataclasses.replace(TOY, simulate=boom)
     r = broken.run("smoke", 0, cache=SimulationCache(tmp_path, version=VERSION))
-    assert r.status == "error" and "diverged" in (r.error or ""), f"status={r.status}, error={r.error}"
+    assert r.status == "error" and "diverged" in (r.error or ""), (
+        f"status={r.status}, error={r.error}"
+    )
     assert _entries(tmp_path) == [], "a failed simulation must leave no cache entry"

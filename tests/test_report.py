@@ -66,17 +66,27 @@ def assert_self_contained(html: str) -> None:
     in-page #anchor, nothing is loaded by <script>/<link>/<iframe>, no http(s):// in any markup."""
     __tracebackhide__ = True
     page = parse_html(html)
-    assert page.tags and page.tags[0][0] == "html", f"the page should start with <html>, got {page.tags[:1]}"
+    assert page.tags and page.tags[0][0] == "html", (
+        f"the page should start with <html>, got {page.tags[:1]}"
+    )
     for tag, attrs in page.tags:
-        assert tag not in ("script", "link", "iframe", "object", "embed", "base"), f"<{tag} {attrs}> in a self-contained page"
+        assert tag not in ("script", "link", "iframe", "object", "embed", "base"), (
+            f"<{tag} {attrs}> in a self-contained page"
+        )
         for name, value in attrs.items():
             value = value or ""
             if value.startswith("data:") or name in ("alt", "content"):
                 continue
-            assert not re.search(r"https?://|^//", value.strip()), f"<{tag} {name}={value[:80]!r}> names a network address"
+            assert not re.search(r"https?://|^//", value.strip()), (
+                f"<{tag} {name}={value[:80]!r}> names a network address"
+            )
             if name in ("src", "href", "srcset", "poster", "data", "action", "formaction"):
-                assert value.startswith(("data:", "#")), f"<{tag} {name}={value[:80]!r}> is not a data: URI or #anchor"
-    assert "url(" not in page.style and "@import" not in page.style, "the stylesheet loads something"
+                assert value.startswith(("data:", "#")), (
+                    f"<{tag} {name}={value[:80]!r}> is not a data: URI or #anchor"
+                )
+    assert "url(" not in page.style and "@import" not in page.style, (
+        "the stylesheet loads something"
+    )
     assert not re.search(r"https?://", page.style)
 
 
@@ -87,7 +97,9 @@ def claim_ids(doc: dict[str, Any]) -> list[str]:
 def validate(doc: dict[str, Any]) -> None:
     __tracebackhide__ = True
     jsonschema.Draft202012Validator.check_schema(schema())
-    errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(doc), key=lambda e: list(e.path))
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema()).iter_errors(doc), key=lambda e: list(e.path)
+    )
     assert not errors, "claims.json breaks its schema:\n" + "\n".join(
         f"  at {'/'.join(map(str, e.path))}: {e.message[:200]}" for e in errors
     )
@@ -97,13 +109,17 @@ def no_training(claims: tuple[Claim, ...], monkeypatch: pytest.MonkeyPatch) -> t
     """The claims with a simulate that fails the test when called, and the trainer disabled."""
 
     def forbidden_train(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("sim.autoencoder.train was called while re-rendering from a warm cache")
+        raise AssertionError(
+            "sim.autoencoder.train was called while re-rendering from a warm cache"
+        )
 
     monkeypatch.setattr(sim.autoencoder, "train", forbidden_train)
 
     def forbid(claim: Claim) -> Claim:
         def simulate(params: Any, ctx: Context) -> Any:
-            raise AssertionError(f"{claim.id}: simulate was called while re-rendering from a warm cache")
+            raise AssertionError(
+                f"{claim.id}: simulate was called while re-rendering from a warm cache"
+            )
 
         return dataclasses.replace(claim, simulate=simulate)
 
@@ -118,21 +134,27 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Path]:
     """One cold smoke report of the whole registry, with its cache folder."""
     root = tmp_path_factory.mktemp("smoke")
     cache = SimulationCache(root / "cache")
-    report = build_report(all_claims(), root / "out", scale=SCALE, seed=0, cache=cache, complete=True)
+    report = build_report(
+        all_claims(), root / "out", scale=SCALE, seed=0, cache=cache, complete=True
+    )
     return report, root
 
 
 def test_report_writes_the_three_outputs_and_figures(smoke: tuple[Report, Path]) -> None:
-    report, root = smoke
+    _, root = smoke
     out = root / "out"
     for name in REPORT_FILES:
-        assert (out / name).is_file() and (out / name).stat().st_size > 0, f"{name} missing or empty in {out}"
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, (
+            f"{name} missing or empty in {out}"
+        )
     doc = json.loads((out / "claims.json").read_text("utf-8"))
     for entry in doc["claims"]:
         for fig in entry["figures"]:
             data = (out / fig).read_bytes()
             assert data.startswith(PNG), f"{entry['id']}: {fig} is not a PNG"
-            assert Path(fig).name.startswith(entry["id"]), f"{fig} should be named after {entry['id']}"
+            assert Path(fig).name.startswith(entry["id"]), (
+                f"{fig} should be named after {entry['id']}"
+            )
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
     assert leftovers == [], f"the staging folder was left behind: {leftovers}"
 
@@ -148,8 +170,12 @@ def test_every_registered_claim_appears_in_all_outputs(smoke: tuple[Report, Path
     html = (out / "claims.html").read_text("utf-8")
     sections = {a.get("id") for t, a in parse_html(html).tags if t == "section"}
     for cid in ids:
-        assert f"| [{cid}](#{cid}) |" in summary, f"{cid} is missing from the Markdown summary table"
-        assert re.search(rf"^## {re.escape(cid)}$", md, re.M), f"{cid} has no section in claims.md"
+        assert f"| [{cid}](#{cid}) |" in summary, (
+            f"{cid} is missing from the Markdown summary table"
+        )
+        assert re.search(rf"^## {re.escape(cid)}$", md, re.MULTILINE), (
+            f"{cid} has no section in claims.md"
+        )
         assert cid in sections, f"{cid} has no <section> in claims.html"
         assert f'href="#{cid}"' in html, f"{cid} is missing from the HTML summary table"
 
@@ -158,7 +184,9 @@ def test_json_validates_against_schema(smoke: tuple[Report, Path]) -> None:
     _, root = smoke
     doc = json.loads((root / "out" / "claims.json").read_text("utf-8"))
     validate(doc)
-    assert all("cache" in c for c in doc["claims"]), "a cached run should record each claim's cache outcome"
+    assert all("cache" in c for c in doc["claims"]), (
+        "a cached run should record each claim's cache outcome"
+    )
 
 
 def test_html_parses_and_is_self_contained(smoke: tuple[Report, Path]) -> None:
@@ -171,7 +199,9 @@ def test_html_parses_and_is_self_contained(smoke: tuple[Report, Path]) -> None:
     assert len(images) >= n_figures, f"{len(images)} images in the HTML for {n_figures} figures"
     for src in images:
         assert src.startswith("data:image/png;base64,")
-        assert base64.b64decode(src.split(",", 1)[1]).startswith(PNG), "an embedded image is not a PNG"
+        assert base64.b64decode(src.split(",", 1)[1]).startswith(PNG), (
+            "an embedded image is not a PNG"
+        )
 
 
 def test_markdown_links_resolve_and_math_is_fenced(smoke: tuple[Report, Path]) -> None:
@@ -183,21 +213,31 @@ def test_markdown_links_resolve_and_math_is_fenced(smoke: tuple[Report, Path]) -
     assert "http://" not in md and "https://" not in md
     for entry in json.loads((out / "claims.json").read_text("utf-8"))["claims"]:
         if entry["prediction"]["latex"]:
-            assert f"```math\n{entry['prediction']['latex']}\n```" in md, f"{entry['id']}: prediction not in a math block"
+            assert f"```math\n{entry['prediction']['latex']}\n```" in md, (
+                f"{entry['id']}: prediction not in a math block"
+            )
 
 
-def test_warm_cache_rerender_makes_no_training_call(smoke: tuple[Report, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_warm_cache_rerender_makes_no_training_call(
+    smoke: tuple[Report, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     report, root = smoke
     cold = json.loads((root / "out" / "claims.json").read_text("utf-8"))
     cache = SimulationCache(root / "cache")
-    warm = build_report(no_training(all_claims(), monkeypatch), root / "warm", scale=SCALE, seed=0, cache=cache)
+    warm = build_report(
+        no_training(all_claims(), monkeypatch), root / "warm", scale=SCALE, seed=0, cache=cache
+    )
     outcomes = {e.claim_id: e.outcome for e in cache.events}
-    assert set(outcomes.values()) == {"hit"}, f"cache outcomes {outcomes}, but every claim should be a hit"
+    assert set(outcomes.values()) == {"hit"}, (
+        f"cache outcomes {outcomes}, but every claim should be a hit"
+    )
     doc = json.loads((root / "warm" / "claims.json").read_text("utf-8"))
     validate(doc)
     for a, b in zip(cold["claims"], doc["claims"]):
         for key in ("status", "fits", "controls", "prediction", "params", "figures"):
-            assert a[key] == b[key], f"{a['id']}: {key} differs between the cold run and the cached re-render"
+            assert a[key] == b[key], (
+                f"{a['id']}: {key} differs between the cold run and the cached re-render"
+            )
     assert [r.status for r in warm.results] == [r.status for r in report.results]
 
 
@@ -218,24 +258,55 @@ def test_truncated_cache_entry_is_recomputed(smoke: tuple[Report, Path], tmp_pat
         return first.simulate(params, ctx)
 
     cache = SimulationCache(cache_dir)
-    build_report([dataclasses.replace(first, simulate=counted)], tmp_path / "out", scale=SCALE, seed=0, cache=cache)
-    assert calls == [first.id], f"simulate calls {calls}, but the truncated entry should be recomputed once"
-    assert cache.events[0].outcome == "corrupt", f"event {cache.events[0]}, but should record the corrupt entry"
+    build_report(
+        [dataclasses.replace(first, simulate=counted)],
+        tmp_path / "out",
+        scale=SCALE,
+        seed=0,
+        cache=cache,
+    )
+    assert calls == [first.id], (
+        f"simulate calls {calls}, but the truncated entry should be recomputed once"
+    )
+    assert cache.events[0].outcome == "corrupt", (
+        f"event {cache.events[0]}, but should record the corrupt entry"
+    )
     again = SimulationCache(cache_dir)
-    again.fetch(first.id, first.resolve(SCALE), 0, "cpu", lambda: pytest.fail("the rewritten entry should load"))
+    again.fetch(
+        first.id,
+        first.resolve(SCALE),
+        0,
+        "cpu",
+        lambda: pytest.fail("the rewritten entry should load"),
+    )
     assert again.events[0].hit
 
 
-def test_cli_report_exit_status_and_outputs(smoke: tuple[Report, Path], tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_report_exit_status_and_outputs(
+    smoke: tuple[Report, Path], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     _, root = smoke
     first = all_claims()[0].id
-    rc = main(["report", first, "--scale", SCALE, "--out", str(tmp_path / "r"), "--cache-dir", str(root / "cache")])
+    rc = main(
+        [
+            "report",
+            first,
+            "--scale",
+            SCALE,
+            "--out",
+            str(tmp_path / "r"),
+            "--cache-dir",
+            str(root / "cache"),
+        ]
+    )
     doc = json.loads((tmp_path / "r" / "claims.json").read_text("utf-8"))
     assert claim_ids(doc) == [first]
     meets = all(c["meets_expectation"] for c in doc["claims"])
     assert rc == (0 if meets else 1), f"exit status {rc}, but meets_expectation={meets}"
     captured = capsys.readouterr()
-    assert "claims.md" in captured.out and captured.err == "", f"stderr should be quiet off a TTY: {captured.err!r}"
+    assert "claims.md" in captured.out and captured.err == "", (
+        f"stderr should be quiet off a TTY: {captured.err!r}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -246,7 +317,9 @@ def test_cli_report_exit_status_and_outputs(smoke: tuple[Report, Path], tmp_path
         pytest.param(["report", "--device", "tpu"], id="bad-device"),
     ],
 )
-def test_cli_report_usage_errors_exit_2(argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_report_usage_errors_exit_2(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     rc = main([*argv, "--out", str(tmp_path / "r"), "--cache-dir", str(tmp_path / "c")])
     assert rc == 2, f"{argv}: exit status {rc}, but should be 2 (usage)"
     assert "error" in capsys.readouterr().err
@@ -255,7 +328,9 @@ def test_cli_report_usage_errors_exit_2(argv: list[str], tmp_path: Path, capsys:
 
 def test_cli_report_out_must_be_a_folder(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
-    assert main(["report", "--out", str(tmp_path / "file"), "--cache-dir", str(tmp_path / "c")]) == 2
+    assert (
+        main(["report", "--out", str(tmp_path / "file"), "--cache-dir", str(tmp_path / "c")]) == 2
+    )
 
 
 # -- toy claims: verdict display, exit status, atomic publication --------------------------------
@@ -273,8 +348,11 @@ class ToyMeasurements:
 
 def _derive(p: ToyParams) -> Derivation:
     mu = sympy.Symbol("mu")
-    return Derivation(sympy.Integer(0) * mu, extra={"cases": sympy.Piecewise((mu, mu > 0), (0, True))},
-                      values={"mean": 0.0})
+    return Derivation(
+        sympy.Integer(0) * mu,
+        extra={"cases": sympy.Piecewise((mu, mu > 0), (0, True))},
+        values={"mean": 0.0},
+    )
 
 
 def _simulate(p: ToyParams, ctx: Context) -> ToyMeasurements:
@@ -284,8 +362,24 @@ def _simulate(p: ToyParams, ctx: Context) -> ToyMeasurements:
 def _fit(meas: ToyMeasurements, d: Derivation, p: ToyParams) -> list[Fit]:
     m, s = float(meas.x.mean()), 3 * float(meas.x.std() / np.sqrt(meas.x.size))
     return [
-        Fit("mean", "mean | of the samples (units)", 0.0, m, (m - s, m + s), 0.2, why="toy tolerance"),
-        Fit("positive", "fraction above −1", 0.5, float((meas.x > -1).mean()), (0.9, 1.0), None, relation=">"),
+        Fit(
+            "mean",
+            "mean | of the samples (units)",
+            0.0,
+            m,
+            (m - s, m + s),
+            0.2,
+            why="toy tolerance",
+        ),
+        Fit(
+            "positive",
+            "fraction above −1",
+            0.5,
+            float((meas.x > -1).mean()),
+            (0.9, 1.0),
+            None,
+            relation=">",
+        ),
     ]
 
 
@@ -299,16 +393,23 @@ def _plot(result: Result, outdir: Path) -> list[Path]:
 
 
 TOY = Claim(
-    id="toy", title="Toy: samples have mean 0", statement="The samples have mean 0 | exactly $0.",
+    id="toy",
+    title="Toy: samples have mean 0",
+    statement="The samples have mean 0 | exactly $0.",
     source="tests/test_report.py",
     params={"smoke": ToyParams(), "standard": ToyParams(), "paper": ToyParams()},
-    derive=_derive, simulate=_simulate, fit=_fit,
+    derive=_derive,
+    simulate=_simulate,
+    fit=_fit,
     controls=(Control("mean-one", "the mean is 1", predict={"mean": 1.0}),),
-    false_failure="toy: none", plot=_plot,
+    false_failure="toy: none",
+    plot=_plot,
 )
 
 
-def _toy_report(tmp_path: Path, *claims: Claim, **kw: Any) -> tuple[Report, dict[str, Any], str, str]:
+def _toy_report(
+    tmp_path: Path, *claims: Claim, **kw: Any
+) -> tuple[Report, dict[str, Any], str, str]:
     report = build_report(list(claims), tmp_path / "out", scale="standard", seed=0, **kw)
     out = tmp_path / "out"
     doc = json.loads((out / "claims.json").read_text("utf-8"))
@@ -324,27 +425,37 @@ def test_passing_claim_reads_pass_and_reports_ok(tmp_path: Path) -> None:
     assert "✅ pass" in md and "1/1 controls rejected" in md
     assert "mean \\| of the samples" in md, "a pipe inside a table cell must be escaped"
     assert "exactly \\$0" in md, "a dollar sign in text must not open GitHub math"
-    assert "\\begin{cases}" in html and "\\begin{cases}" in md, "LaTeX mathtext cannot draw must still be shown as source"
+    assert "\\begin{cases}" in html and "\\begin{cases}" in md, (
+        "LaTeX mathtext cannot draw must still be shown as source"
+    )
 
 
 def test_expected_deviation_is_shown_with_its_reason(tmp_path: Path) -> None:
     shifted = dataclasses.replace(
-        TOY, id="toy-shifted", params={s: ToyParams(shift=0.5) for s in ("smoke", "standard", "paper")},
+        TOY,
+        id="toy-shifted",
+        params={s: ToyParams(shift=0.5) for s in ("smoke", "standard", "paper")},
         controls=(Control("mean-zero", "the mean is 0", predict={"mean": 0.0}),),
         deviations={"mean": Deviation("fail", "measured: the shift moves the mean to 0.5")},
     )
-    report, doc, md, html = _toy_report(tmp_path, shifted)
+    report, _, md, html = _toy_report(tmp_path, shifted)
     assert report.ok, "a recorded deviation that occurs as recorded meets the expectation"
     assert "⚠️ fail (expected deviation)" in md
-    assert "measured: the shift moves the mean to 0.5" in md and "measured: the shift moves the mean to 0.5" in html
+    assert (
+        "measured: the shift moves the mean to 0.5" in md
+        and "measured: the shift moves the mean to 0.5" in html
+    )
 
 
 def test_unrejected_control_makes_the_report_fail(tmp_path: Path) -> None:
-    weak = dataclasses.replace(TOY, id="toy-weak", controls=(Control("mean-zero", "the mean is 0 again",
-                                                                     predict={"mean": 0.0}),))
+    weak = dataclasses.replace(
+        TOY,
+        id="toy-weak",
+        controls=(Control("mean-zero", "the mean is 0 again", predict={"mean": 0.0}),),
+    )
     report, doc, md, html = _toy_report(tmp_path, weak)
     assert not report.ok and not doc["claims"][0]["controls"][0]["rejected"]
-    assert "NOT as expected" in md and "**NO**" in md
+    assert "NOT as expected" in md and "**NO**" in md and "NOT as expected" in html
 
 
 def test_plot_error_is_reported_and_fails_the_report(tmp_path: Path) -> None:
@@ -354,8 +465,11 @@ def test_plot_error_is_reported_and_fails_the_report(tmp_path: Path) -> None:
     def misnamed(result: Result, outdir: Path) -> list[Path]:
         return [_plot(result, outdir)[0].rename(outdir / "elsewhere.png")]
 
-    report, doc, md, html = _toy_report(tmp_path, dataclasses.replace(TOY, id="toy-a", plot=broken),
-                                        dataclasses.replace(TOY, id="toy-b", plot=misnamed))
+    report, _, md, html = _toy_report(
+        tmp_path,
+        dataclasses.replace(TOY, id="toy-a", plot=broken),
+        dataclasses.replace(TOY, id="toy-b", plot=misnamed),
+    )
     assert not report.ok and set(report.figure_errors) == {"toy-a", "toy-b"}, report.figure_errors
     assert "no ink" in md and "no ink" in html and "toy-b*.png" in md
 
@@ -364,12 +478,16 @@ def test_error_claim_renders(tmp_path: Path) -> None:
     def boom(p: ToyParams, ctx: Context) -> ToyMeasurements:
         raise RuntimeError("diverged at step 7")
 
-    report, doc, md, html = _toy_report(tmp_path, dataclasses.replace(TOY, id="toy-error", simulate=boom))
+    report, doc, md, html = _toy_report(
+        tmp_path, dataclasses.replace(TOY, id="toy-error", simulate=boom)
+    )
     assert not report.ok and doc["claims"][0]["status"] == "error"
-    assert "diverged at step 7" in md and "❌ error" in md
+    assert "diverged at step 7" in md and "❌ error" in md and "diverged at step 7" in html
 
 
-def test_failed_render_leaves_the_previous_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_render_leaves_the_previous_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _toy_report(tmp_path, TOY)
     out = tmp_path / "out"
     before = {n: (out / n).read_bytes() for n in REPORT_FILES}
@@ -381,8 +499,12 @@ def test_failed_render_leaves_the_previous_report(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(claims.report, "latex_png", broken)
     with pytest.raises(KeyboardInterrupt):
         build_report([TOY], out, scale="standard", seed=1)
-    assert {n: (out / n).read_bytes() for n in REPORT_FILES} == before, "an interrupted report replaced a file"
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [], "the staging folder was left behind"
+    assert {n: (out / n).read_bytes() for n in REPORT_FILES} == before, (
+        "an interrupted report replaced a file"
+    )
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [], (
+        "the staging folder was left behind"
+    )
 
 
 def test_complete_report_removes_stale_figures_partial_keeps_them(tmp_path: Path) -> None:
@@ -390,7 +512,9 @@ def test_complete_report_removes_stale_figures_partial_keeps_them(tmp_path: Path
     (out / "figures").mkdir(parents=True)
     (out / "figures" / "gone-claim.png").write_bytes(PNG)
     build_report([TOY], out, scale="standard", seed=0)
-    assert (out / "figures" / "gone-claim.png").exists(), "a partial report must not remove other claims' figures"
+    assert (out / "figures" / "gone-claim.png").exists(), (
+        "a partial report must not remove other claims' figures"
+    )
     build_report([TOY], out, scale="standard", seed=0, complete=True)
     assert sorted(p.name for p in (out / "figures").iterdir()) == ["toy.png"]
 
@@ -398,15 +522,27 @@ def test_complete_report_removes_stale_figures_partial_keeps_them(tmp_path: Path
 def test_progress_only_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     build_report([TOY], tmp_path / "quiet", scale="standard", seed=0, ctx=Context(progress=False))
     quiet = capsys.readouterr()
-    assert quiet.err == "" and "toy: pass" in quiet.out, f"stderr={quiet.err!r}, stdout={quiet.out!r}"
+    assert quiet.err == "" and "toy: pass" in quiet.out, (
+        f"stderr={quiet.err!r}, stdout={quiet.out!r}"
+    )
     build_report([TOY], tmp_path / "loud", scale="standard", seed=0, ctx=Context(progress=True))
     loud = capsys.readouterr()
-    assert "claims" in loud.err and "toy: pass" in loud.err + loud.out, f"no progress bar on stderr: {loud.err!r}"
+    assert "claims" in loud.err and "toy: pass" in loud.err + loud.out, (
+        f"no progress bar on stderr: {loud.err!r}"
+    )
 
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(None, "—"), (-1.0, "−1"), (0.123456, "0.1235"), (float("inf"), "∞"), (float("-inf"), "−∞"), (3, "3"), (True, "true")],
+    [
+        (None, "—"),
+        (-1.0, "−1"),
+        (0.123456, "0.1235"),
+        (float("inf"), "∞"),
+        (float("-inf"), "−∞"),
+        (3, "3"),
+        (True, "true"),
+    ],
 )
 def test_fmt(value: Any, text: str) -> None:
     assert fmt(value) == text, f"fmt({value!r})={fmt(value)!r}, but should be {text!r}"
