@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import sympy
 
@@ -33,6 +33,9 @@ from sim import ParamError
 
 from ._context import Context
 from ._params import apply_overrides, params_to_dict
+
+if TYPE_CHECKING:
+    from ._cache import SimulationCache
 
 __all__ = [
     "SCALES",
@@ -377,9 +380,14 @@ class Claim(Generic[P, M]):
         *,
         overrides: Mapping[str, Any] | None = None,
         ctx: Context | None = None,
+        cache: SimulationCache | None = None,
     ) -> Result[M]:
         """Derive, simulate, fit, judge the controls. Bad input raises ParamError; a failure
-        while simulating or fitting (a diverging run, say) becomes status ``error``."""
+        while simulating or fitting (a diverging run, say) becomes status ``error``.
+
+        With a ``cache``, the simulation output is reused when one is stored for this claim,
+        params, seed, device and code version (and stored after computing it otherwise); the
+        fits and controls are always recomputed from it."""
         params = self.resolve(scale, overrides)
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ParamError("seed", seed, "an integer >= 0")
@@ -399,7 +407,11 @@ class Claim(Generic[P, M]):
         )
         try:
             derivation = self.derive(params)
-            measurements = self.simulate(params, ctx)
+            if cache is None:
+                measurements = self.simulate(params, ctx)
+            else:
+                run_ctx = ctx
+                measurements = cache.fetch(self.id, params, seed, ctx.device, lambda: self.simulate(params, run_ctx))
             fits = self._judge(self.fit(measurements, derivation, params))
         except ParamError:
             raise

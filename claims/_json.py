@@ -1,5 +1,6 @@
 """claims.json, schema 1 (design.md): the contract between the harness and everything that reads
-its results. Written atomically (temporary file, then rename)."""
+its results. Written atomically (temporary file, then rename). Its JSON Schema is
+``claims/schema/claims.schema.json``; ``tests/test_report.py`` validates every report against it."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import json
 import os
 import platform
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ._core import Result
 
-__all__ = ["SCHEMA_VERSION", "atomic_write_text", "claims_document", "write_claims_json"]
+__all__ = ["SCHEMA_VERSION", "atomic_write_text", "claims_document", "schema", "write_claims_json"]
 
 SCHEMA_VERSION = 1
 
@@ -38,8 +39,17 @@ def environment(device: str) -> dict[str, Any]:
 
 
 def claims_document(
-    results: Sequence[Result], *, scale: str, seed: int, device: str, seconds: float
+    results: Sequence[Result],
+    *,
+    scale: str,
+    seed: int,
+    device: str,
+    seconds: float,
+    extras: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """The schema-1 document; ``extras`` adds optional per-claim fields the schema allows (the
+    report adds ``cache``: whether the simulation came from the cache)."""
+    extras = extras or {}
     return {
         "schema": SCHEMA_VERSION,
         "scale": scale,
@@ -47,8 +57,13 @@ def claims_document(
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": seconds,
         "environment": environment(device),
-        "claims": [r.to_dict() for r in results],
+        "claims": [r.to_dict() | dict(extras.get(r.claim_id, {})) for r in results],
     }
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of claims.json (``claims/schema/claims.schema.json``)."""
+    return json.loads((Path(__file__).resolve().parent / "schema" / "claims.schema.json").read_text("utf-8"))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -59,10 +74,17 @@ def atomic_write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is as readable as any file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_claims_json(path: Path, document: dict[str, Any]) -> None:

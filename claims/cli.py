@@ -2,9 +2,16 @@
 
     polyclaims list
     polyclaims run [ID ...] [--scale S] [--seed N] [--set key=value ...] [--json FILE] [--device D]
+    polyclaims report [ID ...] [--scale S] [--seed N] [--device D] [--out DIR] [--no-cache]
+                      [--cache-dir DIR]
 
-``run`` exits 0 when every claim reaches its expected status (every fit its expected verdict) and
-every control is rejected, 1 otherwise, 2 for a usage error (unknown claim or key, bad value).
+``run`` and ``report`` exit 0 when every claim reaches its expected status (every fit its expected
+verdict) and every control is rejected, 1 otherwise (for ``report`` also when a figure could not
+be drawn), 2 for a usage error (unknown claim or key, bad value).
+
+``report`` writes claims.md, claims.html, claims.json and figures/ to DIR (default reports/),
+reusing cached simulations (default folder .polyclaims-cache/ at the repository root, or
+$POLYCLAIMS_CACHE); --no-cache recomputes them (and refreshes the cache).
 """
 
 from __future__ import annotations
@@ -44,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--json", type=Path, help="write the claims.json contract (schema 1) here")
     run.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:N, mps (default: cpu)")
+    rep = sub.add_parser("report", help="run claims and write the claims report (md, html, json, figures)")
+    rep.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
+    rep.add_argument("--scale", default="standard", choices=SCALES, help="parameter set (default: standard)")
+    rep.add_argument("--seed", type=int, default=0, help="root seed of every random stream (default: 0)")
+    rep.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:N, mps (default: cpu)")
+    rep.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    rep.add_argument("--no-cache", action="store_true",
+                     help="recompute every simulation instead of reusing cached ones (the cache is refreshed)")
+    rep.add_argument("--cache-dir", type=Path, default=None,
+                     help="simulation cache folder (default: $POLYCLAIMS_CACHE, else .polyclaims-cache/ at the repository root)")
     return ap
 
 
@@ -93,6 +110,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ._cache import SimulationCache
+    from .report import build_report
+
+    claims = _select(args.ids)
+    if args.seed < 0:
+        raise ParamError("--seed", args.seed, "an integer >= 0")
+    for c in claims:  # an unknown scale or a broken params set fails before any simulation
+        c.resolve(args.scale)
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} exists and is not a folder")
+    ctx = Context(device=args.device, progress=sys.stderr.isatty())
+    cache = SimulationCache(args.cache_dir, read=not args.no_cache)
+    report = build_report(claims, args.out, scale=args.scale, seed=args.seed, ctx=ctx, cache=cache,
+                          complete=not args.ids)
+    for path in report.files[:3]:
+        print(f"wrote {path}", flush=True)
+    print(f"{len(report.files) - 3} figures in {args.out / 'figures'}; "
+          f"{sum(r.meets_expectation for r in report.results)}/{len(report.results)} claims as expected, "
+          f"{report.seconds:.1f} s", flush=True)
+    return 0 if report.ok else 1
+
+
 def _applicable(claim: Claim, overrides: dict[str, str], *, explicit: bool) -> dict[str, str]:
     """With claims named explicitly every override must apply to each; running all claims,
     an override applies to the claims that have that parameter (and to at least one)."""
@@ -115,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_list()
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "report":
+            return _cmd_report(args)
     except (UsageError, ParamError) as exc:
         print(f"polyclaims: error: {exc}", file=sys.stderr)
         return 2

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["collision_count_figure", "new_figure", "save"]
+__all__ = ["collision_count_figure", "group_means", "new_figure", "power_law_band", "save"]
 
 
 def new_figure(ncols: int = 1, *, width: float = 5.2, height: float = 4.0) -> tuple[Any, Any]:
@@ -30,31 +31,183 @@ def save(fig: Any, path: Path) -> Path:
     return path
 
 
+def power_law_band(
+    x: np.ndarray, counts: Sequence[np.ndarray], slopes: Sequence[float], grid: np.ndarray
+) -> np.ndarray:
+    """Curves E[count] = a·x^b on ``grid``, one row per slope b, each with the Poisson maximum-
+    likelihood level a at that slope (a = Σ counts / Σ n_obs·x^b): the fitted line for the fitted
+    slope, and the edges of its confidence band for the ends of the slope's interval."""
+    totals = np.array([np.sum(c) for c in counts], dtype=float)
+    n_obs = np.array([len(c) for c in counts], dtype=float)
+    rows = []
+    for b in slopes:
+        a = totals.sum() / np.sum(n_obs * x**b)
+        rows.append(a * grid**b)
+    return np.array(rows)
+
+
+def _plain_log_ticks(axis: Any) -> None:
+    """Log-axis tick labels as plain numbers (0.05, 0.1, 0.2, 0.5, 1), minor ticks labelled at 2
+    and 5 times a power of ten only."""
+    from matplotlib.ticker import FuncFormatter
+
+    def minor(v: float, _: Any) -> str:
+        mantissa = v / 10 ** np.floor(np.log10(v) + 1e-9)
+        return (
+            f"{v:g}" if round(mantissa) in (2, 5) and abs(mantissa - round(mantissa)) < 1e-6 else ""
+        )
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(FuncFormatter(minor))
+
+
+def _grid_ticks(ax: Any, x: np.ndarray) -> None:
+    """x ticks at the simulated grid values, labelled plainly."""
+    from matplotlib.ticker import NullLocator
+
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(x, [f"{v:g}" for v in x])
+
+
+def group_means(samples: np.ndarray, groups: int = 16, min_size: int = 8) -> np.ndarray:
+    """Means of disjoint groups of consecutive replicates (about ``groups`` of them, each of at
+    least ``min_size``): the replicate-to-replicate spread of a mean, drawn beside the overall
+    mean. Empty when there are too few replicates to form two groups."""
+    a = np.asarray(samples, dtype=float)
+    k = min(groups, a.size // min_size)
+    if k < 2:
+        return np.empty(0)
+    size = a.size // k
+    return a[: k * size].reshape(k, size).mean(axis=1)
+
+
+def _fit_or_none(result: Any, key: str) -> Any:
+    try:
+        return result.fit(key)
+    except KeyError:
+        return None
+
+
 def collision_count_figure(result: Any, outdir: Path) -> list[Path]:
-    """Mean count per m with the instance spread, the exact and leading-order predictions, and the
-    fitted power law with its confidence band."""
+    """Two panels. Left, log-log: the mean count per m with the 95 % interval of the mean over
+    instances (dark) and the means of groups of instances (faint: the replicate spread), the static model's
+    exact expectation and its leading term n(n−1)/4m (both sympy), and the fitted power law with
+    the band swept by the slope's confidence interval. Right: the count over n(n−1)/4m per m, the
+    exact model's ratio, and the pooled-ratio fit with its interval."""
     from theory import collisions
+
+    from ..fitting import mean_ci
 
     meas, p = result.measurements, result.params
     n = int(p["n"])
-    m = meas.m
+    m = np.asarray(meas.m, dtype=float)
+    instances = [len(c) for c in meas.counts]
     means = np.array([c.mean() for c in meas.counts])
-    sems = np.array([c.std(ddof=1) / np.sqrt(len(c)) for c in meas.counts])
-    grid = np.geomspace(m.min() * 0.9, m.max() * 1.1, 100)
-    fig, (ax,) = new_figure()
-    ax.errorbar(m, means, yerr=1.96 * sems, fmt="o", color="C0", capsize=3, label="simulation: mean ± 1.96 s.e.")
-    ax.plot(grid, [collisions.predict_exact(n, g) for g in grid], "-", color="C1", label="static model, exact (sympy)")
-    ax.plot(grid, n * (n - 1) / (4 * grid), "--", color="C2", label="n(n−1)/4m (leading order)")
-    slope = result.fit("slope")
-    # the fitted law through the geometric centre of the data, band from the slope's interval
-    x0, y0 = np.exp(np.log(m).mean()), np.exp(np.log(np.maximum(means, 1e-9)).mean())
-    for b, style in ((slope.fitted, "-"), (slope.ci[0], ":"), (slope.ci[1], ":")):
-        ax.plot(grid, y0 * (grid / x0) ** b, style, color="C3", lw=1,
-                label=f"fit m^{slope.fitted:.2f} [{slope.ci[0]:.2f}, {slope.ci[1]:.2f}]" if style == "-" else None)
+    cis = np.array([mean_ci(c).ci for c in meas.counts])
+    leading = np.array([collisions.predict_leading(n, int(v)) for v in m])
+    grid = np.geomspace(m.min() / 1.15, m.max() * 1.15, 200)
+    exact_grid = np.array([collisions.predict_exact(n, g) for g in grid])
+    lead_grid = np.array([collisions.predict_leading(n, g) for g in grid])
+
+    fig, (ax, rax) = new_figure(2, width=5.6, height=4.3)
+    groups = [group_means(c) for c in meas.counts]
+    positive = [g[g > 0] for g in groups]
+    lows = [float(v.min()) for v in positive if v.size] + [
+        float(means[means > 0].min()) if np.any(means > 0) else 1.0
+    ]
+    floor = 0.6 * min(min(lows), float(exact_grid.min()))
+    size = len(meas.counts[0]) // max(len(groups[0]), 1)
+    jitter = np.exp(np.linspace(-0.04, 0.04, max(len(g) for g in groups)))
+    for j, (mj, g) in enumerate(zip(m, positive)):
+        ax.plot(
+            mj * jitter[: g.size],
+            g,
+            ".",
+            color="C0",
+            alpha=0.35,
+            ms=4,
+            label=f"mean of each group of {size} instances" if j == 0 else None,
+        )
+    shown = means > 0
+    ax.errorbar(
+        m[shown],
+        means[shown],
+        yerr=[means[shown] - np.maximum(cis[shown, 0], floor), cis[shown, 1] - means[shown]],
+        fmt="o",
+        color="C0",
+        capsize=3,
+        label="mean of all instances, 95 % CI",
+    )
+    ax.plot(grid, exact_grid, "-", color="C1", label="static model, exact (sympy)")
+    ax.plot(grid, lead_grid, "--", color="C2", label="n(n−1)/4m (leading order)")
+    slope = _fit_or_none(result, "slope")
+    if slope is not None:
+        lo, hi = slope.ci
+        ax.plot(
+            grid,
+            power_law_band(m, meas.counts, [slope.fitted], grid)[0],
+            "-",
+            color="C3",
+            lw=1.2,
+            label=rf"fit $\propto m^{{{slope.fitted:.2f}}}$ (Poisson MLE)",
+        )
+        if np.isfinite(lo) and np.isfinite(hi):
+            band = power_law_band(m, meas.counts, np.linspace(lo, hi, 21), grid)
+            ax.fill_between(
+                grid,
+                band.min(0),
+                band.max(0),
+                color="C3",
+                alpha=0.15,
+                lw=0,
+                label=f"slope {slope.confidence:.1%} CI [{lo:.2f}, {hi:.2f}]",
+            )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("hidden neurons m")
-    ax.set_ylabel("polysemantic neurons per model")
-    ax.set_title(f"{result.claim_id}: n = {n}, {p['optimizer']}, {len(meas.counts[0])} instances per m")
-    ax.legend(fontsize=8)
+    top = max(
+        [float(v.max()) for v in positive if v.size]
+        + [float(exact_grid.max()), float(cis[:, 1].max())]
+    )
+    ax.set_ylim(floor, top * 1.8)
+    _plain_log_ticks(ax.yaxis)
+    _grid_ticks(ax, m)
+    ax.set_xlabel("hidden neurons m (neurons)")
+    ax.set_ylabel("polysemantic neurons per model (neurons)")
+    ax.set_title("count against m (log-log)")
+    ax.legend(fontsize=7.5)
+
+    ratio_means = means / leading
+    ratio_cis = cis / leading[:, None]
+    rax.errorbar(
+        m,
+        ratio_means,
+        yerr=[ratio_means - ratio_cis[:, 0], ratio_cis[:, 1] - ratio_means],
+        fmt="o",
+        color="C0",
+        capsize=3,
+        label="mean / n(n−1)/4m, 95 % CI",
+    )
+    rax.plot(grid, exact_grid / lead_grid, "-", color="C1", label="exact / leading (sympy)")
+    rax.axhline(1.0, ls="--", color="C2", lw=1, label="leading order: 1")
+    ratio = _fit_or_none(result, "ratio")
+    if ratio is not None:
+        rax.axhline(ratio.fitted, color="C3", lw=1.2, label=f"pooled ratio {ratio.fitted:.3f}")
+        if np.all(np.isfinite(ratio.ci)):
+            rax.axhspan(
+                *ratio.ci,
+                color="C3",
+                alpha=0.15,
+                lw=0,
+                label=f"{ratio.confidence:.1%} CI [{ratio.ci[0]:.3f}, {ratio.ci[1]:.3f}]",
+            )
+    rax.set_xscale("log")
+    _grid_ticks(rax, m)
+    rax.set_xlabel("hidden neurons m (neurons)")
+    rax.set_ylabel("count / (n(n−1)/4m) (dimensionless)")
+    rax.set_title("level against the leading term")
+    rax.legend(fontsize=7.5, loc="best", framealpha=0.8)
+    per = f"{instances[0]}" if len(set(instances)) == 1 else f"{min(instances)}–{max(instances)}"
+    fig.suptitle(
+        f"{result.claim_id}: n = {n} features, {p['optimizer']}, {per} instances per m", fontsize=10
+    )
     return [save(fig, outdir / f"{result.claim_id}.png")]

@@ -1,0 +1,428 @@
+"""The claims report: every claim's theory against its simulation, as Markdown, HTML and JSON.
+
+Where you are: the second consumer of :meth:`claims.Claim.run` (pytest is the first). This module
+runs the claims (through the simulation cache), asks each claim's ``plot`` hook for its figures,
+and renders three files from one view of the results:
+
+* ``claims.md``   — GitHub-readable (math as ``$...$`` and fenced ``math`` blocks);
+* ``claims.html`` — self-contained: figures and formulas embedded as ``data:`` PNGs (formulas
+  rendered by matplotlib's mathtext, the raw LaTeX beside them), no network reference;
+* ``claims.json`` — the schema-1 contract (:mod:`claims._json`, ``claims/schema/``);
+* ``figures/*.png``.
+
+Everything is built in a hidden staging folder inside the output folder and moved into place
+file by file with ``os.replace``, so an interrupted run leaves the previous report whole.
+
+    polyclaims report --scale standard --out reports        # what `make report` runs
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ._cache import SimulationCache
+from ._context import Context
+from ._core import Claim, ControlOutcome, Fit, Result
+from ._json import atomic_write_text, claims_document, write_claims_json
+
+__all__ = ["REPORT_FILES", "Report", "build_report", "render", "run_claims"]
+
+REPORT_FILES = ("claims.md", "claims.html", "claims.json")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True, repr=False)
+class Report:
+    """What :func:`build_report` produced."""
+
+    results: tuple[Result, ...]
+    outdir: Path
+    files: tuple[Path, ...]  # claims.md, claims.html, claims.json, then the figures
+    figure_errors: dict[str, str]  # claim id -> the plot hook's exception
+    seconds: float
+    cache: SimulationCache | None
+
+    def __repr__(self) -> str:
+        return f"Report({self.outdir}: {len(self.results)} claims, ok={self.ok})"
+
+    @property
+    def ok(self) -> bool:
+        """Every claim met its expectation (every control rejected) and every figure was drawn."""
+        return all(r.meets_expectation for r in self.results) and not self.figure_errors
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+def run_claims(
+    claims: Sequence[Claim], *, scale: str, seed: int, ctx: Context, cache: SimulationCache | None
+) -> list[Result]:
+    """Run each claim once (through the cache when there is one), printing a line per claim; with
+    ``ctx.progress`` a bar over the claims sits above the claims' own bars (one per training grid)."""
+    bar = None
+    if ctx.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(claims), desc="claims", unit="claim", dynamic_ncols=True)
+    results: list[Result] = []
+    try:
+        for claim in claims:
+            if bar is not None:
+                bar.set_postfix_str(claim.id)
+            r = claim.run(scale, seed, ctx=ctx, cache=cache)
+            event = cache.event(claim.id) if cache is not None else None
+            tag = f" [cache {event.outcome}]" if event is not None else ""
+            mark = "as expected" if r.meets_expectation else "NOT as expected"
+            line = f"{claim.id}: {r.status} (expected {r.expected}), {mark}, {r.seconds:.1f} s{tag}"
+            if bar is None:
+                print(line, flush=True)
+            else:
+                bar.write(line)
+                bar.update(1)
+            results.append(r)
+    finally:
+        if bar is not None:
+            bar.close()
+    return results
+
+
+def _draw_figures(claim: Claim, result: Result, figdir: Path) -> tuple[Result, str | None]:
+    """Call the claim's plot hook; the result gets the figures' paths relative to the report."""
+    if claim.plot is None or result.status == "error" or result.measurements is None:
+        return result, None
+    try:
+        paths = [Path(p) for p in claim.plot(result, figdir)]
+    except Exception as exc:  # noqa: BLE001 - reported in the report and in the exit status
+        return result, f"{type(exc).__name__}: {exc}"
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    bad = [
+        p.name
+        for p in paths
+        if p.parent.resolve() != figdir.resolve()
+        or not p.name.startswith(claim.id)
+        or p.suffix != ".png"
+        or not p.is_file()
+    ]
+    if bad:
+        return (
+            result,
+            f"plot hook returned {bad}: figures must be PNG files named {claim.id}*.png in {figdir}",
+        )
+    return dataclasses.replace(result, figures=tuple(f"figures/{p.name}" for p in paths)), None
+
+
+def build_report(
+    claims: Sequence[Claim],
+    outdir: Path,
+    *,
+    scale: str = "standard",
+    seed: int = 0,
+    ctx: Context | None = None,
+    cache: SimulationCache | None = None,
+    complete: bool = False,
+) -> Report:
+    """Run ``claims``, draw their figures and write the report into ``outdir``.
+
+    ``complete`` says the claims are the whole registry: figures in ``outdir/figures`` that no
+    claim drew this time are then removed (a partial report leaves the others' figures alone).
+    """
+    ctx = ctx or Context()
+    start = time.perf_counter()
+    results = run_claims(claims, scale=scale, seed=seed, ctx=ctx, cache=cache)
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=outdir, prefix=".staging-"))
+    try:
+        figdir = stage / "figures"
+        figdir.mkdir()
+        drawn: list[Result] = []
+        figure_errors: dict[str, str] = {}
+        for claim, r in zip(claims, results):
+            r, err = _draw_figures(claim, r, figdir)
+            drawn.append(r)
+            if err is not None:
+                figure_errors[claim.id] = err
+                print(f"{claim.id}: figure error: {err}", file=sys.stderr, flush=True)
+        seconds = time.perf_counter() - start
+        render(
+            drawn,
+            stage,
+            scale=scale,
+            seed=seed,
+            device=ctx.device,
+            seconds=seconds,
+            cache=cache,
+            figure_errors=figure_errors,
+        )
+        files = _publish(stage, outdir, complete=complete)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return Report(tuple(drawn), outdir, tuple(files), figure_errors, seconds, cache)
+
+
+def _publish(stage: Path, outdir: Path, *, complete: bool) -> list[Path]:
+    """Move the staged figures, then the JSON, Markdown and HTML into place (each atomically)."""
+    figures = outdir / "figures"
+    figures.mkdir(exist_ok=True)
+    moved = []
+    for f in sorted((stage / "figures").iterdir()):
+        os.replace(f, figures / f.name)
+        moved.append(figures / f.name)
+    if complete:
+        keep = {p.name for p in moved}
+        for old in figures.glob("*.png"):
+            if old.name not in keep:
+                old.unlink()
+    for name in ("claims.json", "claims.md", "claims.html"):
+        os.replace(stage / name, outdir / name)
+    return [outdir / n for n in REPORT_FILES] + moved
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def render(
+    results: Sequence[Result],
+    outdir: Path,
+    *,
+    scale: str,
+    seed: int,
+    device: str,
+    seconds: float,
+    cache: SimulationCache | None = None,
+    figure_errors: dict[str, str] | None = None,
+) -> list[Path]:
+    """Write claims.json, claims.md and claims.html for ``results`` (whose figures, if any, are
+    already in ``outdir/figures``)."""
+    outdir = Path(outdir)
+    figure_errors = figure_errors or {}
+    events = {r.claim_id: cache.event(r.claim_id) for r in results} if cache is not None else {}
+    extras = {cid: {"cache": e.to_dict()} for cid, e in events.items() if e is not None}
+    doc = claims_document(
+        results, scale=scale, seed=seed, device=device, seconds=seconds, extras=extras
+    )
+    if cache is not None:
+        doc["code_version"] = cache.version
+    write_claims_json(outdir / "claims.json", doc)
+    view = _view(results, doc, events=events, figure_errors=figure_errors)
+    md = _environment(html=False).get_template("claims.md.j2").render(**view)
+    atomic_write_text(outdir / "claims.md", md)
+    for c in view["claims"]:
+        c["prediction"]["png"] = latex_png(c["prediction"]["latex"])
+        for e in c["extra"]:
+            e["png"] = latex_png(e["latex"])
+        for f in c["figures"]:
+            f["data_uri"] = _data_uri((outdir / f["path"]).read_bytes())
+    html = _environment(html=True).get_template("claims.html.j2").render(**view)
+    atomic_write_text(outdir / "claims.html", html)
+    return [outdir / n for n in REPORT_FILES]
+
+
+def _environment(*, html: bool) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["num"] = fmt
+    env.filters["cell"] = md_cell
+    return env
+
+
+def fmt(x: float | None, digits: int = 4) -> str:
+    """A number for humans: 4 significant digits, −∞/∞ for unbounded ends, — for none."""
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        return str(x).lower()
+    if isinstance(x, int):
+        return str(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    return f"{x:.{digits}g}".replace("-", "−")
+
+
+def md_cell(text: Any) -> str:
+    """Text safe inside a Markdown table cell: no pipe, no newline, no stray dollar sign."""
+    return (
+        str(text).replace("\\", "\\\\").replace("|", "\\|").replace("$", "\\$").replace("\n", " ")
+    )
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+@cache
+def latex_png(latex: str | None) -> str | None:
+    """The formula rendered by matplotlib's mathtext as a PNG data URI; None where mathtext does
+    not support the LaTeX (the report then shows the LaTeX source alone)."""
+    if not latex:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import mathtext
+    from matplotlib.font_manager import FontProperties
+
+    buf = io.BytesIO()
+    try:
+        mathtext.math_to_image(
+            f"${latex}$", buf, prop=FontProperties(size=15), dpi=110, format="png"
+        )
+    except Exception:  # noqa: BLE001 - mathtext covers a subset of LaTeX; fall back to the source
+        return None
+    return _data_uri(buf.getvalue())
+
+
+def outcome(r: Result) -> tuple[str, str]:
+    """The verdict in words and its class: ok (pass as expected), deviation (a recorded, expected
+    deviation), bad (not as expected: a wrong verdict, an error or a control not rejected)."""
+    if r.status == "error":
+        return "error", "bad"
+    if not r.meets_expectation:
+        missed = sum(not c.rejected for c in r.controls)
+        wrong = [f.key for f in r.fits if f.verdict != f.expected]
+        parts = []
+        if wrong:
+            parts.append(f"fits off their expected verdict: {', '.join(wrong)}")
+        if missed:
+            parts.append(f"{missed} control{'s' if missed > 1 else ''} not rejected")
+        return f"{r.status}, NOT as expected ({'; '.join(parts)})", "bad"
+    if r.status == "pass":
+        return "pass", "ok"
+    return f"{r.status} (expected deviation)", "deviation"
+
+
+_ICON = {"ok": "✅", "deviation": "⚠️", "bad": "❌"}  # GitHub emoji (Markdown)
+_MARK = {"ok": "✔", "deviation": "⚠", "bad": "✘"}  # text symbols every font has (HTML)
+
+
+def _fit_view(f: Fit) -> dict[str, Any]:
+    rel = {"==": "=", ">": ">", "<": "<"}[f.relation]
+    return {
+        "key": f.key,
+        "quantity": f.quantity,
+        "relation": rel,
+        "predicted": fmt(f.predicted),
+        "fitted": fmt(f.fitted),
+        "ci": f"[{fmt(f.ci[0])}, {fmt(f.ci[1])}]",
+        "confidence": f"{100 * f.confidence:.3g} %",
+        "tolerance": fmt(f.tolerance) if f.tolerance is not None else "—",
+        "verdict": f.verdict,
+        "expected": f.expected,
+        "as_expected": f.verdict == f.expected,
+        "reason": f.reason,
+        "why": f.why,
+        "summary": f"{fmt(f.fitted)} [{fmt(f.ci[0])}, {fmt(f.ci[1])}] vs {'' if rel == '=' else rel + ' '}"
+        f"{fmt(f.predicted)}",
+    }
+
+
+def _control_view(c: ControlOutcome) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "statement": c.statement,
+        "status": c.status,
+        "rejected": c.rejected,
+        "error": c.error,
+        "fits": [_fit_view(f) for f in c.fits],
+    }
+
+
+def _param_value(v: Any) -> str:
+    if isinstance(v, list):
+        return ", ".join(_param_value(x) for x in v)
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def _view(
+    results: Sequence[Result],
+    doc: dict[str, Any],
+    *,
+    events: dict[str, Any],
+    figure_errors: dict[str, str],
+) -> dict[str, Any]:
+    claims = []
+    for r, entry in zip(results, doc["claims"]):
+        label, klass = outcome(r)
+        pred = entry["prediction"]
+        event = events.get(r.claim_id)
+        claims.append(
+            {
+                "id": r.claim_id,
+                "title": r.title,
+                "statement": r.statement,
+                "source": r.source,
+                "status": r.status,
+                "expected": r.expected,
+                "label": label,
+                "klass": klass,
+                "icon": _ICON[klass],
+                "mark": _MARK[klass],
+                "error": r.error,
+                "prediction": {"latex": pred.get("latex"), "sympy": pred.get("sympy"), "png": None},
+                "extra": [
+                    {"name": k, "latex": v["latex"], "sympy": v["sympy"], "png": None}
+                    for k, v in pred.get("extra", {}).items()
+                ],
+                "numeric": [(k, fmt(v)) for k, v in pred.get("values", {}).items()],
+                "fits": [_fit_view(f) for f in r.fits],
+                "key_fit": _fit_view(r.fits[0]) if r.fits else None,
+                "controls": [_control_view(c) for c in r.controls],
+                "rejected": sum(c.rejected for c in r.controls),
+                "deviations": [_fit_view(f) for f in r.fits if f.expected != "pass"],
+                "params": [(k, _param_value(v)) for k, v in r.params.items()],
+                "seconds": f"{r.seconds:.1f}",
+                "cache": None
+                if event is None
+                else {
+                    "outcome": event.outcome,
+                    "simulate_seconds": f"{event.simulate_seconds:.1f}",
+                    "detail": event.detail,
+                },
+                "false_failure": r.false_failure,
+                "figures": [{"path": p, "name": Path(p).name, "data_uri": None} for p in r.figures],
+                "figure_error": figure_errors.get(r.claim_id),
+            }
+        )
+    as_expected = sum(r.meets_expectation for r in results)
+    env = doc["environment"]
+    return {
+        "scale": doc["scale"],
+        "seed": doc["seed"],
+        "created": doc["created"],
+        "seconds": f"{doc['seconds']:.1f}",
+        "environment": env,
+        "code_version": doc.get("code_version"),
+        "claims": claims,
+        "as_expected": as_expected,
+        "total": len(results),
+        "controls_total": sum(len(r.controls) for r in results),
+        "controls_rejected": sum(c.rejected for r in results for c in r.controls),
+        "ok": as_expected == len(results) and not figure_errors,
+        "command": f"polyclaims report --scale {doc['scale']} --seed {doc['seed']} --device {env['device']}",
+    }
