@@ -19,11 +19,27 @@ import numpy as np
 
 from sim import ParamError, check_choice
 
-__all__ = ["Context", "ProgressBar"]
+__all__ = ["Context", "ProgressBar", "configure_device"]
 
 DEVICES = ("cpu", "cuda", "mps")
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def configure_device(device: str) -> None:
+    """Make a device run reproducible where the backend allows: on CUDA, deterministic
+    algorithms and the cuBLAS workspace setting torch needs for deterministic matmuls (set before
+    the first CUDA call of the process). A no-op on the CPU, which is deterministic already."""
+    if not device.startswith("cuda"):
+        return
+    import os
+
+    import torch
+
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cuda.matmul.allow_tf32 = False  # float32 means float32, not TF32
 
 
 class ProgressBar(Protocol):

@@ -123,7 +123,7 @@ class Fit:
         lo, hi = self.ci
         line = (
             f"{self.quantity}: {rel} {_fmt(self.predicted)}, fitted {_fmt(self.fitted)}, "
-            f"{self.confidence:.0%} CI [{_fmt(lo)}, {_fmt(hi)}]{tol} -> {self.verdict}"
+            f"{self.confidence:.1%} CI [{_fmt(lo)}, {_fmt(hi)}]{tol} -> {self.verdict}"
         )
         if self.expected != "pass":
             line += f" (expected {self.expected}: {self.reason})"

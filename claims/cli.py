@@ -2,6 +2,8 @@
 
     polyclaims list
     polyclaims run [ID ...] [--scale S] [--seed N] [--set key=value ...] [--json FILE] [--device D]
+                   [--workers N | --scheduler ADDRESS]
+    polyclaims report [ID ...] [--scale S] [--seed N] [--device D] [--out DIR] [--no-cache]
     polyclaims report [ID ...] [--scale S] [--seed N] [--device D] [--out DIR] [--no-cache]
                       [--cache-dir DIR]
 
@@ -19,12 +21,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim import ParamError
 
-from ._context import Context
+from ._context import Context, configure_device
+from ._executors import executor
 from ._core import SCALES, Claim, Result
 from ._json import claims_document, write_claims_json
 from ._params import parse_assignment
@@ -39,23 +43,24 @@ class UsageError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="polyclaims", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
+    common.add_argument("--scale", default="standard", choices=SCALES, help="parameter set (default: standard)")
+    common.add_argument("--seed", type=int, default=0, help="root seed of every random stream (default: 0)")
+    common.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:N, mps (default: cpu)")
+    common.add_argument("--workers", type=int, default=1,
+                        help="run a claim's independent trainings in N local processes (default: 1, in-process)")
+    common.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run them on a Dask cluster, e.g. tcp://host:8786 (needs the dask extra)")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="one claim per line: its id, then its title")
-    run = sub.add_parser("run", help="run claims and print their verdicts")
-    run.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
-    run.add_argument("--scale", default="standard", choices=SCALES, help="parameter set (default: standard)")
-    run.add_argument("--seed", type=int, default=0, help="root seed of every random stream (default: 0)")
+    run = sub.add_parser("run", parents=[common], help="run claims and print their verdicts")
     run.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
         help="override a simulation parameter by name, e.g. --set n=48 --set m=64,128,256",
     )
     run.add_argument("--json", type=Path, help="write the claims.json contract (schema 1) here")
-    run.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:N, mps (default: cpu)")
-    rep = sub.add_parser("report", help="run claims and write the claims report (md, html, json, figures)")
-    rep.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
-    rep.add_argument("--scale", default="standard", choices=SCALES, help="parameter set (default: standard)")
-    rep.add_argument("--seed", type=int, default=0, help="root seed of every random stream (default: 0)")
-    rep.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:N, mps (default: cpu)")
+    rep = sub.add_parser("report", parents=[common], help="run claims and write claims.md/.html/.json and figures")
     rep.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
     rep.add_argument("--no-cache", action="store_true",
                      help="recompute every simulation instead of reusing cached ones (the cache is refreshed)")
@@ -92,16 +97,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides = _overrides(args.overrides)
     if args.seed < 0:
         raise ParamError("--seed", args.seed, "an integer >= 0")
-    ctx = Context(device=args.device, progress=sys.stderr.isatty())
     # validate every claim's params before spending time on any simulation
     for c in claims:
         c.resolve(args.scale, _applicable(c, overrides, explicit=bool(args.ids)))
     start = time.perf_counter()
     results: list[Result] = []
-    for c in claims:
-        r = c.run(args.scale, args.seed, overrides=_applicable(c, overrides, explicit=bool(args.ids)), ctx=ctx)
-        print(r.explain(), flush=True)
-        results.append(r)
+    with _context(args) as ctx:
+        for c in claims:
+            r = c.run(args.scale, args.seed, overrides=_applicable(c, overrides, explicit=bool(args.ids)), ctx=ctx)
+            print(r.explain(), flush=True)
+            results.append(r)
     if args.json:
         doc = claims_document(results, scale=args.scale, seed=args.seed, device=args.device, seconds=time.perf_counter() - start)
         write_claims_json(args.json, doc)
@@ -121,16 +126,25 @@ def _cmd_report(args: argparse.Namespace) -> int:
         c.resolve(args.scale)
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out} exists and is not a folder")
-    ctx = Context(device=args.device, progress=sys.stderr.isatty())
     cache = SimulationCache(args.cache_dir, read=not args.no_cache)
-    report = build_report(claims, args.out, scale=args.scale, seed=args.seed, ctx=ctx, cache=cache,
-                          complete=not args.ids)
+    with _context(args) as ctx:
+        report = build_report(claims, args.out, scale=args.scale, seed=args.seed, ctx=ctx, cache=cache,
+                              complete=not args.ids)
     for path in report.files[:3]:
         print(f"wrote {path}", flush=True)
     print(f"{len(report.files) - 3} figures in {args.out / 'figures'}; "
           f"{sum(r.meets_expectation for r in report.results)}/{len(report.results)} claims as expected, "
           f"{report.seconds:.1f} s", flush=True)
     return 0 if report.ok else 1
+
+
+@contextmanager
+def _context(args: argparse.Namespace) -> Iterator[Context]:
+    """The run's Context: device (deterministic kernels where the backend allows), progress bars
+    on a terminal, and the executor chosen by --workers / --scheduler."""
+    configure_device(args.device)
+    with executor(workers=args.workers, scheduler=args.scheduler) as ex:
+        yield Context(device=args.device, progress=sys.stderr.isatty(), executor=ex)
 
 
 def _applicable(claim: Claim, overrides: dict[str, str], *, explicit: bool) -> dict[str, str]:

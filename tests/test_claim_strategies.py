@@ -1,5 +1,7 @@
 """Each claim's hypothesis strategy draws hyperparameters where the claim should hold; the claim
-must not ``fail`` (nor error) there. Cheap draws in CI; the thorough profile explores more."""
+must not ``fail`` (nor error) there: no fit expected to pass may fail. (Fits with a recorded,
+measured deviation keep their recorded verdict.) Cheap draws in CI; the thorough profile
+explores more."""
 
 from __future__ import annotations
 
@@ -7,26 +9,28 @@ import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from claims import Claim, all_claims
+from claims import all_claims, get
 
 from ._strategies import widen
 
 
-def _with_strategy() -> list:
-    return [pytest.param(c, id=c.id) for c in all_claims() if c.strategy is not None]
+def _with_strategy() -> list[str]:
+    return [c.id for c in all_claims() if c.strategy is not None]
 
 
-@pytest.mark.parametrize("claim", _with_strategy())
+@pytest.mark.parametrize("claim_id", _with_strategy())
 @settings(max_examples=widen(2, 25))
 @given(data=st.data())
-def test_claim_does_not_fail_where_it_should_hold(claim: Claim, data: st.DataObject) -> None:
+def test_claim_does_not_fail_where_it_should_hold(claim_id: str, data: st.DataObject) -> None:
+    claim = get(claim_id)  # by id: a failing example then prints the id, not the whole claim
     assert claim.strategy is not None
     overrides = data.draw(claim.strategy(), label=f"{claim.id} overrides")
     seed = data.draw(st.integers(0, 10_000), label="seed")
     result = claim.run("smoke", seed=seed, overrides=overrides)
     note(result.explain())
-    assert result.status in ("pass", "inconclusive"), (
-        f"{claim.id}: status={result.status}, but should not fail where it holds "
+    failed = [f.key for f in result.fits if f.verdict == "fail" and f.expected == "pass"]
+    assert result.status != "error" and not failed, (
+        f"{claim.id}: status={result.status}, fits failed={failed}, but should not fail where it holds "
         f"[overrides={overrides}, seed={seed}]\n{result.explain()}"
     )
 

@@ -191,6 +191,23 @@ def _strategy() -> Any:
     return draw()
 
 
+def _adamw_strategy() -> Any:
+    """AdamW at the paper's lr and steps, n = 16…20, m = 2n…8n: the count must keep matching the
+    exact static model and the sign condition (the leading-order fits have recorded deviations).
+    Below n ≈ 16 AdamW leaves features unlearned in 7500 steps (93 % at n = 10, 71–85 % at n = 8:
+    found by this property test), which is outside the claim's regime."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def draw(draw_: Any) -> dict[str, Any]:
+        n = draw_(st.integers(16, 20), label="n")
+        m = (2 * n, 4 * n, 8 * n)
+        return {"n": n, "m": m, "instances": 48, "steps": 7500, "optimizer": "adamw", "lr": 1e-3,
+                "l1": 1e-3, "weight_decay": 0.01, "confidence": 0.999}
+
+    return draw()
+
+
 def _controls(n: int) -> tuple[Control, ...]:
     return (
         Control("n2-over-2m", "the count is n²/(2m) (no factor ½ from the sign condition)",
@@ -269,6 +286,7 @@ COLLISION_COUNT_ADAMW = Claim(
     },
     false_failure=_FALSE_FAILURE.replace("1024 instances per m give ≈ 900 collisions", "384 instances per m give ≈ 1100 collisions"),
     plot=_plot,
+    strategy=_adamw_strategy,
 )
 
 CLAIMS = (COLLISION_COUNT, COLLISION_COUNT_ADAMW)
