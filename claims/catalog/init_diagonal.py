@@ -1,0 +1,546 @@
+"""Claim ``init-diagonal``: does the initialisation decide which neuron wins, and under which optimizer?
+
+Lecomte et al. (catalogue P1-CORR) show that C = W_init W_finalᵀ (n × n, per instance) is diagonally
+dominant: feature i's final neuron was already correlated with it at initialisation. The theory says
+more. Under gradient flow with L1 and no interference every magnitude follows the same increasing
+map, so their order never changes (P1-L1-2): the winner is the initial argmax of |W0_ik|, its final
+weight ≈ ±1 keeps the initial sign, and the diagonal is E max_k |W0_ik| (:mod:`theory.extremes`: an
+integral, ≈ √(2 ln(2m)/m)). Interference (a perturbation ~√n/m per coordinate) reorders near-ties:
+the winner misses the argmax with a probability ∝ u = √n·E max_k |W0_ik| ≈ √(2 n ln(2m)/m), which
+reaches O(1) at the catalogue's boundary n ≈ m/(2 ln m) (§1.4 item 2).
+
+One claim, two arms at the same n with the same seeds, so that one run (and one JSON entry)
+carries both optimizers' winner fractions:
+
+* gradient descent (``sgd``: the theory's dynamics; lr = λ = 0.1 as in ``collision-count``; the
+  winner fractions are unchanged at lr = 0.03) on m/n = 1…64, plus an isolated n = 1 run (no
+  interference at all: the argmax must win every time and the diagonal must be E max exactly);
+* AdamW, the paper's optimizer (lr 1e-3, weight decay 0.01, λ = 1e-3) on m/n = 4…16 (it needs ≈ 8×
+  the steps, and at m ≤ 2n its code is not one-hot within them). It keeps the sign and the
+  dominance but not the argmax (§1.4 item 6): those fits are recorded deviations with their
+  measured reasons.
+
+Fits are judged at the largest m of each arm (the n ≪ m end). Measured, not judged: at m = n a
+few gradient-descent features (≈ 0.2 %) end on a neuron of low initial weight, 7th–16th of 16, whose
+sign interference flipped; and the miss exponent is 0.93 ± 0.03 over 10 seeds (u = 0.43…2.1),
+between the first-order law (1) and its exponential-gap form (1.09 by the same fit of −ln P(hit)).
+
+The ``paper`` scale is the paper code's correlations.py setting for the AdamW arm (n = 256,
+m = 4096, 16 instances, 7500 steps), with the gradient-descent arm at the same n (lr = 0.03).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import sympy as sp
+
+from sim import ParamError, check_float, check_int
+from sim.autoencoder import AutoencoderParams, Optimizer, train
+from theory import extremes
+
+from .. import fitting
+from .._context import Context
+from .._core import Claim, Control, Derivation, Deviation, Fit, Result
+
+__all__ = ["CLAIMS", "ArmMeasurements", "InitDiagonalMeasurements", "InitDiagonalParams", "summarise"]
+
+ARMS: tuple[Optimizer, ...] = ("sgd", "adamw")
+
+
+@dataclass(frozen=True)
+class InitDiagonalParams:
+    """Both arms share n; each has its own grid of m, instances, steps and optimizer settings."""
+
+    n: int = 16  # features; n ≪ m at the top of the grid, m = n at the bottom
+    # gradient-descent arm: the theory's dynamics
+    m: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024)  # m/n = 1…64: u = √n·E max from 2.1 to 0.43
+    instances: int = 128  # models per m: 2048 features, so the miss rate at m = 1024 (≈ 0.11) is ±0.02
+    steps: int = 800  # at lr = λ = 0.1 the code is one-hot (second weight ≈ lr·λ jitter) by ≈ 450
+    lr: float = 0.1  # stable here (curvature 8 without interference; at n = m = 256 it diverges); 0.03: same winners
+    l1: float = 0.1  # λ; final |W| ≈ 1 − λ/8 (the diagonal is normalised by it)
+    # AdamW arm: the paper's optimizer
+    adamw_m: tuple[int, ...] = (64, 128, 256)  # m/n = 4…16; m ≈ n is not one-hot within adamw_steps
+    adamw_instances: int = 32  # models per m: 512 features, winner fraction ±0.03
+    adamw_steps: int = 6000  # one-hot by ≈ 3000 at m ≥ 64 (second weight < 0.04); the paper ran 7500
+    adamw_lr: float = 1e-3  # the paper code's learning rate
+    adamw_l1: float = 1e-3  # the paper code's λ
+    adamw_weight_decay: float = 0.01  # torch AdamW's default, which the paper code used silently
+    # the isolated check: n = 1 (no interference), gradient descent at the largest m
+    isolated_instances: int = 512  # one feature each: the argmax must win all of them
+    confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
+    dtype: Literal["float32", "float64"] = "float32"  # compute dtype of the trainer
+
+    def __post_init__(self) -> None:
+        check_int("n", self.n, 2)
+        for name in ("m", "adamw_m"):
+            grid = getattr(self, name)
+            if not isinstance(grid, tuple) or not grid:
+                raise ParamError(name, grid, "a non-empty tuple of hidden sizes, e.g. 64,128,256")
+            for v in grid:
+                check_int(name, v, 2)
+            if len(set(grid)) != len(grid):
+                raise ParamError(name, grid, "distinct grid values")
+        if len(self.m) < 2:
+            raise ParamError("m", self.m, "at least two grid values (the miss law is a slope in m)")
+        if not set(self.m) & set(self.adamw_m):
+            raise ParamError("adamw_m", self.adamw_m, f"at least one value shared with m={self.m} (the optimizers are compared there)")
+        check_int("instances", self.instances, 2)
+        check_int("adamw_instances", self.adamw_instances, 2)
+        check_int("isolated_instances", self.isolated_instances, 2)
+        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        # the trainer validates the rest (steps, lr, l1, weight decay, dtype)
+        self.train_params("sgd", self.m[0])
+        self.train_params("adamw", self.adamw_m[0])
+
+    def grid(self, arm: Optimizer) -> tuple[int, ...]:
+        return self.m if arm == "sgd" else self.adamw_m
+
+    def train_params(
+        self, arm: Optimizer, m: int, *, n: int | None = None, instances: int | None = None, seed: int = 0,
+        device: str = "cpu",
+    ) -> AutoencoderParams:
+        common = {"n": self.n if n is None else n, "m": m, "dtype": self.dtype, "device": device, "seed": seed,
+                  "log_points": 1}
+        if arm == "sgd":
+            return AutoencoderParams(
+                instances=self.instances if instances is None else instances, steps=self.steps, lr=self.lr,
+                optimizer="sgd", weight_decay=0.0, l1=self.l1, **common,  # type: ignore[arg-type]
+            )
+        return AutoencoderParams(
+            instances=self.adamw_instances if instances is None else instances, steps=self.adamw_steps,
+            lr=self.adamw_lr, optimizer="adamw", weight_decay=self.adamw_weight_decay, l1=self.adamw_l1,
+            **common,  # type: ignore[arg-type]
+        )
+
+
+# -- measurement ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class PointSummary:
+    """Everything the fits and figures need from one trained batch (W_init, W_final: (B, n, m))."""
+
+    dominance: np.ndarray  # (B,) mean diagonal of C over the sd of its off-diagonal entries
+    dominance_other: np.ndarray  # (B,) the same with C = W_init[b−1] W_final[b]ᵀ (the other-init control)
+    diagonal: np.ndarray  # (B,) mean over features of C_ii / max_k |W_final,ik| (|W_final| ≈ 1 made exact)
+    hits: np.ndarray  # (B,) fraction of features whose winner argmax_k |W_final,ik| is argmax_k |W0_ik|
+    ranks: np.ndarray  # (B, n) initial rank of the winner among |W0_i·| (1 = the argmax)
+    same_sign: np.ndarray  # (B, n) bool: the final weight on the winner has the initial sign
+    decided: np.ndarray  # (B, n) bool: the second-largest |W_final,i·| is below half the largest
+    mean_C: np.ndarray  # (n, n) instance mean of C (the paper's heat map)
+
+
+def summarise(W_init: np.ndarray, W_final: np.ndarray) -> PointSummary:
+    """The per-instance measurements of one batch of trained models (arrays of shape (B, n, m))."""
+    W0 = np.asarray(W_init, dtype=np.float64)
+    Wf = np.asarray(W_final, dtype=np.float64)
+    if W0.shape != Wf.shape or W0.ndim != 3:
+        raise ValueError(f"W_init {W0.shape} and W_final {Wf.shape} must both be (instances, n, m)")
+    b, n, _ = W0.shape
+    C = W0 @ Wf.transpose(0, 2, 1)
+    C_other = np.roll(W0, 1, axis=0) @ Wf.transpose(0, 2, 1)
+    abs_f = np.abs(Wf)
+    winner = abs_f.argmax(axis=-1)  # (B, n)
+    top = np.take_along_axis(abs_f, winner[..., None], -1)[..., 0]
+    second = np.sort(abs_f, axis=-1)[..., -2] if Wf.shape[-1] > 1 else np.zeros_like(top)
+    w0_win = np.take_along_axis(W0, winner[..., None], -1)[..., 0]
+    wf_win = np.take_along_axis(Wf, winner[..., None], -1)[..., 0]
+    ranks = 1 + (np.abs(W0) > np.abs(w0_win)[..., None]).sum(axis=-1)
+    return PointSummary(
+        dominance=_dominance(C) if n > 1 else np.full(b, np.nan),
+        dominance_other=_dominance(C_other) if n > 1 else np.full(b, np.nan),
+        diagonal=(np.diagonal(C, axis1=1, axis2=2) / top).mean(axis=-1),
+        hits=(ranks == 1).mean(axis=-1),
+        ranks=ranks,
+        same_sign=np.sign(w0_win) == np.sign(wf_win),
+        decided=second < 0.5 * top,
+        mean_C=C.mean(axis=0),
+    )
+
+
+def _dominance(C: np.ndarray) -> np.ndarray:
+    n = C.shape[-1]
+    off = C[:, ~np.eye(n, dtype=bool)]
+    return np.diagonal(C, axis1=1, axis2=2).mean(axis=-1) / off.std(axis=-1)
+
+
+@dataclass(frozen=True, repr=False)
+class ArmMeasurements:
+    """One optimizer's grid: a PointSummary per m."""
+
+    optimizer: str
+    m: np.ndarray  # (G,) grid
+    points: list[PointSummary]
+    seconds: np.ndarray  # (G,) training time per grid point
+
+    def at(self, m: int) -> PointSummary:
+        return self.points[int(np.flatnonzero(self.m == m)[0])]
+
+    @property
+    def top(self) -> PointSummary:
+        """The largest m of the grid: the n ≪ m end, where the fits are judged."""
+        return self.points[int(np.argmax(self.m))]
+
+
+@dataclass(frozen=True, repr=False)
+class InitDiagonalMeasurements:
+    sgd: ArmMeasurements
+    adamw: ArmMeasurements
+    isolated: PointSummary  # n = 1, gradient descent at the largest m
+    isolated_m: int
+
+
+@dataclass(frozen=True)
+class _Point:
+    """One independent training run (picklable: it may run in another process)."""
+
+    params: AutoencoderParams
+
+
+def _train_point(point: _Point) -> tuple[PointSummary, float]:
+    out = train(point.params)
+    return summarise(out.W_init, out.W_final), out.seconds
+
+
+def _simulate(p: InitDiagonalParams, ctx: Context) -> InitDiagonalMeasurements:
+    runs: list[_Point] = []
+    for arm in ARMS:
+        # the same seed at the same m: the trainer draws W_init from the seed alone, so on the CPU the
+        # AdamW models start from the first adamw_instances initialisations of the gradient-descent
+        # arm (the comparison below is nevertheless an unpaired bootstrap: it does not rely on it)
+        runs += [_Point(p.train_params(arm, m, seed=ctx.seed_for("init-diagonal", p.n, m), device=ctx.device))
+                 for m in p.grid(arm)]
+    m_iso = max(p.m)
+    runs.append(_Point(p.train_params("sgd", m_iso, n=1, instances=p.isolated_instances,
+                                      seed=ctx.seed_for("init-diagonal", "isolated", m_iso), device=ctx.device)))
+    rows = ctx.map(_train_point, runs, label="init-diagonal: both optimizers")
+    arms: dict[str, ArmMeasurements] = {}
+    start = 0
+    for arm in ARMS:
+        grid = p.grid(arm)
+        chunk = rows[start:start + len(grid)]
+        start += len(grid)
+        arms[arm] = ArmMeasurements(arm, np.asarray(grid), [r[0] for r in chunk], np.asarray([r[1] for r in chunk]))
+    return InitDiagonalMeasurements(sgd=arms["sgd"], adamw=arms["adamw"], isolated=rows[-1][0], isolated_m=m_iso)
+
+
+# -- theory ---------------------------------------------------------------------------------------
+
+
+def _derive(p: InitDiagonalParams) -> Derivation:
+    m_ = extremes.m
+    grid = sorted(set(p.m) | set(p.adamw_m))
+    exact = extremes.expected_max_integral("survival", m_, 1 / sp.sqrt(m_))
+    return Derivation(
+        expr=exact,
+        extra={
+            "density form": extremes.expected_max_integral("density", m_, 1 / sp.sqrt(m_)),
+            "asymptotic": extremes.asymptotic_max(),
+            "gumbel": extremes.asymptotic_max_gumbel(),
+            "gap density g(0)": extremes.gap_density_integral(m_, 1 / sp.sqrt(m_)),
+            "E max − σ² g(0), integrand by parts": extremes.gap_identity_residual(),
+            "miss scale u = √n·E max": sp.sqrt(extremes.n) * exact,
+        },
+        values={f"E max(m={m})": extremes.expected_max(m) for m in grid}
+        | {f"sqrt(2 ln 2m/m)(m={m})": float(extremes.asymptotic_max().subs(m_, m)) for m in grid}
+        | {f"u(n={p.n}, m={m})": extremes.miss_scale(p.n, m) for m in p.m},
+    )
+
+
+# -- fits -----------------------------------------------------------------------------------------
+
+N_FITS = 18
+ARGMAX_FLOOR = 0.7  # catalogue P1-CORR harness check: the argmax wins ≥ 70 % where n/m ≤ 1/8
+DIAGONAL_FLOOR = 0.95  # catalogue P1-CORR harness check: diagonal ≥ 0.95·E max|W0|
+
+
+def _level(p: InitDiagonalParams) -> float:
+    return 1 - (1 - p.confidence) / N_FITS
+
+
+def _miss_samples(arm: ArmMeasurements) -> list[np.ndarray]:
+    return [1.0 - pt.hits for pt in arm.points]
+
+
+def _miss_law(meas: InitDiagonalMeasurements, p: InitDiagonalParams, *, rng: np.random.Generator, level: float,
+              ) -> tuple[fitting.Estimate, fitting.Estimate]:
+    """Exponent b and the fraction 1 − c at u = 1 of the law miss = c·u^b (bootstrap over instances)."""
+    u = np.array([extremes.miss_scale(p.n, int(m)) for m in meas.sgd.m])
+    logu = np.log(u)
+    samples = _miss_samples(meas.sgd)
+    slope = fitting.loglog_slope(u, samples, rng=rng, confidence=level)
+
+    def hit_at_boundary(*ys: np.ndarray, axis: int = -1) -> np.ndarray:
+        means = np.stack([y.mean(axis=axis) for y in ys], axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.log(means)
+            b = fitting.ols_slope(logu, logs)
+            return 1.0 - np.exp(logs.mean(axis=-1) - b * logu.mean())
+
+    return slope, fitting.bootstrap(samples, hit_at_boundary, rng=rng, confidence=level)
+
+
+def _arm_fits(arm: ArmMeasurements, level: float) -> list[Fit]:
+    o = arm.optimizer
+    top, m_top = arm.top, int(arm.m.max())
+    dom = fitting.mean_ci(top.dominance, confidence=level)
+    diag = fitting.mean_ci(top.diagonal / extremes.expected_max(m_top), confidence=level)
+    hit = fitting.mean_ci(top.hits, confidence=level)
+    rank = fitting.mean_ci(top.ranks.mean(axis=-1), confidence=level)
+    sign = fitting.proportion_ci(int(top.same_sign.sum()), top.same_sign.size, confidence=level)
+    decided = fitting.proportion_ci(sum(int(pt.decided.sum()) for pt in arm.points),
+                                    sum(pt.decided.size for pt in arm.points), confidence=level)
+    where = f"at m = {m_top}"
+    return [
+        Fit(f"dominance-{o}", f"{o}: mean diagonal of C / sd of its off-diagonal entries, {where}", 1.0,
+            dom.value, dom.ci, None, relation=">", confidence=level,
+            why="diagonal dominance: the diagonal stands out of the off-diagonal spread (no memory of the "
+                "init gives 0; the sign alone, with a random neuron, gives √(2/π) ≈ 0.8); t over instances"),
+        Fit(f"diagonal-{o}", f"{o}: mean C_ii / max_k|W_final,ik| over E max_k|W0_ik| (theory.extremes), {where}",
+            DIAGONAL_FLOOR, diag.value, diag.ci, None, relation=">", confidence=level,
+            why="argmax picture: the diagonal is E max|W0| (= 1 in these units); near-tie misses (the runner-up "
+                "wins, ≈ E max/(2 ln 2m) lower) pull it slightly below; catalogue P1-CORR threshold 0.95"),
+        Fit(f"argmax-{o}", f"{o}: fraction of features whose winner is the initial argmax of |W0_i·|, {where}",
+            ARGMAX_FLOOR, hit.value, hit.ci, None, relation=">", confidence=level,
+            why="order preservation (P1-L1-2) up to interference; catalogue P1-CORR: ≥ 0.7 where n/m ≤ 1/8 "
+                "(t over instances; the features of one model are not independent)"),
+        Fit(f"rank-{o}", f"{o}: mean initial rank of the winner among |W0_i·| (1 = argmax), {where}", 2.0,
+            rank.value, rank.ci, None, relation="<", confidence=level,
+            why="argmax picture: the winner is the argmax or, after a near-tie, the runner-up; a uniformly "
+                f"random neuron would give (m+1)/2 = {(m_top + 1) / 2:g}"),
+        Fit(f"sign-{o}", f"{o}: fraction of features whose final weight on the winner has the initial sign, {where}",
+            1.0, sign.value, sign.ci, 0.02, confidence=level,
+            why="a weight that stays alive never crosses zero (Clopper-Pearson over features; the interval must "
+                "show ≥ 98 % agreement). At m = n a few features (≈ 0.2 %) end on a neuron of low initial weight "
+                "that interference pushed through zero"),
+        Fit(f"decided-{o}", f"{o}: fraction of features with one dominant weight (second < ½ largest), all m",
+            0.95, decided.value, decided.ci, None, relation=">", confidence=level,
+            why="regime check: 'the winner' means something only when the final code is (nearly) one-hot"),
+    ]
+
+
+_MISS_LAW_WHY = (
+    "to first order a perturbation δ ∝ √n/m beats a top-two gap of density g(0) = E max/σ² at 0 with "
+    "probability δ·g(0) ∝ u, so b = 1 (a heuristic: the perturbation's duration and spread are not "
+    "derived; the exponential-gap form −ln P(hit) ∝ u bends the other way). Judged as ½ < b < 3/2: a law "
+    "in u, not u² = 2n ln(2m)/m (a threshold read of the catalogue's n ≲ m/(2 ln m)) and not flat"
+)
+
+
+def _fit(meas: InitDiagonalMeasurements, d: Derivation, p: InitDiagonalParams) -> list[Fit]:
+    level = _level(p)
+    rng = np.random.default_rng(0)  # the bootstrap's resampling stream: fixed, the data vary
+    fits = _arm_fits(meas.sgd, level) + _arm_fits(meas.adamw, level)
+    slope, boundary = _miss_law(meas, p, rng=rng, level=level)
+    iso = meas.isolated
+    iso_hit = fitting.proportion_ci(int(iso.hits.sum()), iso.hits.size, confidence=level)
+    iso_diag = fitting.mean_ci(iso.diagonal / extremes.expected_max(meas.isolated_m), confidence=level)
+    common = sorted(set(meas.sgd.m.tolist()) & set(meas.adamw.m.tolist()))
+    k = len(common)
+
+    def gap(*ys: np.ndarray, axis: int = -1) -> np.ndarray:
+        return sum(y.mean(axis=axis) for y in ys[:k]) / k - sum(y.mean(axis=axis) for y in ys[k:]) / k
+
+    diff = fitting.bootstrap([meas.sgd.at(m).hits for m in common] + [meas.adamw.at(m).hits for m in common],
+                             gap, rng=rng, confidence=level)
+    return fits + [
+        Fit("miss-law-lower", "sgd: exponent b of P(winner ≠ initial argmax) ∝ u^b, u = √n·E max|W0| "
+            "(bootstrap over instances)", 0.5, slope.value, slope.ci, None, relation=">", confidence=level,
+            why=_MISS_LAW_WHY),
+        Fit("miss-law-upper", "sgd: the same exponent b, from above", 1.5, slope.value, slope.ci, None,
+            relation="<", confidence=level, why=_MISS_LAW_WHY),
+        Fit("argmax-at-boundary", "sgd: winner-is-argmax fraction at u = 1, i.e. n ≈ m/(2 ln 2m) (fitted law)",
+            0.5, boundary.value, boundary.ci, None, relation=">", confidence=level,
+            why="catalogue §1.4 item 2: the argmax picture holds for n ≲ m/(2 ln m); at the boundary it "
+                "still decides most features, and breaks (≤ ½) beyond it"),
+        Fit("isolated-argmax", f"sgd, n = 1 (no interference), m = {meas.isolated_m}: fraction won by the "
+            "initial argmax", 1.0, iso_hit.value, iso_hit.ci, 0.05, confidence=level,
+            why="P1-L1-2: the same increasing map acts on every magnitude, so the order never changes "
+                "(Clopper-Pearson over instances)"),
+        Fit("isolated-diagonal", f"sgd, n = 1, m = {meas.isolated_m}: mean C_11 / max|W_final| over "
+            "E max_k|W0_1k|", 1.0, iso_diag.value, iso_diag.ci, 0.05, confidence=level,
+            why="with the argmax winning every time the diagonal is exactly E max|W0| (sympy integral, "
+                "quadrature); tolerance ±2.5 %, the catalogue's prox-GD agreement was 3 %"),
+        Fit("sgd-over-adamw", f"winner-is-argmax fraction, sgd − adamw, mean over m ∈ {common} "
+            "(same seeds)", 0.0, diff.value, diff.ci, None, relation=">", confidence=level,
+            why="catalogue §1.4 item 6: the order preservation is a property of gradient descent, not Adam "
+                "(bootstrap over instances)"),
+    ]
+
+
+# -- controls -------------------------------------------------------------------------------------
+
+
+def _other_init(fits: Sequence[Fit], meas: InitDiagonalMeasurements, p: InitDiagonalParams) -> list[Fit]:
+    """Mutant: C computed against another instance's initialisation is just as dominant."""
+    out = []
+    for arm in (meas.sgd, meas.adamw):
+        est = fitting.mean_ci(arm.top.dominance_other, confidence=_level(p))
+        base = next(f for f in fits if f.key == f"dominance-{arm.optimizer}")
+        out.append(Fit(base.key, base.quantity + " — C against instance b−1's W_init", base.predicted, est.value,
+                       est.ci, None, relation=">", confidence=_level(p), why=base.why))
+    return out
+
+
+def _random_winner(fits: Sequence[Fit], meas: InitDiagonalMeasurements, p: InitDiagonalParams) -> list[Fit]:
+    """Mutant: the winner is a uniformly random neuron: argmax fraction 1/m, mean rank (m+1)/2."""
+    level, out = _level(p), []
+    for arm in (meas.sgd, meas.adamw):
+        m_top = int(arm.m.max())
+        hit = fitting.mean_ci(arm.top.hits, confidence=level)
+        rank = fitting.mean_ci(arm.top.ranks.mean(axis=-1), confidence=level)
+        out += [
+            Fit(f"argmax-{arm.optimizer}", f"{arm.optimizer}: winner-is-argmax fraction at m = {m_top}", 1 / m_top,
+                hit.value, hit.ci, 0.1, confidence=level, why="uniform winner: probability 1/m"),
+            Fit(f"rank-{arm.optimizer}", f"{arm.optimizer}: mean initial rank of the winner at m = {m_top}",
+                (m_top + 1) / 2, rank.value, rank.ci, m_top / 4, confidence=level, why="uniform rank on 1…m"),
+        ]
+    return out
+
+
+def _miss_quadratic(fits: Sequence[Fit], meas: InitDiagonalMeasurements, p: InitDiagonalParams) -> list[Fit]:
+    """Mutant: P(miss) ∝ u², i.e. linear in n·2 ln(2m)/m."""
+    base = next(f for f in fits if f.key == "miss-law-lower")
+    return [Fit("miss-law", base.quantity, 2.0, base.fitted, base.ci, 0.5, confidence=base.confidence,
+                why="the mutant's exponent, judged as a point (± the interval)")]
+
+
+CONTROLS = (
+    Control("other-init", "C = W_init W_finalᵀ is as dominant when W_init comes from another instance",
+            refit=_other_init),
+    Control("random-winner", "the winning neuron is uniformly random (argmax fraction 1/m, mean rank (m+1)/2)",
+            refit=_random_winner),
+    Control("sign-blind", "the final sign on the winner is independent of the initial sign (agreement ½)",
+            predict={"sign-sgd": 0.5, "sign-adamw": 0.5}),
+    Control("miss-quadratic", "the miss probability grows as u² ∝ n ln(2m)/m, not as u", refit=_miss_quadratic),
+)
+
+# Measured at standard scale (n = 16, seed 0); the catalogue's official-code runs (n = 64) agree.
+DEVIATIONS = {
+    "diagonal-adamw": Deviation(
+        "fail",
+        "measured: under AdamW the diagonal is 0.71·E max|W0| at m = 256 (0.136 ≈ 2.2/√m; 0.80 and 0.71 at "
+        "m = 64, 128; catalogue ≈ 2/√m): the winner's initial weight is a ~2σ draw of the right sign, not "
+        "the largest one",
+    ),
+    "argmax-adamw": Deviation(
+        "fail",
+        "measured: AdamW ends on the initial argmax for 20 %, 13 %, 12 % of features at m = 4n, 8n, 16n, "
+        "against 64 %, 71 %, 79 % for gradient descent from the same seeds (catalogue, n = 64: 12 % at "
+        "m = n falling to 0.4 % at 16n): Adam's per-coordinate normalisation does not preserve the order "
+        "of the magnitudes, which is what makes the argmax win under gradient flow",
+    ),
+    "rank-adamw": Deviation(
+        "fail",
+        "measured: under AdamW the winner's mean initial rank is 15 at m = 256 (median 9; 6.2 and 9.8 at "
+        "m = 64, 128): among the top few percent of |W0_i·|, far from the argmax yet far from a uniformly "
+        "random neuron ((m+1)/2 = 128.5)",
+    ),
+}
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+
+def _plot(result: Result[InitDiagonalMeasurements], outdir: Path) -> list[Path]:
+    """Per optimizer: the instance-mean heat map of C and the winner's initial-rank histogram at the
+    largest m; and the winner-is-argmax fraction against u for both optimizers with the fitted law."""
+    from ._plots import new_figure, save
+
+    meas, p = result.measurements, result.params
+    assert meas is not None
+    paths = []
+    for arm in (meas.sgd, meas.adamw):
+        m_top = int(arm.m.max())
+        fig, (ax_c, ax_r) = new_figure(2, width=5.0, height=4.2)
+        C = arm.top.mean_C
+        lim = float(np.abs(C).max())
+        im = ax_c.imshow(C, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        fig.colorbar(im, ax=ax_c, fraction=0.046, pad=0.04)
+        ax_c.set_title(f"mean over {arm.top.hits.size} instances of W_init W_finalᵀ", fontsize=9)
+        ax_c.set_xlabel("feature j (final)")
+        ax_c.set_ylabel("feature i (initial)")
+        ranks = arm.top.ranks.ravel()
+        edges = np.arange(0.5, min(m_top, max(int(ranks.max()), 10)) + 1.5)
+        ax_r.hist(ranks, bins=edges, density=True, color="C0" if arm.optimizer == "sgd" else "C3",
+                  label=f"measured (mean {ranks.mean():.2f}, median {np.median(ranks):g})")
+        ax_r.axhline(1 / m_top, color="k", ls=":", lw=1, label=f"uniformly random neuron (1/m = {1 / m_top:.2g})")
+        ax_r.set_yscale("log")
+        ax_r.set_xlabel("initial rank of the winner among |W0_i·| (1 = argmax)")
+        ax_r.set_ylabel("fraction of features")
+        ax_r.set_title(f"winner = initial argmax: {arm.top.hits.mean():.1%}", fontsize=9)
+        ax_r.legend(fontsize=7)
+        fig.suptitle(f"{result.claim_id}: {arm.optimizer}, n = {p['n']}, m = {m_top}", fontsize=10)
+        paths.append(save(fig, outdir / f"{result.claim_id}-{arm.optimizer}.png"))
+
+    fig, (ax,) = new_figure(width=5.6, height=4.2)
+    for arm, color in ((meas.sgd, "C0"), (meas.adamw, "C3")):
+        u = np.array([extremes.miss_scale(int(p["n"]), int(m)) for m in arm.m])
+        miss = np.array([1 - pt.hits.mean() for pt in arm.points])
+        sem = np.array([pt.hits.std(ddof=1) / np.sqrt(pt.hits.size) for pt in arm.points])
+        ax.errorbar(u, miss, yerr=1.96 * sem, fmt="o", color=color, capsize=3, label=f"{arm.optimizer}: 1 − fraction won by the argmax")
+    law = result.fit("miss-law-lower")
+    u = np.array([extremes.miss_scale(int(p["n"]), int(m)) for m in meas.sgd.m])
+    miss = np.array([1 - pt.hits.mean() for pt in meas.sgd.points])
+    grid = np.geomspace(u.min() * 0.8, u.max() * 1.2, 50)
+    c = np.exp(np.log(miss).mean() - law.fitted * np.log(u).mean())
+    ax.plot(grid, c * grid**law.fitted, "-", color="C0", lw=1,
+            label=f"fit {c:.2f}·u^{law.fitted:.2f} [{law.ci[0]:.2f}, {law.ci[1]:.2f}]")
+    ax.axvline(1.0, color="k", ls=":", lw=1, label="u = 1: n = m/(2 ln 2m)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("u = √n · E max|W0|  (≈ √(2n ln(2m)/m))")
+    ax.set_ylabel("P(winner ≠ initial argmax)")
+    ax.set_title(f"{result.claim_id}: n = {p['n']}", fontsize=10)
+    ax.legend(fontsize=7)
+    paths.append(save(fig, outdir / f"{result.claim_id}-argmax.png"))
+    return paths
+
+
+_FALSE_FAILURE = (
+    "18 fits at Bonferroni level 1 − 0.05/18 each: a true claim fails with probability ≤ 5 %. At standard "
+    "scale the one-sided fits clear their thresholds by ≥ 4 interval half-widths (the miss exponent "
+    "measured 0.87–1.00 over 10 seeds against the window ½…3/2), the point fits (sign, isolated n = 1) "
+    "need 2048 and 512 features for intervals narrower than their tolerances, and the three AdamW "
+    "deviations fail by tens of standard errors."
+)
+
+_STANDARD = InitDiagonalParams()
+_SMOKE = InitDiagonalParams(n=4, m=(8, 32), instances=8, steps=300, adamw_m=(32,), adamw_instances=4,
+                            adamw_steps=400, isolated_instances=8)
+_PAPER = InitDiagonalParams(
+    n=256,
+    adamw_m=(4096,), adamw_instances=16, adamw_steps=7500,  # correlations.py: n 256, m 4096, 16 instances
+    adamw_lr=1e-3, adamw_l1=1e-3, adamw_weight_decay=0.01,  # AdamW with torch's default weight decay
+    # gradient descent at the same n: lr = 0.1 diverges at m = n = 256 (step 30), lr = 0.03 does not;
+    # m up to 64n so that the argmax-sgd fit is judged at u = 0.52 as at standard scale (u = 0.43)
+    m=(256, 1024, 4096, 16384), instances=16, steps=2700, lr=0.03, l1=0.1, isolated_instances=512,
+)
+
+INIT_DIAGONAL = Claim(
+    id="init-diagonal",
+    title="W_init W_finalᵀ is diagonally dominant; the initial argmax wins under gradient descent, not AdamW",
+    statement=(
+        "C = W_init W_finalᵀ is diagonally dominant and the winner keeps its initial sign under both "
+        "optimizers; under gradient descent the winner is the initial argmax of |W0_ik| (always without "
+        "interference, else missing with probability ∝ √n·E max|W0| ≈ √(2n ln(2m)/m)) and the diagonal is "
+        "E max_k|W0_ik|; under AdamW it is not."
+    ),
+    source="Lecomte et al. 2312.03096, initial vs final weights (correlations.py, Fig. 'W_init W_finalᵀ'); "
+    "catalogue P1-CORR, P1-L1-2, §1.4 items 2 and 6",
+    params={"smoke": _SMOKE, "standard": _STANDARD, "paper": _PAPER},
+    derive=_derive,
+    simulate=_simulate,
+    fit=_fit,
+    controls=CONTROLS,
+    deviations=DEVIATIONS,
+    false_failure=_FALSE_FAILURE,
+    plot=_plot,
+)
+
+CLAIMS = (INIT_DIAGONAL,)
