@@ -43,7 +43,7 @@ def test_usage_errors_exit_2_and_name_the_key(argv: list[str], needle: str, caps
 def test_run_smoke_writes_schema_1_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out.json"
     code = main(["run", "collision-count", "--scale", "smoke", "--set", "n=6", "--set", "m=24,48",
-                 "--set", "instances=8", "--set", "steps=200", "--json", str(out)])
+                 "--set", "instances=8", "--set", "steps=400", "--json", str(out)])
     doc = json.loads(out.read_text())
     assert code in (0, 1), f"exit={code}, but a smoke run should finish (0 or 1)"
     assert doc["schema"] == 1 and doc["scale"] == "smoke" and doc["seed"] == 0

@@ -9,7 +9,7 @@ from claims import Context, get
 from claims._executors import executor
 from sim import ParamError
 
-SMALL = {"n": "6", "m": "24,48,96", "instances": "8", "steps": "150"}
+SMALL = {"n": "6", "m": "24,48,96", "instances": "8", "steps": "400"}
 
 
 def _fits(ctx: Context) -> list[tuple[str, float, float, float]]:
