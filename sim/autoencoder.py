@@ -166,8 +166,12 @@ def draw_noise(
     if params.noise == "uniform":
         return u.sub_(0.5).mul_(2 * math.sqrt(3.0) * s)
     if params.noise == "laplace":
-        u = u.sub_(0.5)  # in [-1/2, 1/2)
-        return -(s / math.sqrt(2.0)) * torch.sign(u) * torch.log1p(-2 * u.abs()).clamp_min(-80.0)
+        # |ξ| = (σ/√2)·E with E = −log(1 − u) ~ Exp(1), finite for every u in [0, 1), and a separate
+        # fair sign. (The inverse CDF on u − ½ hit log1p(−1) = −inf whenever torch.rand returned
+        # exactly 0, probability 2⁻²⁴ per float32 draw, and the clamp at −80 made that an atom at
+        # ±80σ/√2 ≈ ±57σ, which makes SGD diverge.)
+        sign = torch.randint(0, 2, shape, generator=generator, device=device).to(dtype).mul_(2).sub_(1)
+        return torch.log1p(-u).mul_(sign).mul_(-s / math.sqrt(2.0))
     raise ParamError("noise", params.noise, "one of " + ", ".join(NOISES))
 
 
@@ -336,7 +340,8 @@ def train(
     opt = _Optimizer(params, W, ws.grad)
     record_at = log_steps(params.steps, params.log_points)
     records: dict[str, list[np.ndarray]] = {k: [] for k in metrics}
-    losses = torch.empty(params.check_every, b, dtype=dtype, device=device)
+    # zeros, not empty: a run shorter than check_every checks slots it never wrote
+    losses = torch.zeros(params.check_every, b, dtype=dtype, device=device)
     loss_log: list[np.ndarray] = []
     noisy = params.noise != "none"
     shape = _noise_shape(params)
