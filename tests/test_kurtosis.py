@@ -12,7 +12,12 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claims.catalog.kurtosis_sparsity import KurtosisParams, MechanismParams, crossing_time, fourth_norms
+from claims.catalog.kurtosis_sparsity import (
+    KurtosisParams,
+    MechanismParams,
+    crossing_time,
+    fourth_norms,
+)
 from sim import ParamError
 from sim.autoencoder import AutoencoderParams, draw_noise, reference_loss
 from theory import kurtosis as K
