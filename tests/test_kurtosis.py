@@ -109,13 +109,8 @@ def test_simulator_noise_matches_theory_moments(noise: str) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sim.autoencoder.draw_noise bug: torch.rand returns exactly 0 with probability 2^-24, and the "
-    "Laplace inverse CDF clamps log1p(-1) = -inf to -80, an atom at ±80σ/√2 that makes SGD diverge "
-    "(fix proposed in the kurtosis helper's report; remove this marker when it lands)",
-)
 def test_laplace_noise_has_no_clamp_atom() -> None:
+    """torch.rand returns exactly 0 with probability 2^-24: the sampler must stay finite and tame there."""
     p = AutoencoderParams(n=1, m=1, noise="laplace", sigma=1.0)
     gen = torch.Generator().manual_seed(0)
     largest = 0.0
