@@ -366,8 +366,10 @@ def _fit(meas: L1DecayMeasurements, d: Derivation, p: L1DecayParams) -> list[Fit
                 "10/(λ√m)); hence the later start and m = 1e6, where the window is a decade."),
         Fit("rho", "ρ from the slope of 1/‖w‖₁ against λt (secant over the window)", rho_pred, rho.value, rho.ci,
             0.1, confidence=level,
-            why="predicted: m′‖w‖²/‖w‖₁² − 1 (relative variance of the live magnitudes) averaged over the "
-                "window and the initialisations, since d(1/‖w‖₁)/dt = ρλ/‖w‖² under the balance. "
+            why="predicted: m′‖w‖²/‖w‖₁² − 1 (relative variance of the live magnitudes; = m′/‖w‖₁² − 1 to "
+                "1e-4 since ‖w‖² ≈ 1) averaged over the window and the initialisations, since "
+                "d(1/‖w‖₁)/dt = ρλ/‖w‖² under the balance. The two agree to ≈ 1e-4, far inside the spread of ρ "
+                "between initialisations that sets the interval. "
                 "Tolerance ±0.05 (catalogue P1-L1-6). It starts at π/2 − 1 = 0.571 (half-normal)."),
         Fit("end-time-lo", "λ·t_end, t_end the first time m′ = 1", END_BAND[0], end.value, end.ci, None,
             relation=">", confidence=level,
@@ -434,7 +436,8 @@ _FALSE_FAILURE = (
     "Eight fits at Bonferroni level 1 − 0.05/8 each, so a true claim fails with probability ≤ 5 % "
     "(the flow's finite-m biases, ≤ 0.005 in both slopes at m = 1e6, are a quarter of the intervals' "
     "half-widths). 24 initialisations give slope intervals ±0.02 and ρ ±0.035; 64 survivor runs bound "
-    "the miss rate below 8.4 %."
+    "the miss rate below 8.4 %. Measured: root seeds 0–6 at standard scale all reached every expected "
+    "verdict and rejected every control."
 )
 
 
@@ -521,7 +524,7 @@ def l1_decay_figure(result: Result[L1DecayMeasurements], outdir: Path) -> list[P
     yc = math.exp(np.log(meas.sgd_l1).mean())
     for b, style in ((fit.fitted, "-"), (-1.0, "--")):
         ax.plot(tau, yc * (tau / xc) ** b, style, color="C3" if style == "-" else "k", lw=1,
-                label=f"fit τ^{fit.fitted:.3f}" if style == "-" else "τ^−1")
+                label=f"fit (control variate) τ^{fit.fitted:.3f}" if style == "-" else "τ^−1")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("training time τ = 4·lr·step (code units)")
