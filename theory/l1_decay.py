@@ -1,0 +1,238 @@
+"""The winner-takes-all L1 dynamic of one feature, derived with sympy from the loss.
+
+Lecomte et al. (catalogue §1.1): feature i's code is the row W_i of the tied autoencoder. Its share
+of the paper code's loss (summed squared error + λ‖W‖₁) is
+
+    ℓ_i = (‖W_i‖² − 1)² + Σ_{j≠i} ReLU(W_i·W_j)² + λ‖W_i‖₁ .
+
+Everything below is obtained by differentiating, substituting and solving, not typed in:
+
+* :func:`gradient` — ∂ℓ_i/∂W_ik = 4(‖W_i‖² − 1)W_ik + λ sign W_ik, and
+  :func:`interference_gradient` — the pair term adds 4 ReLU(W_i·W_j) W_jk;
+* :func:`time_units` — gradient flow with learning rate η, dW/dt = −η∂ℓ/∂W, is the paper code's
+  ODE dw/dτ = (1 − ‖w‖²)w − λ_code on magnitudes in code time τ = 4ηt, with λ_code = λ/4;
+* :func:`threshold_form` — d|w_k|/dτ = (1 − ‖w‖²)(|w_k| − θ) with θ = λ/(1 − ‖w‖²): every live
+  coordinate feels the same factor g = 1 − ‖w‖², so the map is the same for all k (order kept);
+* :func:`norm_balance` — d‖w‖²/dτ = 2g‖w‖² − 2λ‖w‖₁ = 0 gives g = λ‖w‖₁/‖w‖², hence
+  θ = ‖w‖²/‖w‖₁ ≈ 1/‖w‖₁;
+* :func:`l1_rate` — d‖w‖₁/dτ = g‖w‖₁ − λm′, which under the balance is −ρλ‖w‖₁²/‖w‖² with
+  ρ = m′‖w‖²/‖w‖₁² − 1 the relative variance (Var/mean²) of the live magnitudes;
+* :func:`l1_solution` — ``dsolve`` of d‖w‖₁/dτ = −ρλ‖w‖₁² (‖w‖² = 1, ρ constant):
+  ‖w‖₁(τ) = 1/(1/S0 + ρλτ), the claim's headline; :func:`support_solution` — m′ = (1 + ρ)‖w‖₁²;
+* :func:`local_slope` — d ln‖w‖₁/d ln τ = −ρλτ/(1/S0 + ρλτ): −1 once ρλτ ≫ 1/S0 (m′: twice that);
+* :func:`end_time` — m′ = 1 at λτ_end = (√(1 + ρ) − 1/S0)/ρ → √(1 + ρ)/ρ, Θ(1) in λτ;
+* :func:`initial_l1`, :func:`initial_rho` — for the init |N(0, c²/m)| (sympy.stats):
+  E‖w(0)‖₁ = c√(2m/π), so 1/S0 = √(π/2)/(c√m) and the plateau lasts ≈ 1/(λ√m); ρ(0) = π/2 − 1.
+
+Symbols are in code units unless the name says ``real``. :mod:`sim.reduced_ode` integrates the
+flow itself; ``claims/catalog/l1_decay.py`` measures these predictions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import sympy as sp
+from sympy import stats as sps
+
+__all__ = [
+    "end_time",
+    "gradient",
+    "initial_l1",
+    "initial_rho",
+    "interference_gradient",
+    "l1_rate",
+    "l1_solution",
+    "local_slope",
+    "norm_balance",
+    "per_feature_loss",
+    "predict_l1",
+    "predict_support",
+    "support_solution",
+    "threshold_form",
+    "time_units",
+]
+
+# -- symbols ---------------------------------------------------------------------------------
+w = sp.IndexedBase("w", real=True)  # feature i's code W_i, coordinates w[k]
+v = sp.IndexedBase("v", real=True)  # another feature's code W_j (interference)
+k = sp.Symbol("k", integer=True, positive=True)  # summation index
+j = sp.Symbol("j", integer=True, positive=True)  # the coordinate being differentiated
+m = sp.Symbol("m", integer=True, positive=True)  # coordinates of W_i (hidden neurons)
+lam = sp.Symbol("lambda", positive=True)  # λ in code units (the paper's ODE)
+lam_real = sp.Symbol("lambda_real", positive=True)  # λ of the training loss
+eta = sp.Symbol("eta", positive=True)  # learning rate
+t = sp.Symbol("t", nonnegative=True)  # time, code units
+S = sp.Symbol("S", positive=True)  # ‖w‖₂²
+g = sp.Symbol("g", real=True)  # the shared factor 1 − ‖w‖₂²
+L1 = sp.Symbol("L1", positive=True)  # ‖w‖₁
+mp = sp.Symbol("m'", positive=True)  # m′: live (nonzero) coordinates
+rho = sp.Symbol("rho", positive=True)  # relative variance of the live magnitudes
+S0 = sp.Symbol("S0", positive=True)  # ‖w(0)‖₁
+c = sp.Symbol("c", positive=True)  # init scale: magnitudes |N(0, c²/m)|
+wk = sp.Symbol("w_k", positive=True)  # one live magnitude |w_k|
+theta = sp.Symbol("theta", real=True)  # the common threshold
+P = sp.Symbol("P", positive=True)  # an active overlap W_i·W_j > 0
+
+_SUM_SQ = sp.Sum(w[k] ** 2, (k, 1, m))
+_SUM_W = sp.Sum(w[k], (k, 1, m))  # ‖w‖₁ when the w[k] are live magnitudes (> 0)
+
+
+def _on_coordinate(expr: sp.Expr) -> sp.Expr:
+    """Drop the ``j <= m`` Piecewise left by differentiating a Sum: j is one of the coordinates."""
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0][0])
+
+
+@cache
+def per_feature_loss() -> sp.Expr:
+    """ℓ_i without interference, real units: (‖W_i‖² − 1)² + λ_real‖W_i‖₁ (the output ReLU on
+    the diagonal is inactive since ‖W_i‖² > 0)."""
+    return (_SUM_SQ - 1) ** 2 + lam_real * sp.Sum(sp.Abs(w[k]), (k, 1, m))
+
+
+@cache
+def gradient() -> sp.Expr:
+    """∂ℓ_i/∂W_ij with ‖W_i‖² written S: 4(S − 1)W_ij + λ_real sign(W_ij)."""
+    grad = _on_coordinate(sp.diff(per_feature_loss(), w[j]).doit())
+    return sp.expand(grad.subs(_SUM_SQ, S))
+
+
+@cache
+def interference_gradient() -> sp.Expr:
+    """The pair term's force on W_ij: the summed squared error holds ReLU(W_i·W_j)² twice (outputs
+    (i, j) and (j, i)); where the overlap P = W_i·W_j > 0 its gradient is 4P·W_jj."""
+    overlap = sp.Sum(w[k] * v[k], (k, 1, m))
+    pair = 2 * sp.Max(0, overlap) ** 2
+    grad = _on_coordinate(sp.diff(pair, w[j]).doit())
+    return sp.simplify(grad.subs(overlap, P))
+
+
+@cache
+def time_units() -> dict[str, sp.Expr]:
+    """Gradient flow dW/dt = −η∂ℓ/∂W on a live coordinate W_ij = w_k > 0, matched to the paper
+    code's ODE dw/dτ = (1 − S)w − λ by solving for τ = a·t and λ = b·λ_real.
+
+    Returns ``{"flow_real": 4η(1 − S)w − ηλ_real, "flow_code": (1 − S)w − λ,
+    "tau_per_t": 4η, "lambda_code": λ_real/4}``.
+    """
+    flow_real = sp.expand(-eta * gradient().subs(w[j], wk))
+    flow_code = (1 - S) * wk - lam
+    a, b = sp.symbols("a b", positive=True)
+    # dw/dτ = (dw/dt)/a must equal the code flow for every w and S: match the coefficients
+    residual = sp.expand(flow_real / a - flow_code.subs(lam, b * lam_real))
+    sol = sp.solve(sp.Poly(residual, wk, S).coeffs(), [a, b], dict=True)[0]
+    return {"flow_real": flow_real, "flow_code": flow_code, "tau_per_t": sol[a], "lambda_code": sol[b] * lam_real}
+
+
+@cache
+def threshold_form() -> dict[str, sp.Expr]:
+    """The code-unit flow written (1 − S)(w − θ): ``{"theta": λ/(1 − S), "flow": ...}``."""
+    flow = time_units()["flow_code"]
+    th = sp.solve(sp.Eq(flow, (1 - S) * (wk - theta)), theta)[0]
+    return {"theta": th, "flow": (1 - S) * (wk - th)}
+
+
+def _rate_of(quantity: sp.Expr) -> sp.Expr:
+    """d/dτ Σ_k f(w_k) over the live coordinates under dw_k/dτ = g·w_k − λ (g = 1 − S, shared),
+    with the sums renamed S = Σw², L1 = Σw and the count m′."""
+    flow = (time_units()["flow_code"].subs(1 - S, g)).subs(wk, w[k])
+    total = sp.Sum(sp.expand(sp.diff(quantity, w[k]) * flow), (k, 1, m)).expand()
+    total = total.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.factor_terms(e))
+    return sp.expand(total.subs({_SUM_SQ: S, _SUM_W: L1}).doit().subs(m, mp))
+
+
+@cache
+def norm_balance() -> dict[str, sp.Expr]:
+    """d‖w‖²/dτ = 2gS − 2λ‖w‖₁; its zero is the balance g = 1 − S = λ‖w‖₁/S, and there the
+    threshold is θ = S/‖w‖₁.
+
+    Returns ``{"dS_dt", "gap" (1 − S at balance), "theta"}``.
+    """
+    dS = _rate_of(w[k] ** 2)
+    gap = sp.solve(sp.Eq(dS, 0), g)[0]
+    th = sp.simplify(threshold_form()["theta"].subs(1 - S, g).subs(g, gap))
+    return {"dS_dt": dS, "gap": gap, "theta": th}
+
+
+@cache
+def l1_rate() -> dict[str, sp.Expr]:
+    """d‖w‖₁/dτ = g‖w‖₁ − λm′; under the balance −λ(m′ − ‖w‖₁²/S); with ρ the relative
+    variance of the live magnitudes (mean ‖w‖₁/m′, second moment S/m′) it is −ρλ‖w‖₁²/S.
+
+    Returns ``{"dL1_dt", "balanced", "rho", "support" (m′ in terms of ρ), "with_rho"}``.
+    """
+    rate = _rate_of(w[k])
+    balanced = sp.expand(rate.subs(g, norm_balance()["gap"]))
+    mean, second = L1 / mp, S / mp
+    rel_var = sp.simplify((second - mean**2) / mean**2)
+    support = sp.solve(sp.Eq(rho, rel_var), mp)[0]
+    with_rho = sp.factor(sp.simplify(balanced.subs(mp, support)))
+    return {"dL1_dt": rate, "balanced": balanced, "rho": rel_var, "support": support, "with_rho": with_rho}
+
+
+@cache
+def l1_solution() -> sp.Expr:
+    """``dsolve`` of d‖w‖₁/dτ = −ρλ‖w‖₁² (the balanced rate at S = 1, ρ constant), ‖w‖₁(0) = S0:
+    1/(1/S0 + ρλτ). The claim's headline prediction."""
+    f = sp.Function("f")
+    rate = l1_rate()["with_rho"].subs(S, 1).subs(L1, f(t))
+    sol = sp.dsolve(sp.Eq(f(t).diff(t), rate), f(t), ics={f(0): S0})
+    return sol.rhs
+
+
+@cache
+def support_solution() -> sp.Expr:
+    """m′(τ) = (1 + ρ)‖w‖₁(τ)² at S = 1: (1 + ρ)/(1/S0 + ρλτ)²."""
+    return sp.simplify(l1_rate()["support"].subs(S, 1).subs(L1, l1_solution()))
+
+
+@cache
+def local_slope() -> dict[str, sp.Expr]:
+    """Log-log slopes of the closed forms: d ln‖w‖₁/d ln τ and d ln m′/d ln τ, with their limit
+    for ρλτ ≫ 1/S0 (the power-law window): ``{"l1", "support", "l1_limit", "support_limit"}``."""
+    s1 = sp.simplify(t * sp.diff(sp.log(l1_solution()), t))
+    sm = sp.simplify(t * sp.diff(sp.log(support_solution()), t))
+    return {"l1": s1, "support": sm, "l1_limit": sp.limit(s1, t, sp.oo), "support_limit": sp.limit(sm, t, sp.oo)}
+
+
+@cache
+def end_time() -> dict[str, sp.Expr]:
+    """m′ = 1 on the closed form: λτ_end = (√(1+ρ) − 1/S0)/ρ, and its large-S0 limit √(1+ρ)/ρ.
+
+    Returns ``{"lambda_t_end", "limit"}``.
+    """
+    sols = sp.solve(sp.Eq(support_solution(), 1), t)
+    t_end = next(s for s in sols if sp.limit(s, S0, sp.oo).is_positive)
+    lt = sp.simplify(lam * t_end)
+    return {"lambda_t_end": lt, "limit": sp.simplify(sp.limit(lt, S0, sp.oo))}
+
+
+@cache
+def initial_l1() -> sp.Expr:
+    """E‖w(0)‖₁ for m magnitudes |N(0, c²/m)|: m·E|X| = c√(2m/π)."""
+    x = sps.Normal("x", 0, c / sp.sqrt(m))
+    return sp.simplify(m * sps.E(sp.Abs(x)))
+
+
+@cache
+def initial_rho() -> sp.Expr:
+    """ρ(0) of a half-normal sample: E[X²]/E[|X|]² − 1 = π/2 − 1 (independent of the scale)."""
+    x = sps.Normal("x", 0, c / sp.sqrt(m))
+    return sp.simplify(sps.E(x**2) / sps.E(sp.Abs(x)) ** 2 - 1)
+
+
+@cache
+def _lambdified(which: str) -> Callable[..., float]:
+    expr = {"l1": l1_solution(), "support": support_solution()}[which]
+    return sp.lambdify((t, lam, rho, S0), expr, "numpy")
+
+
+def predict_l1(t_: float, lam_: float, rho_: float, s0: float) -> float:
+    """‖w‖₁(τ) from the dsolve solution, evaluated numerically (arrays broadcast)."""
+    return _lambdified("l1")(t_, lam_, rho_, s0)
+
+
+def predict_support(t_: float, lam_: float, rho_: float, s0: float) -> float:
+    """m′(τ) = (1 + ρ)‖w‖₁² from the closed form (arrays broadcast)."""
+    return _lambdified("support")(t_, lam_, rho_, s0)
