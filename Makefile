@@ -24,6 +24,8 @@ report: setup
 
 bench: setup
 	$(PYTHON) benchmarks/step_speed.py
+	$(PYTHON) benchmarks/reduced_ode.py
+	$(PYTHON) benchmarks/scaling.py
 
 clean:
 	rm -rf .polyclaims-cache build *.egg-info

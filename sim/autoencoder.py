@@ -44,6 +44,7 @@ __all__ = [
     "TrainResult",
     "draw_noise",
     "fused_loss_and_grad",
+    "log_steps",
     "reference_loss",
     "train",
 ]

@@ -34,6 +34,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -452,6 +453,24 @@ _SMOKE = L1DecayParams(
     sgd_m=16_384, sgd_instances=2, sgd_flows=4, sgd_l1=4 * 0.1 / 128, sgd_log_points=60,
 )
 
+def _strategy() -> Any:
+    """Overrides where the claim should hold: m = 3·10⁵…10⁶ (smaller m biases the slopes, a
+    finite-size effect), any λ (the flow depends on λ only through λt) and init scale, at a
+    family-wise 0.999, with fewer replicates than standard (so some fits may be inconclusive)."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def draw(draw_: Any) -> dict[str, Any]:
+        m = draw_(st.integers(300_000, 1_000_000), label="m")
+        l1 = 10 ** draw_(st.floats(-7.0, -4.0), label="log10 λ")
+        scale = draw_(st.floats(0.5, 0.95), label="init_scale")
+        return {"m": m, "l1": l1, "init_scale": scale, "replicates": 8, "window_lo": 15.0, "window_hi": 0.15,
+                "survivor_runs": 16, "sgd_m": 65_536, "sgd_l1": 1.5625e-3, "sgd_instances": 2, "sgd_flows": 32,
+                "confidence": 0.999}
+
+    return draw()
+
+
 L1_DECAY = Claim(
     id="l1-decay",
     title="L1 winner-takes-all: ‖w‖₁ ∝ 1/(1/√m + λt), m′ ∝ ‖w‖₁², the initial argmax survives",
@@ -470,6 +489,7 @@ L1_DECAY = Claim(
     deviations=DEVIATIONS,
     false_failure=_FALSE_FAILURE,
     plot=_plot,
+    strategy=_strategy,
 )
 
 CLAIMS = (L1_DECAY,)
