@@ -12,6 +12,13 @@ item 3). The ``standard`` scale uses m = 8n…64n, where the exact model's own e
 descent, the dynamics the theory describes. ``collision-count-adamw`` measures the paper's
 optimizer (AdamW, weight decay 0.01) at m = 2n…16n and records how far it sits from the leading
 term. The ``paper`` scale of ``collision-count`` is the paper code's exact settings.
+
+Measured finding, not judged in ``collision-count``: under gradient descent at m = 8n…64n the count
+sits a few per cent above the exact static expectation (count/exact 1.036 [0.954, 1.121] at seed 0;
+the 99 % interval lay wholly above 1 at seeds 1 and 3), while matching the leading term — the
+dynamics add collisions that the static picture lacks (catalogue: at m ≈ n, 64–72 observed against
+a static 40). At standard replicates that interval straddles 1 seed by seed, so as a fit it would
+decide by chance; ``collision-count-adamw`` judges the exact-model ratio, where it is decisive.
 """
 
 from __future__ import annotations
@@ -125,7 +132,6 @@ def _simulate(p: CollisionParams, ctx: Context) -> CollisionMeasurements:
     )
 
 
-N_FITS = 4
 MIN_LEARNED = 0.95  # below this fraction of learned features the count means nothing (regime guard)
 
 
@@ -133,33 +139,46 @@ class OutsideRegime(RuntimeError):
     """The simulation left the regime where the claim is about anything (features not learned)."""
 
 
-def _fit(meas: CollisionMeasurements, d: Derivation, p: CollisionParams) -> list[Fit]:
+def _fit_leading(meas: CollisionMeasurements, d: Derivation, p: CollisionParams) -> list[Fit]:
+    """The paper's claim: exponent, level against n(n−1)/4m, opposite signs."""
+    return _fits(meas, p, exact=False)
+
+
+def _fit_with_exact(meas: CollisionMeasurements, d: Derivation, p: CollisionParams) -> list[Fit]:
+    """The same, plus the level against the exact static expectation (all orders in n/m)."""
+    return _fits(meas, p, exact=True)
+
+
+def _fits(meas: CollisionMeasurements, p: CollisionParams, *, exact: bool) -> list[Fit]:
     learned = meas.learned.sum() / (p.n * p.instances * len(p.m))
     if learned < MIN_LEARNED:
         raise OutsideRegime(
             f"only {learned:.1%} of features were learned (a weight in [{p.lo}, {p.hi}]); the count is "
             f"meaningless below {MIN_LEARNED:.0%} (train longer, or smaller m: catalogue n = 64 at m >= 32768)"
         )
-    level = 1 - (1 - p.confidence) / N_FITS
+    level = 1 - (1 - p.confidence) / (4 if exact else 3)
     rng = np.random.default_rng(0)  # the bootstrap's resampling stream: fixed, the data vary
     slope = fitting.poisson_slope(meas.m, meas.counts, rng=rng, confidence=level)
     leading = [collisions.predict_leading(p.n, int(m)) for m in meas.m]
-    exact = [collisions.predict_exact(p.n, int(m)) for m in meas.m]
+    exact_values = [collisions.predict_exact(p.n, int(m)) for m in meas.m]
     ratio = fitting.ratio_ci(meas.counts, leading, rng=rng, confidence=level)
-    ratio_exact = fitting.ratio_ci(meas.counts, exact, rng=rng, confidence=level)
+    ratio_exact = fitting.ratio_ci(meas.counts, exact_values, rng=rng, confidence=level)
     opp = fitting.proportion_ci(meas.opposite_pairs, max(meas.pairs, 1), confidence=level)
-    return [
+    fits = [
         Fit("slope", "exponent b of mean count ∝ m^b (Poisson fit, bootstrap over instances)", -1.0,
             slope.value, slope.ci, 0.25, confidence=level,
             why="catalogue P1-COUNT: −1 ± 0.25; on an 8n…64n grid the exact static model's own exponent is −0.977"),
         Fit("ratio", "pooled count / (n(n−1)/4m)", 1.0, ratio.value, ratio.ci, 0.35, confidence=level,
             why="catalogue: within ±35 % of n(n−1)/4m; the −(n−2)/2m correction is ≤ 6 % on an 8n…64n grid"),
-        Fit("ratio-exact", "pooled count / exact static expectation (sympy, all orders)", 1.0, ratio_exact.value,
-            ratio_exact.ci, 0.35, confidence=level, why="the same band against the all-orders static model"),
         Fit("opposite-sign", "fraction of two-feature neurons whose features have opposite signs", 1.0,
             opp.value, opp.ci, 0.1, confidence=level,
             why="sign condition: same-sign co-residents repel (Clopper-Pearson interval over neurons)"),
     ]
+    if exact:
+        fits.insert(2, Fit("ratio-exact", "pooled count / exact static expectation (sympy, all orders)", 1.0,
+                           ratio_exact.value, ratio_exact.ci, 0.35, confidence=level,
+                           why="the same band against the all-orders static model"))
+    return fits
 
 
 def _same_sign(fits: Sequence[Fit], meas: CollisionMeasurements, p: CollisionParams) -> list[Fit]:
@@ -218,7 +237,8 @@ def _controls(n: int) -> tuple[Control, ...]:
 
 
 _FALSE_FAILURE = (
-    "Four fits at Bonferroni level 1 − 0.05/4 each, so a true claim fails with probability ≤ 5 % "
+    "k fits (3; 4 with the exact-model ratio) at Bonferroni level 1 − 0.05/k each, so a true claim fails "
+    "with probability ≤ 5 % "
     "(the exact model's finite-size bias, slope +0.023 and ratio −4 %, shifts this up slightly); "
     "1024 instances per m give ≈ 900 collisions, enough for a slope interval of width ≈ 0.2 < 0.25."
 )
@@ -241,7 +261,7 @@ COLLISION_COUNT = Claim(
     params={"smoke": _SMOKE, "standard": _STANDARD, "paper": _PAPER},
     derive=_derive,
     simulate=_simulate,
-    fit=_fit,
+    fit=_fit_leading,
     controls=_controls(_STANDARD.n),
     false_failure=_FALSE_FAILURE,
     plot=_plot,
@@ -268,7 +288,7 @@ COLLISION_COUNT_ADAMW = Claim(
             "standard": _ADAM, "paper": _PAPER},
     derive=_derive,
     simulate=_simulate,
-    fit=_fit,
+    fit=_fit_with_exact,
     controls=_controls(_ADAM.n),
     deviations={
         "slope": Deviation(
