@@ -673,9 +673,12 @@ def _alloc_plot(result: Result[AllocationMeasurements], outdir: Path) -> list[Pa
     fig, (ax, bx) = new_figure(2)
     r = meas.phase_r
     fine = np.linspace(0.01, 1.0, 200)
+    jitter = np.random.default_rng(0).uniform(-0.008, 0.008, meas.phase_C2.shape[-1])
     for g, K in enumerate(meas.phase_K):
         C2 = meas.phase_C2[g]
-        ax.errorbar(r, C2.mean(axis=-1), yerr=C2.std(axis=-1), fmt="o", ms=3, color=f"C{g}", label=f"K = {K:g}")
+        for j, x in enumerate(r):
+            ax.plot(x + jitter, C2[j], ".", ms=3, alpha=0.6, color=f"C{g}")
+        ax.plot([], [], "o", ms=3, color=f"C{g}", label=f"K = {K:g}" + (" (either feature wins)" if K <= 3 else ""))
         theory = th.numeric(1 - th.phase_capacity(), th.r, th.K)
         if K > 3:
             rstar = 2 / (K - 1)
@@ -684,12 +687,13 @@ def _alloc_plot(result: Result[AllocationMeasurements], outdir: Path) -> list[Pa
             ax.plot(fine, np.zeros_like(fine), "-", color=f"C{g}", lw=1)
     ax.set_xlabel("importance ratio r = v₂/v₁")
     ax.set_ylabel("capacity C₂ of the weaker feature")
-    ax.set_title("two features in one neuron: trained (SGD on data) vs derived")
+    ax.set_title("two features, one neuron: trained (SGD on data, dots) vs derived (lines)", fontsize=9)
     ax.legend(fontsize=8)
     Kgrid = np.geomspace(max(1.2, meas.phase_K.min() * 0.8), meas.phase_K.max() * 1.3, 100)
     KK, RR = np.meshgrid(meas.phase_K, r, indexing="ij")
-    sc = bx.scatter(KK.ravel(), RR.ravel(), c=meas.phase_C2.mean(axis=-1).ravel(), cmap="viridis", s=40)
-    fig.colorbar(sc, ax=bx, label="mean trained C₂")
+    shared = np.minimum(meas.phase_C2, 1 - meas.phase_C2).mean(axis=-1)  # 0 when one feature owns the neuron
+    sc = bx.scatter(KK.ravel(), RR.ravel(), c=shared.ravel(), cmap="viridis", s=40)
+    fig.colorbar(sc, ax=bx, label="mean shared capacity min(C₁, C₂)")
     bx.plot(Kgrid[Kgrid > 3], np.minimum(2 / (Kgrid[Kgrid > 3] - 1), 1.0), "-", color="C3", label="r* = 2/(K−1)")
     bx.axvline(3, ls=":", color="grey", label="K = 3 (no sharing below)")
     for f in result.fits:
@@ -698,6 +702,8 @@ def _alloc_plot(result: Result[AllocationMeasurements], outdir: Path) -> list[Pa
             bx.errorbar([K], [f.fitted], yerr=[[f.fitted - f.ci[0]], [f.ci[1] - f.fitted]], fmt="s", color="C3",
                         ms=5, capsize=3)
     bx.set_xscale("log")
+    bx.set_xticks(list(meas.phase_K), [f"{K:g}" for K in meas.phase_K])
+    bx.minorticks_off()
     bx.set_xlabel("kurtosis K (sparse inputs: K = 1/p)")
     bx.set_ylabel("r = v₂/v₁")
     bx.set_title("phase diagram: squares = fitted boundary")
