@@ -414,7 +414,7 @@ class _InputSampler:
 
     def fill(self, out: torch.Tensor) -> None:
         """Overwrite ``out`` (B, N, n) with N fresh examples per instance."""
-        b_, rows, n = out.shape
+        b_, rows, _ = out.shape
         if rows == 0:
             return
         p = float(self.params.p or 0.0)
@@ -462,7 +462,7 @@ class _DataWorkspace:
 
     def __init__(self, W: torch.Tensor, params: AutoencoderParams, generator: torch.Generator | None, *,
                  X: torch.Tensor | None = None, weights: torch.Tensor | None = None) -> None:
-        b, n, m = W.shape
+        b, n, _ = W.shape
         self.params = params
         self.stratified = params.noise == "none"
         if X is not None:

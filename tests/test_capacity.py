@@ -147,7 +147,7 @@ def test_expected_loss_gradient_matches_autograd() -> None:
     W = torch.randn(3, 5, 2, dtype=torch.float64, generator=g)
     vv = torch.rand(3, 5, dtype=torch.float64, generator=g)
     KK = torch.tensor([2.0, 5.0, 20.0], dtype=torch.float64)
-    loss, grad = expected_loss(W, vv, KK)
+    _, grad = expected_loss(W, vv, KK)
     Wa = W.clone().requires_grad_(True)
     expected_loss(Wa, vv, KK)[0].sum().backward()
     assert float((grad - Wa.grad).abs().max()) < 1e-12, "∂L/∂W = M W differs from autograd"

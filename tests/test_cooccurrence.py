@@ -113,7 +113,7 @@ def test_estimator_is_unbiased(p: float, noise: str) -> None:
 
 def test_uniform_magnitudes_match_plain_sampling() -> None:
     """The stratified estimator with U[0,1] magnitudes agrees with plain i.i.d. sampling."""
-    kw = dict(n=5, m=6, instances=1, data="bernoulli-uniform", p=0.2, batch=400_000, dtype="float64")
+    kw = {"n": 5, "m": 6, "instances": 1, "data": "bernoulli-uniform", "p": 0.2, "batch": 400_000, "dtype": "float64"}
     strat = AutoencoderParams(**kw)  # type: ignore[arg-type]
     plain = AutoencoderParams(**kw, noise="gaussian", sigma=1e-12)  # type: ignore[arg-type]
     W = torch.randn(1, 5, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(5)) * 0.6
@@ -150,7 +150,7 @@ def test_p_to_zero_is_the_basis_model() -> None:
     from sim.metrics import PolysemanticCount
 
     for l1, tol in ((0.0, 1e-6), (0.1, 2 * 0.1 * 0.1 + 1e-6)):  # O(p·n) differences in the weights
-        kw = dict(n=8, m=32, instances=4, steps=200, lr=0.1, optimizer="sgd", l1=l1, seed=3, dtype="float64")
+        kw = {"n": 8, "m": 32, "instances": 4, "steps": 200, "lr": 0.1, "optimizer": "sgd", "l1": l1, "seed": 3, "dtype": "float64"}
         basis = train(AutoencoderParams(**kw))  # type: ignore[arg-type]
         tiny = train(AutoencoderParams(**kw, data="bernoulli", p=1e-9, batch=4))  # type: ignore[arg-type]
         assert np.array_equal(basis.W_init, tiny.W_init), "the init must not depend on the data path"
@@ -175,12 +175,12 @@ def test_basis_fast_path_is_the_default_and_unchanged() -> None:
 @pytest.mark.parametrize(
     ("kw", "field"),
     [
-        (dict(data="bernoulli"), "p"),
-        (dict(data="bernoulli", p=0.0), "p"),
-        (dict(data="bernoulli", p=1.5), "p"),
-        (dict(p=0.1), "p"),
-        (dict(data="poisson", p=0.1), "data"),
-        (dict(data="bernoulli", p=0.1, batch=0), "batch"),
+        ({"data": "bernoulli"}, "p"),
+        ({"data": "bernoulli", "p": 0.0}, "p"),
+        ({"data": "bernoulli", "p": 1.5}, "p"),
+        ({"p": 0.1}, "p"),
+        ({"data": "poisson", "p": 0.1}, "data"),
+        ({"data": "bernoulli", "p": 0.1, "batch": 0}, "batch"),
     ],
     ids=["missing-p", "p-zero", "p-above-one", "p-with-basis", "unknown-data", "batch-zero"],
 )

@@ -32,14 +32,12 @@ import sympy as sp
 __all__ = [
     "C",
     "K",
-    "lam",
-    "r",
-    "v",
     "capacity_expr",
     "curvature",
     "frame_capacity",
     "frame_vectors",
     "interior_capacity",
+    "lam",
     "loss_of_capacity",
     "marginal",
     "numeric",
@@ -48,7 +46,9 @@ __all__ = [
     "phase_capacity",
     "quadratic_loss",
     "quadratic_loss_reference",
+    "r",
     "thresholds",
+    "v",
 ]
 
 K = sp.Symbol("K", positive=True)  # kurtosis E x⁴ / (E x²)² of the inputs

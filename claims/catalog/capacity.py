@@ -217,7 +217,7 @@ N_BOUND_RANDOM = 4  # stochastic fits of capacity-bound (Bonferroni)
 def _frame_value_error(meas: BoundMeasurements, reference: str = "exact") -> float:
     errs = []
     for name, (numeric, exact) in meas.frame_values.items():
-        d, k = meas.frame_k[name]
+        _, k = meas.frame_k[name]
         target = np.asarray(exact) if reference == "exact" else np.full(k, 1.0 / k)
         errs.append(float(np.abs(numeric - target).max()))
     return max(errs)
