@@ -443,7 +443,7 @@ def draw_inputs(
         raise ParamError("data", params.data, "'bernoulli' or 'bernoulli-uniform' (basis inputs are fixed: e_1..e_n)")
     ws = _DataWorkspace(torch.zeros(params.instances, params.n, params.m, dtype=dtype, device=device), params, generator)
     ws.resample()
-    return ws.X.clone(), ws.weights.clone()
+    return ws.inputs()
 
 
 def data_loss_and_grad(
@@ -458,33 +458,36 @@ def data_loss_and_grad(
 
 
 class _DataWorkspace:
-    """The hot loop's buffers for ``data != "basis"``: a weighted batch of examples per step."""
+    """The hot loop's buffers for ``data != "basis"``: a weighted batch of examples per step.
+
+    Without noise the n one-hot rows are implicit (weight ``head_weight``): their Z is A = W Wᵀ
+    itself, as on the basis path; ``X`` holds only the sampled rows, contiguous, so every
+    product is one batched matmul.
+    """
 
     def __init__(self, W: torch.Tensor, params: AutoencoderParams, generator: torch.Generator | None, *,
                  X: torch.Tensor | None = None, weights: torch.Tensor | None = None) -> None:
         b, n, _ = W.shape
         self.params = params
-        self.stratified = params.noise == "none"
-        if X is not None:
+        self.sampler: _InputSampler | None = None
+        if X is not None:  # explicit inputs (tests, benchmarks): every row is in X
             assert weights is not None, "explicit inputs need their row weights"
-            self.X, self.weights, self.sampled = X.to(W.dtype), weights.to(W.dtype), None
-            self.head = 0  # explicit inputs: every row goes through the matmuls
+            self.X, self.weights, self.head_weight = X.to(W.dtype).contiguous(), weights.to(W.dtype), 0.0
         else:
-            multi = params.batch if (n >= 2 or not self.stratified) else 0  # n = 1: no co-occurrence
-            head = n if self.stratified else 0
-            self.X = torch.zeros(b, head + multi, n, dtype=W.dtype, device=W.device)
-            if self.stratified:
-                self.X[:, :n, :] = torch.eye(n, dtype=W.dtype, device=W.device)
-            self.sampled = self.X[:, head:, :]
-            self.head = head  # leading one-hot rows, whose products need no matmul
-            w = _row_weights(params, self.stratified, multi)
-            self.weights = torch.as_tensor(w, dtype=W.dtype, device=W.device)
-            self.sampler = _InputSampler(params, self.stratified, generator, W.device)
+            stratified = params.noise == "none"
+            multi = params.batch if (n >= 2 or not stratified) else 0  # n = 1: no co-occurrence
+            w = _row_weights(params, stratified, multi)
+            self.head_weight = float(w[0]) if stratified else 0.0
+            self.X = torch.zeros(b, multi, n, dtype=W.dtype, device=W.device)
+            self.weights = torch.as_tensor(w[n:] if stratified else w, dtype=W.dtype, device=W.device)
+            self.sampler = _InputSampler(params, stratified, generator, W.device)
         rows = self.X.shape[1]
         self.row_w = self.weights.view(1, rows, 1)
         self.A = torch.empty(b, n, n, dtype=W.dtype, device=W.device)
         self.S = torch.empty_like(self.A)
         self.XtD = torch.empty_like(self.A)
+        self.Dh = torch.empty_like(self.A)
+        self.mask_h = torch.empty(b, n, n, dtype=torch.bool, device=W.device)
         self.Wxi = torch.empty(b, n, 1, dtype=W.dtype, device=W.device)
         self.Z = torch.empty(b, rows, n, dtype=W.dtype, device=W.device)
         self.D = torch.empty_like(self.Z)
@@ -492,9 +495,18 @@ class _DataWorkspace:
         self.grad = torch.empty_like(W)
         self.sign = torch.empty_like(W) if params.l1 else None
 
+    def inputs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """This step's whole batch as explicit rows: (X (B, rows, n), weights (rows,))."""
+        if not self.head_weight:
+            return self.X.clone(), self.weights.clone()
+        b, _, n = self.X.shape
+        eye = torch.eye(n, dtype=self.X.dtype, device=self.X.device).expand(b, n, n)
+        head = torch.full((n,), self.head_weight, dtype=self.weights.dtype, device=self.weights.device)
+        return torch.cat([eye, self.X], dim=1), torch.cat([head, self.weights])
+
     def resample(self) -> None:
-        if self.sampled is not None:
-            self.sampler.fill(self.sampled)
+        if self.sampler is not None:
+            self.sampler.fill(self.X)
 
     def evaluate(self, W: torch.Tensor, draws: list[torch.Tensor] | None, *, with_l1: bool = True) -> torch.Tensor:
         """As :meth:`_Workspace.evaluate`, on a fresh batch of examples (shared by the noise draws)."""
@@ -523,32 +535,40 @@ class _DataWorkspace:
         Through the Gram matrix A = W Wᵀ: Z = X A + ξ Wᵀ and Dᵀ H + Xᵀ D W = (Dᵀ X + Xᵀ D) W + Dᵀ ξ,
         so only two matmuls touch m (as on the basis path), whatever the number of rows.
         """
-        X, Z, D, grad, h = self.X, self.Z, self.D, self.grad, self.head
-        torch.bmm(W, W.transpose(1, 2), out=self.A)
-        if h:  # the one-hot rows e_1..e_n: their Z rows are A itself
-            Z[:, :h].copy_(self.A)
-        torch.bmm(X[:, h:], self.A, out=Z[:, h:])
+        X, Z, D, A, S, grad = self.X, self.Z, self.D, self.A, self.S, self.grad
+        relu = self.params.output_relu
+        torch.bmm(W, W.transpose(1, 2), out=A)
+        torch.bmm(X, A, out=Z)
         shared = xi is not None and xi.shape[1] == 1
         if xi is not None:
             if shared:  # one ξ for every example of an instance: Z += 1 (W ξᵀ)ᵀ
                 torch.bmm(W, xi.expand(W.shape[0], 1, W.shape[2]).transpose(1, 2), out=self.Wxi)
                 Z.add_(self.Wxi.transpose(1, 2))
             else:
-                Z.baddbmm_(xi.expand(W.shape[0], -1, -1), W.transpose(1, 2))
-        if self.params.output_relu:
+                Z.baddbmm_(xi.expand(W.shape[0], -1, -1).contiguous(), W.transpose(1, 2))
+        if relu:
             torch.gt(Z, 0, out=self.mask)
             torch.clamp(Z, min=0, out=D)
         else:
             D.copy_(Z)
         D.sub_(X)  # the residual y − x (an output clamped to 0 still costs x²)
         loss = (D.square() * self.row_w).sum(dim=(1, 2))
-        if self.params.output_relu:
+        if relu:
             D.mul_(self.mask)
         D.mul_(self.row_w)
-        S = self.S
-        torch.bmm(X[:, h:].transpose(1, 2), D[:, h:], out=self.XtD)
-        if h:
-            self.XtD.add_(D[:, :h])
+        torch.bmm(X.transpose(1, 2), D, out=self.XtD)
+        if self.head_weight:  # the implicit one-hot rows: X = I, so Z = A and Xᵀ D = D
+            Dh = self.Dh
+            if relu:
+                torch.gt(A, 0, out=self.mask_h)
+                torch.clamp(A, min=0, out=Dh)
+            else:
+                Dh.copy_(A)
+            Dh.diagonal(dim1=1, dim2=2).sub_(1.0)
+            loss.add_(Dh.square().sum(dim=(1, 2)), alpha=self.head_weight)
+            if relu:
+                Dh.mul_(self.mask_h)
+            self.XtD.add_(Dh, alpha=self.head_weight)
         torch.add(self.XtD, self.XtD.transpose(1, 2), out=S)  # Xᵀ D + Dᵀ X
         if accumulate:
             grad.baddbmm_(S, W)
@@ -558,7 +578,7 @@ class _DataWorkspace:
             if shared:
                 grad.addcmul_(D.sum(dim=1).unsqueeze(2), xi)
             else:
-                grad.baddbmm_(D.transpose(1, 2), xi.expand(W.shape[0], -1, -1))
+                grad.baddbmm_(D.transpose(1, 2), xi.expand(W.shape[0], -1, -1).contiguous())
         return loss
 
 

@@ -78,8 +78,9 @@ def test_training_path_matches_explicit_inputs() -> None:
         W = torch.randn(3, 6, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(2)) / 3
         ws = _DataWorkspace(W, p, torch.Generator().manual_seed(0))
         loss = ws.evaluate(W, None).clone()
-        ref_loss, ref_grad = data_loss_and_grad(W, ws.X, ws.weights, None, p)
-        assert ws.head == 6, f"head={ws.head}, but should be n=6 one-hot rows [relu={relu}]"
+        X, w = ws.inputs()
+        ref_loss, ref_grad = data_loss_and_grad(W, X, w, None, p)
+        assert X.shape[1] == 6 + 5, f"rows={X.shape[1]}, but should be n = 6 one-hot + batch = 5 sampled [relu={relu}]"
         assert torch.allclose(loss, ref_loss, atol=1e-12), f"loss={loss}, but should be {ref_loss} [relu={relu}]"
         err = float((ws.grad - ref_grad).abs().max())
         assert err < 1e-12, f"max |grad − explicit|={err:.3g}, but should be < 1e-12 [relu={relu}]"
