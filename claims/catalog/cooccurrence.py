@@ -16,14 +16,19 @@ winner-take-all picture intact. Both are tested, and the shape is measured:
   m = 64, λ = 0.1, where (n − 1)p½ ≈ 0.12);
 * p½, measured at three (n, m), depends only weakly on n and m: its exponents exceed −1, so it is
   not set by the collision density n/m (p½ ∝ 1/m) nor by the co-occurrence rate (n − 1)p
-  (p½ ∝ 1/n); at the standard scale the exponents are known to ±0.35 (m) and ±0.5 (n), which is
-  what ≈ 120 collisions per curve allow (S(p) is shallow in log p). A heuristic derived here: a collision's fate is decided during
-  sparsification, when the co-occurrence force 2p(W_i·W_j)W_i (no n in it) acts for a time ∝ 1/λ
-  against the relative gap between the weaker feature's two largest initial weights (≈ 1/(2 ln m)),
-  so p½ ∝ λ/ln m. Measured beyond the standard scale (seed 11, 1024–3072 models per curve):
-  p½ = 0.0079 ± 0.0003 at (16, 64), 0.0057 ± 0.0005 at (16, 256), 0.0059 ± 0.0003 at (8, 64):
-  exponent −0.24 ± 0.06 in m (1/ln m gives −0.21) and +0.42 ± 0.08 in n, which the heuristic
-  misses (interference at m = 4n); p½ ≈ 0.004, 0.007, 0.015 at λ = 0.05, 0.1, 0.2 (∝ λ).
+  (p½ ∝ 1/n). At the standard scale the exponents are known to ±0.35 (m) and ±0.5 (n), what
+  ≈ 120 collisions per curve allow (S(p) is shallow in log p).
+
+A heuristic derived here: a collision's fate is decided during sparsification, when the
+co-occurrence force 2p(W_i·W_j)W_i (no n in it) acts for a time ∝ 1/λ against the relative gap
+between the weaker feature's two largest initial weights (≈ 1/(2 ln m)), so p½ ∝ λ/ln m.
+Measured beyond the standard scale (seed 11, 1024–3072 models per curve): p½ = 0.0079 ± 0.0003
+at (n, m) = (16, 64), 0.0057 ± 0.0005 at (16, 256), 0.0059 ± 0.0003 at (8, 64), i.e. exponent
+−0.24 ± 0.06 in m (1/ln m gives −0.21) and +0.42 ± 0.08 in n, which the heuristic misses
+(interference at m = 4n?); at (16, 128) with 256 models, p½ ≈ 0.004, 0.007, 0.015 at λ = 0.05,
+0.1, 0.2 (∝ λ). U[0, 1] magnitudes roughly double p½ (≈ 0.013 at (16, 64)): when both features
+of a pair are on, the output of the smaller one is clamped at 0 by the ReLU, which stops its
+gradient.
 
 Every p of one (n, m) reuses the same initial weights (common random numbers), so the survival
 fraction S(p) = count(p)/count(p → 0) is a paired comparison; its intervals come from a bootstrap
@@ -391,7 +396,7 @@ COOCCURRENCE = Claim(
     ),
     false_failure=(
         "Nine fits at Bonferroni level 1 − 0.05/9 each, so a true claim fails with probability ≤ 5 %. "
-        "≈ 700 collisions at p → 0 over the four curves give a recovery CI ≈ ±0.1; the exponents' intervals "
+        "≈ 1000 collisions at p → 0 over the four curves give a recovery CI ≈ ±0.08; the exponents' intervals "
         "(≈ ±0.35 in m, ±0.5 in n, against measured −0.24 and +0.42, thresholds −1) need ≈ 120 collisions at "
         "(n, 4m) and ≈ 110 at (n/2, m)."
     ),
