@@ -26,9 +26,7 @@ Measured beyond the standard scale (seed 11, 1024–3072 models per curve): p½ 
 at (n, m) = (16, 64), 0.0057 ± 0.0005 at (16, 256), 0.0059 ± 0.0003 at (8, 64), i.e. exponent
 −0.24 ± 0.06 in m (1/ln m gives −0.21) and +0.42 ± 0.08 in n, which the heuristic misses
 (interference at m = 4n?); at (16, 128) with 256 models, p½ ≈ 0.004, 0.007, 0.015 at λ = 0.05,
-0.1, 0.2 (∝ λ). U[0, 1] magnitudes raise p½ to ≈ 0.013 at (16, 64), plausibly because when both
-features of a pair are on, the ReLU clamps the smaller one's output at 0 and stops its gradient
-(with unit magnitudes the two cancel exactly and both outputs stay at the kink).
+0.1, 0.2 (∝ λ). U[0, 1] magnitudes raise p½ to ≈ 0.013 at (16, 64) (why is not established).
 
 Every p of one (n, m) reuses the same initial weights (common random numbers), so the survival
 fraction S(p) = count(p)/count(p → 0) is a paired comparison; its intervals come from a bootstrap
