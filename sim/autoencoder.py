@@ -16,6 +16,25 @@ samples of an instance ("step" / "instance" scope) keeps the cost at two matmuls
 Z = WWᵀ + 1(Wξ)ᵀ and Dᵀ H = Dᵀ W + (Dᵀ1) ξᵀ. ``tests/test_autoencoder.py`` checks the gradient
 against torch autograd on the plain formula.
 
+Other inputs (``data``). The discussion of the paper asks what happens when features co-occur
+(catalogue §1.7): with ``data="bernoulli"`` each feature is on (x_i = 1) independently with
+probability p, with ``"bernoulli-uniform"`` on with a U[0, 1] magnitude. The reconstruction term is
+the expected squared error per example divided by p·E[x_i² | on], so that as p → 0 it tends to the
+basis loss Σ_i ℓ(e_i) and λ and lr keep their meaning:
+
+    L = E_x Σ_j (y_j − x_j)² / (p·E[u²]) + λ‖W‖₁,   y = ReLU(W(Wᵀx + ξ)).
+
+Without hidden noise the loss is positively homogeneous of degree 2 in x and an example with no
+feature on costs nothing, so each step uses a stratified, unbiased estimate of it: the n one-hot
+examples exactly (weight (1 − p)^(n−1), for either magnitude law) plus ``batch`` examples drawn
+with at least two features on (weight P(≥ 2 on)/(p·E[u²]·batch) each). With noise every example
+matters, and ``batch`` plain i.i.d. examples are drawn (weight 1/(p·E[u²]·batch) each). Either way
+the gradient of a weighted batch X with row weights ω is, with D = ω ⊙ (y − X) ⊙ [Z > 0],
+
+    ∂L/∂W = 2 (Dᵀ H + (Xᵀ D) W) + λ sign(W),   H = X W + ξ,  Z = H Wᵀ.
+
+The basis path above stays the default and is untouched by this one.
+
 Usage::
 
     from sim.autoencoder import AutoencoderParams, train
@@ -38,10 +57,13 @@ import torch
 from ._validate import ParamError, check_choice, check_float, check_int
 
 __all__ = [
+    "DATAS",
     "NOISES",
     "AutoencoderParams",
     "DivergenceError",
     "TrainResult",
+    "data_loss_and_grad",
+    "draw_inputs",
     "draw_noise",
     "fused_loss_and_grad",
     "log_steps",
@@ -52,7 +74,9 @@ __all__ = [
 Optimizer = Literal["sgd", "adam", "adamw"]
 Noise = Literal["none", "bernoulli", "gaussian", "uniform", "laplace"]
 NoiseScope = Literal["step", "instance", "sample"]
+Data = Literal["basis", "bernoulli", "bernoulli-uniform"]
 NOISES: tuple[str, ...] = ("none", "bernoulli", "gaussian", "uniform", "laplace")
+DATAS: tuple[str, ...] = ("basis", "bernoulli", "bernoulli-uniform")
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -79,6 +103,13 @@ class AutoencoderParams:
     # "instance": one ξ per instance per step; "sample": independent ξ for every input.
     noise_scope: NoiseScope = "step"
     noise_draws: int = 1  # noise draws averaged per step (gradient noise reduction, P1-N-4b)
+    # inputs: "basis" = the n basis vectors every step (the paper); "bernoulli" = each feature on
+    # (value 1) independently with probability p; "bernoulli-uniform" = on with a U[0,1] magnitude
+    data: Data = "basis"
+    p: float | None = None  # probability a feature is on; required (in (0, 1]) unless data="basis"
+    # examples drawn per step when data != "basis": without noise, examples with >= 2 features on
+    # (the one-hot ones enter exactly); with noise, plain i.i.d. examples (see the module doc)
+    batch: int = 64
     dtype: Literal["float32", "float64"] = "float32"  # compute dtype
     device: str = "cpu"  # torch device
     seed: int = 0  # seeds the init and the noise (a torch.Generator; nothing global)
@@ -104,6 +135,15 @@ class AutoencoderParams:
             raise ParamError("sigma", self.sigma, f"> 0 when noise={self.noise!r}")
         check_choice("noise_scope", self.noise_scope, ("step", "instance", "sample"))
         check_int("noise_draws", self.noise_draws, 1)
+        check_choice("data", self.data, DATAS)
+        if self.data == "basis":
+            if self.p is not None:
+                raise ParamError("p", self.p, "None when data='basis' (every step sees each e_i once)")
+        elif self.p is None:
+            raise ParamError("p", self.p, f"a probability in (0, 1] when data={self.data!r}")
+        else:
+            check_float("p", self.p, 0.0, 1.0, lo_open=True)
+        check_int("batch", self.batch, 1)
         check_choice("dtype", self.dtype, tuple(_DTYPES))
         check_choice("device", str(self.device).split(":")[0], ("cpu", "cuda", "mps"))
         check_int("seed", self.seed, 0)
@@ -177,8 +217,9 @@ def draw_noise(
 
 
 def _noise_shape(params: AutoencoderParams) -> tuple[int, ...]:
-    b, n, m = params.instances, params.n, params.m
-    return {"step": (1, 1, m), "instance": (b, 1, m), "sample": (b, n, m)}[params.noise_scope]
+    b, m = params.instances, params.m
+    rows = params.n if params.data == "basis" else params.batch  # the examples of one step
+    return {"step": (1, 1, m), "instance": (b, 1, m), "sample": (b, rows, m)}[params.noise_scope]
 
 
 def reference_loss(W: torch.Tensor, xi: torch.Tensor | None, params: AutoencoderParams) -> torch.Tensor:
@@ -314,6 +355,230 @@ class _Workspace:
         return loss
 
 
+# -- other inputs: features on independently with probability p (module doc) --------------------
+
+
+def _magnitude_second_moment(params: AutoencoderParams) -> float:
+    """E[x_i² | feature i on]: 1 for unit magnitudes, 1/3 for U[0, 1] ones."""
+    return 1.0 / 3.0 if params.data == "bernoulli-uniform" else 1.0
+
+
+def _p_multi(n: int, p: float) -> float:
+    """P(at least two of n features on), summed from the Binomial(n, p) law in log space (so tiny
+    p and large n neither underflow nor cancel, as 1 − (1 − p)ⁿ − np(1 − p)ⁿ⁻¹ would)."""
+    if n < 2 or p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    k = np.arange(2, n + 1)
+    logc = np.array([math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1) for j in k])
+    return float(np.exp(logc + k * math.log(p) + (n - k) * math.log1p(-p)).sum())
+
+
+def _row_weights(params: AutoencoderParams, stratified: bool, multi: int) -> np.ndarray:
+    """Weight of every example row so that Σ_rows ω·ℓ(x) estimates E ℓ(x)/(p·E[u²]) unbiasedly."""
+    assert params.p is not None, "row weights exist only for data != 'basis'"
+    p, n = params.p, params.n
+    scale = 1.0 / (p * _magnitude_second_moment(params))
+    if not stratified:
+        return np.full(multi, scale / multi)
+    p_multi = _p_multi(n, p)
+    one_hot = math.exp((n - 1) * math.log1p(-p)) if p < 1.0 else (1.0 if n == 1 else 0.0)
+    return np.concatenate([np.full(n, one_hot), np.full(multi, p_multi * scale / max(multi, 1))])
+
+
+class _InputSampler:
+    """Draws the sampled rows of a step in place (module doc): with ``stratified``, examples with
+    at least two features on; otherwise plain i.i.d. Bernoulli(p) examples. Magnitudes are 1 or
+    U[0, 1].
+
+    A Bernoulli(p) vector conditioned on at least two ones, without rejection or sorting: the
+    position b of its second one has P(b) ∝ b·(1 − p)^(b−1) (0-based; b − 1 zeros and a one
+    before it, the first one at a uniform a < b), and the positions after b are i.i.d.
+    Bernoulli(p), untouched by the condition.
+    """
+
+    def __init__(self, params: AutoencoderParams, stratified: bool, generator: torch.Generator | None,
+                 device: torch.device) -> None:
+        self.params = params
+        self.stratified = stratified
+        self.gen = generator
+        n, p = params.n, float(params.p or 0.0)
+        self.idx = torch.arange(n, device=device)
+        b = np.arange(1, n)
+        w = b * np.exp((b - 1) * math.log1p(-p)) if p < 1.0 else (b == 1).astype(float)
+        self.second = torch.as_tensor(w / w.sum(), dtype=torch.float64, device=device) if n >= 2 else None
+
+    def fill(self, out: torch.Tensor) -> None:
+        """Overwrite ``out`` (B, N, n) with N fresh examples per instance."""
+        b_, rows, _ = out.shape
+        if rows == 0:
+            return
+        p = float(self.params.p or 0.0)
+        gen = self.gen
+        u = torch.rand(out.shape, generator=gen, dtype=out.dtype, device=out.device)
+        on = u < p
+        if self.stratified:
+            assert self.second is not None
+            second = torch.multinomial(self.second, b_ * rows, replacement=True, generator=gen).view(b_, rows, 1) + 1
+            first = (torch.rand(second.shape, generator=gen, dtype=torch.float64, device=out.device) * second).long()
+            first.clamp_(max=second - 1)  # guards the rounding of rand·b up to b
+            on &= self.idx > second
+            on.scatter_(-1, second, True).scatter_(-1, first, True)
+        out.copy_(on)
+        if self.params.data == "bernoulli-uniform":
+            out.mul_(torch.rand(out.shape, generator=gen, dtype=out.dtype, device=out.device))
+
+
+def draw_inputs(
+    params: AutoencoderParams, generator: torch.Generator, *, dtype: torch.dtype = torch.float32,
+    device: torch.device | str = "cpu",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step's inputs X (instances, rows, n) and row weights ω (rows,) for ``data != "basis"``:
+    Σ_rows ω·Σ_j (y − x)² is an unbiased estimate of E_x Σ_j (y − x)²/(p·E[u²]) (module doc)."""
+    if params.data == "basis":
+        raise ParamError("data", params.data, "'bernoulli' or 'bernoulli-uniform' (basis inputs are fixed: e_1..e_n)")
+    ws = _DataWorkspace(torch.zeros(params.instances, params.n, params.m, dtype=dtype, device=device), params, generator)
+    ws.resample()
+    return ws.inputs()
+
+
+def data_loss_and_grad(
+    W: torch.Tensor, X: torch.Tensor, weights: torch.Tensor, xi: torch.Tensor | None, params: AutoencoderParams
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-instance loss Σ_rows ω·Σ_j (y − x)² + λ‖W‖₁ (B,) and its gradient (B, n, m) for explicit
+    inputs X (B, rows, n) with row weights ω (rows,), y = ReLU(W(Wᵀx + ξ)); ``xi`` is None or
+    broadcastable to (B, rows, m). This runs the very code of :func:`train`'s data path."""
+    ws = _DataWorkspace(W, params, None, X=X, weights=weights)
+    loss = ws.evaluate(W, None if xi is None else [xi])
+    return loss, ws.grad.clone()
+
+
+class _DataWorkspace:
+    """The hot loop's buffers for ``data != "basis"``: a weighted batch of examples per step.
+
+    Without noise the n one-hot rows are implicit (weight ``head_weight``): their Z is A = W Wᵀ
+    itself, as on the basis path; ``X`` holds only the sampled rows, contiguous, so every
+    product is one batched matmul.
+    """
+
+    def __init__(self, W: torch.Tensor, params: AutoencoderParams, generator: torch.Generator | None, *,
+                 X: torch.Tensor | None = None, weights: torch.Tensor | None = None) -> None:
+        b, n, _ = W.shape
+        self.params = params
+        self.sampler: _InputSampler | None = None
+        if X is not None:  # explicit inputs (tests, benchmarks): every row is in X
+            assert weights is not None, "explicit inputs need their row weights"
+            self.X, self.weights, self.head_weight = X.to(W.dtype).contiguous(), weights.to(W.dtype), 0.0
+        else:
+            stratified = params.noise == "none"
+            multi = params.batch if (n >= 2 or not stratified) else 0  # n = 1: no co-occurrence
+            w = _row_weights(params, stratified, multi)
+            self.head_weight = float(w[0]) if stratified else 0.0
+            self.X = torch.zeros(b, multi, n, dtype=W.dtype, device=W.device)
+            self.weights = torch.as_tensor(w[n:] if stratified else w, dtype=W.dtype, device=W.device)
+            self.sampler = _InputSampler(params, stratified, generator, W.device)
+        rows = self.X.shape[1]
+        self.row_w = self.weights.view(1, rows, 1)
+        self.A = torch.empty(b, n, n, dtype=W.dtype, device=W.device)
+        self.S = torch.empty_like(self.A)
+        self.XtD = torch.empty_like(self.A)
+        self.Dh = torch.empty_like(self.A)
+        self.mask_h = torch.empty(b, n, n, dtype=torch.bool, device=W.device)
+        self.Wxi = torch.empty(b, n, 1, dtype=W.dtype, device=W.device)
+        self.Z = torch.empty(b, rows, n, dtype=W.dtype, device=W.device)
+        self.D = torch.empty_like(self.Z)
+        self.mask = torch.empty(b, rows, n, dtype=torch.bool, device=W.device)
+        self.grad = torch.empty_like(W)
+        self.sign = torch.empty_like(W) if params.l1 else None
+
+    def inputs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """This step's whole batch as explicit rows: (X (B, rows, n), weights (rows,))."""
+        if not self.head_weight:
+            return self.X.clone(), self.weights.clone()
+        b, _, n = self.X.shape
+        eye = torch.eye(n, dtype=self.X.dtype, device=self.X.device).expand(b, n, n)
+        head = torch.full((n,), self.head_weight, dtype=self.weights.dtype, device=self.weights.device)
+        return torch.cat([eye, self.X], dim=1), torch.cat([head, self.weights])
+
+    def resample(self) -> None:
+        if self.sampler is not None:
+            self.sampler.fill(self.X)
+
+    def evaluate(self, W: torch.Tensor, draws: list[torch.Tensor] | None, *, with_l1: bool = True) -> torch.Tensor:
+        """As :meth:`_Workspace.evaluate`, on a fresh batch of examples (shared by the noise draws)."""
+        self.resample()
+        p = self.params
+        if draws is None:
+            loss = self._reconstruction(W, None, accumulate=False)
+            self.grad.mul_(2.0)
+        else:
+            loss = self._reconstruction(W, draws[0], accumulate=False)
+            for xi in draws[1:]:
+                loss.add_(self._reconstruction(W, xi, accumulate=True))
+            loss.div_(len(draws))
+            self.grad.mul_(2.0 / len(draws))
+        if p.l1:
+            assert self.sign is not None
+            if with_l1:
+                loss.add_(W.abs().sum(dim=(1, 2)), alpha=p.l1)
+            torch.sign(W, out=self.sign)
+            self.grad.add_(self.sign, alpha=p.l1)
+        return loss
+
+    def _reconstruction(self, W: torch.Tensor, xi: torch.Tensor | None, *, accumulate: bool) -> torch.Tensor:
+        """Σ_rows ω Σ_j (y − x)² per instance; writes (or adds) Dᵀ H + (Xᵀ D) W into self.grad.
+
+        Through the Gram matrix A = W Wᵀ: Z = X A + ξ Wᵀ and Dᵀ H + Xᵀ D W = (Dᵀ X + Xᵀ D) W + Dᵀ ξ,
+        so only two matmuls touch m (as on the basis path), whatever the number of rows.
+        """
+        X, Z, D, A, S, grad = self.X, self.Z, self.D, self.A, self.S, self.grad
+        relu = self.params.output_relu
+        torch.bmm(W, W.transpose(1, 2), out=A)
+        torch.bmm(X, A, out=Z)
+        shared = xi is not None and xi.shape[1] == 1
+        if xi is not None:
+            if shared:  # one ξ for every example of an instance: Z += 1 (W ξᵀ)ᵀ
+                torch.bmm(W, xi.expand(W.shape[0], 1, W.shape[2]).transpose(1, 2), out=self.Wxi)
+                Z.add_(self.Wxi.transpose(1, 2))
+            else:
+                Z.baddbmm_(xi.expand(W.shape[0], -1, -1).contiguous(), W.transpose(1, 2))
+        if relu:
+            torch.gt(Z, 0, out=self.mask)
+            torch.clamp(Z, min=0, out=D)
+        else:
+            D.copy_(Z)
+        D.sub_(X)  # the residual y − x (an output clamped to 0 still costs x²)
+        loss = (D.square() * self.row_w).sum(dim=(1, 2))
+        if relu:
+            D.mul_(self.mask)
+        D.mul_(self.row_w)
+        torch.bmm(X.transpose(1, 2), D, out=self.XtD)
+        if self.head_weight:  # the implicit one-hot rows: X = I, so Z = A and Xᵀ D = D
+            Dh = self.Dh
+            if relu:
+                torch.gt(A, 0, out=self.mask_h)
+                torch.clamp(A, min=0, out=Dh)
+            else:
+                Dh.copy_(A)
+            Dh.diagonal(dim1=1, dim2=2).sub_(1.0)
+            loss.add_(Dh.square().sum(dim=(1, 2)), alpha=self.head_weight)
+            if relu:
+                Dh.mul_(self.mask_h)
+            self.XtD.add_(Dh, alpha=self.head_weight)
+        torch.add(self.XtD, self.XtD.transpose(1, 2), out=S)  # Xᵀ D + Dᵀ X
+        if accumulate:
+            grad.baddbmm_(S, W)
+        else:
+            torch.bmm(S, W, out=grad)
+        if xi is not None:
+            if shared:
+                grad.addcmul_(D.sum(dim=1).unsqueeze(2), xi)
+            else:
+                grad.baddbmm_(D.transpose(1, 2), xi.expand(W.shape[0], -1, -1).contiguous())
+        return loss
+
+
 def train(
     params: AutoencoderParams,
     *,
@@ -337,7 +602,7 @@ def train(
     W = torch.randn(b, n, m, generator=gen, dtype=dtype, device=device).mul_(params.std)
     W_init = W.detach().cpu().numpy().copy()
 
-    ws = _Workspace(W, params)
+    ws: _Workspace | _DataWorkspace = _Workspace(W, params) if params.data == "basis" else _DataWorkspace(W, params, gen)
     opt = _Optimizer(params, W, ws.grad)
     record_at = log_steps(params.steps, params.log_points)
     records: dict[str, list[np.ndarray]] = {k: [] for k in metrics}
