@@ -4,7 +4,9 @@
 
 * :mod:`sim.autoencoder` — the batched tied-weight autoencoder of Lecomte et al., fused gradient;
 * :mod:`sim.metrics` — measurements on trained weights (polysemantic-neuron count, ...);
-* :mod:`sim.balls_bins` — Monte Carlo of the static balls-and-bins collision model.
+* :mod:`sim.balls_bins` — Monte Carlo of the static balls-and-bins collision model;
+* :mod:`sim.reduced_ode` — the single-feature L1 flow: the paper's Euler and an exact fast solver;
+* :mod:`sim.quadratic` — the quadratic toy model of Scherlis et al. and feature capacities.
 """
 
 from ._validate import ParamError as ParamError

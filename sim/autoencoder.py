@@ -249,6 +249,15 @@ def fused_loss_and_grad(
     return loss, ws.grad.clone()
 
 
+def _add_l1(W: torch.Tensor, l1: float, loss: torch.Tensor | None, grad: torch.Tensor, sign: torch.Tensor) -> None:
+    """The λ‖W‖₁ term: λ·sign(W) into ``grad`` (through the ``sign`` buffer), λ‖W‖₁ into ``loss``
+    unless it is None (the hot loop needs the full loss only at recorded steps)."""
+    if loss is not None:
+        loss.add_(W.abs().sum(dim=(1, 2)), alpha=l1)
+    torch.sign(W, out=sign)
+    grad.add_(sign, alpha=l1)
+
+
 class _Optimizer:
     """The update step. Adam and AdamW are torch.optim's fused implementations (one kernel pass
     over W per step, default betas (0.9, 0.999), eps 1e-8); plain SGD is one in-place axpy.
@@ -304,10 +313,7 @@ class _Workspace:
             loss.div_(k)
         if p.l1:
             assert self.sign is not None
-            if with_l1:
-                loss.add_(W.abs().sum(dim=(1, 2)), alpha=p.l1)
-            torch.sign(W, out=self.sign)
-            self.grad.add_(self.sign, alpha=p.l1)
+            _add_l1(W, p.l1, loss if with_l1 else None, self.grad, self.sign)
         return loss
 
     def _reconstruction(self, W: torch.Tensor, xi: torch.Tensor | None, *, scale: float, accumulate: bool) -> torch.Tensor:
@@ -520,10 +526,7 @@ class _DataWorkspace:
             self.grad.mul_(2.0 / len(draws))
         if p.l1:
             assert self.sign is not None
-            if with_l1:
-                loss.add_(W.abs().sum(dim=(1, 2)), alpha=p.l1)
-            torch.sign(W, out=self.sign)
-            self.grad.add_(self.sign, alpha=p.l1)
+            _add_l1(W, p.l1, loss if with_l1 else None, self.grad, self.sign)
         return loss
 
     def _reconstruction(self, W: torch.Tensor, xi: torch.Tensor | None, *, accumulate: bool) -> torch.Tensor:
