@@ -98,3 +98,27 @@ def test_invalid_autoencoder_params_raise_a_named_error(data: st.DataObject) -> 
         AutoencoderParams(**{field: value})  # type: ignore[arg-type]
     assert info.value.field == field, f"error names {info.value.field!r}, but should name {field!r} [{value!r}]"
     assert "allowed" in str(info.value)
+
+
+# --- the reduced L1 flow -----------------------------------------------------------------------
+
+
+@given(data=st.data())
+def test_fast_flow_matches_fine_euler_and_keeps_the_norm_below_one(data: st.DataObject) -> None:
+    """For random m, λ and init scale: the exact fast integrator agrees with a fine Euler run
+    (first order in dt, so dt = 0.05 is within 2 % after the O(1) transient) and ‖w‖₂² stays ≤ 1.
+    Order preservation is tests/test_reduced_ode.py::test_euler_keeps_the_order_so_the_argmax_survives."""
+    from sim.reduced_ode import ReducedODEParams, euler, fast
+
+    m = data.draw(st.integers(50, widen(1500, 5000)), label="m")
+    lam = 10 ** data.draw(st.floats(-4.0, -2.0), label="log10 λ")
+    scale = data.draw(st.floats(0.3, 0.95), label="init_scale")
+    seed = data.draw(st.integers(0, 2**31 - 1), label="seed")
+    p = ReducedODEParams(m=m, l1=lam, init_scale=scale, dt=0.05, seed=seed)
+    times = np.geomspace(5.0, 0.3 / lam, 12)
+    ref = fast(p, times, to_end=False)
+    eul = euler(p, times, to_end=False)
+    err = float(np.max(np.abs(eul.l1 / ref.l1 - 1)))
+    note(f"max relative ‖w‖₁ difference {err:.3g}")
+    assert err < 0.02, f"fast vs Euler(dt=0.05): max rel. ‖w‖₁ difference {err:.3g}, but should be < 0.02 [{p}]"
+    assert np.all(ref.sq_norm <= 1 + 1e-9), f"‖w‖₂² = {ref.sq_norm.max()}, but should stay ≤ 1 [{p}]"
