@@ -197,6 +197,10 @@ class Control:
     predict: Mapping[str, float] = field(default_factory=dict)
     refit: RefitFn | None = None
 
+    def __post_init__(self) -> None:
+        if not self.id or "/" in self.id or " " in self.id:
+            raise ValueError(f"control id {self.id!r} must be a slug without '/' or spaces")
+
     def __repr__(self) -> str:
         return f"Control({self.id})"
 

@@ -775,7 +775,7 @@ CAPACITY_ALLOCATION = Claim(
     simulate=_alloc_simulate,
     fit=_alloc_fit,
     controls=(
-        Control("boundary-1/(K-1)", "two features share a neuron iff v₂/v₁ > 1/(K−1)", refit=_alloc_half_boundary),
+        Control("boundary-1-over-K-1", "two features share a neuron iff v₂/v₁ > 1/(K−1)", refit=_alloc_half_boundary),
         Control("proportional", "capacity is allocated in proportion to importance", refit=_alloc_proportional),
         Control("flip-at-2", "the convexity flip sits at K = 2 (K = 2.5 already shares)", refit=_alloc_flip_at_two),
         Control("mono-sqrt-2lambda", "monosemantic above √(2λ)", refit=_alloc_wrong_mono),
