@@ -437,8 +437,12 @@ _FALSE_FAILURE = (
     "Eight fits at Bonferroni level 1 − 0.05/8 each, so a true claim fails with probability ≤ 5 % "
     "(the flow's finite-m biases, ≤ 0.005 in both slopes at m = 1e6, are a quarter of the intervals' "
     "half-widths). 24 initialisations give slope intervals ±0.02 and ρ ±0.035; 64 survivor runs bound "
-    "the miss rate below 8.4 %. Measured: root seeds 0–6 at standard scale all reached every expected "
-    "verdict and rejected every control."
+    "the miss rate below 8.4 %. Measured over root seeds 0–19 at standard scale "
+    "(benchmarks/false_failure.py): 15/20 reached every expected verdict, every control was rejected "
+    "in all 20; the misses were the ρ fit (4 seeds) and the ‖w‖₁ slope (1). So the measured "
+    "false-failure rate is ≈ 25 %, not ≤ 5 %: the secant slope of 1/‖w‖₁ and the mean relative "
+    "variance differ by about the ρ interval's half-width, because ρ still drifts inside the "
+    "window (catalogue: 0.896 vs 0.903 at m = 1e5). Treat a lone ρ failure as this known bias."
 )
 
 
