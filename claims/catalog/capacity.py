@@ -787,7 +787,8 @@ CAPACITY_ALLOCATION = Claim(
     ),
     false_failure=(
         "The solver and GD fits are exact computations (no sampling). Four phase fits at level 1 − 0.05/4 "
-        "each: ≤ 5 % in all; 4 SGD models per (K, r) give boundary intervals of width ≈ 0.01."
+        "each: ≤ 5 % nominally; 4 SGD models per (K, r) give boundary intervals of width ≈ 0.01. Measured "
+        "over seeds 0–19: 18/20 met every expected verdict (realisable once, phase-K5 once: ≈ 10 %)."
     ),
     strategy=_allocation_strategy,
     plot=_alloc_plot,

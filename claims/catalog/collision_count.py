@@ -237,10 +237,12 @@ def _controls(n: int) -> tuple[Control, ...]:
 
 
 _FALSE_FAILURE = (
-    "k fits (3; 4 with the exact-model ratio) at Bonferroni level 1 − 0.05/k each, so a true claim fails "
-    "with probability ≤ 5 % "
-    "(the exact model's finite-size bias, slope +0.023 and ratio −4 %, shifts this up slightly); "
-    "1024 instances per m give ≈ 900 collisions, enough for a slope interval of width ≈ 0.2 < 0.25."
+    "k fits (3; 4 with the exact-model ratio) at Bonferroni level 1 − 0.05/k each: nominally ≤ 5 %. "
+    "Measured over seeds 0–19 (benchmarks/false_failure.py): collision-count met its expectation in "
+    "17/20 (slope off twice — once fail, once inconclusive — ratio once), i.e. ≈ 15 %, because the "
+    "gradient-descent count is ≈ 1.04 × n(n−1)/4m with exponent ≈ −0.97 (4096 models per grid end), "
+    "a few per cent that 1024 instances per m sometimes resolve; collision-count-adamw met it in 19/20 "
+    "(its slope deviation was not reached once). Every control was rejected in all 20 seeds."
 )
 
 _STANDARD = CollisionParams()
@@ -304,7 +306,7 @@ COLLISION_COUNT_ADAMW = Claim(
             "ratio to the exact model 0.996 [0.94, 1.06]",
         ),
     },
-    false_failure=_FALSE_FAILURE.replace("1024 instances per m give ≈ 900 collisions", "384 instances per m give ≈ 1100 collisions"),
+    false_failure=_FALSE_FAILURE,
     plot=_plot,
     strategy=_adamw_strategy,
 )
