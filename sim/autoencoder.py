@@ -114,6 +114,7 @@ class AutoencoderParams:
     device: str = "cpu"  # torch device
     seed: int = 0  # seeds the init and the noise (a torch.Generator; nothing global)
     log_points: int = 40  # metrics are recorded at about this many log-spaced steps (and step 0)
+    record_steps: tuple[int, ...] = ()  # further steps to record exactly (e.g. a paper table's columns)
     check_every: int = 100  # steps between finiteness checks of the loss (exact step is reported)
 
     def __post_init__(self) -> None:
@@ -148,6 +149,10 @@ class AutoencoderParams:
         check_choice("device", str(self.device).split(":")[0], ("cpu", "cuda", "mps"))
         check_int("seed", self.seed, 0)
         check_int("log_points", self.log_points, 1)
+        if not isinstance(self.record_steps, tuple):
+            raise ParamError("record_steps", self.record_steps, f"a tuple of steps in [0, {self.steps}]")
+        for s in self.record_steps:
+            check_int("record_steps", s, 0, self.steps)
         check_int("check_every", self.check_every, 1)
 
     @property
@@ -607,7 +612,7 @@ def train(
 
     ws: _Workspace | _DataWorkspace = _Workspace(W, params) if params.data == "basis" else _DataWorkspace(W, params, gen)
     opt = _Optimizer(params, W, ws.grad)
-    record_at = log_steps(params.steps, params.log_points)
+    record_at = np.union1d(log_steps(params.steps, params.log_points), np.asarray(params.record_steps, dtype=int))
     records: dict[str, list[np.ndarray]] = {k: [] for k in metrics}
     # zeros, not empty: a run shorter than check_every checks slots it never wrote
     losses = torch.zeros(params.check_every, b, dtype=dtype, device=device)

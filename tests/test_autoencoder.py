@@ -136,3 +136,18 @@ def test_bad_params_name_the_field(field: str, value: object) -> None:
 def test_noise_without_sigma_is_an_error() -> None:
     with pytest.raises(ParamError, match="sigma"):
         AutoencoderParams(noise="gaussian", sigma=0.0)
+
+
+def test_record_steps_are_recorded_exactly() -> None:
+    p = AutoencoderParams(n=3, m=5, instances=2, steps=1000, lr=0.05, log_points=5, record_steps=(333, 777))
+    out = train(p)
+    assert {333, 777} <= set(out.steps.tolist()), f"recorded {out.steps.tolist()}, asked for 333 and 777"
+    assert out.steps[0] == 0 and out.steps[-1] == 1000 and np.all(np.diff(out.steps) > 0)
+    plain = train(dataclasses.replace(p, record_steps=()))
+    np.testing.assert_array_equal(out.W_final, plain.W_final, err_msg="recording must not change training")
+
+
+@pytest.mark.parametrize("bad", [(1001,), (-1,), (2.5,), [10]])
+def test_record_steps_out_of_range_is_named(bad: object) -> None:
+    with pytest.raises(ParamError, match="record_steps"):
+        AutoencoderParams(n=3, m=5, steps=1000, record_steps=bad)  # type: ignore[arg-type]
