@@ -34,7 +34,7 @@ import pickle
 import platform
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -48,8 +48,10 @@ __all__ = [
     "CacheEvent",
     "CorruptEntry",
     "SimulationCache",
+    "TaskCache",
     "code_version",
     "default_cache_dir",
+    "library_version",
 ]
 
 FORMAT = 1  # bump when the envelope changes: old entries then fail the magic check
@@ -119,30 +121,62 @@ def default_cache_dir() -> Path:
     return (_repo_root() or Path.cwd()) / ".polyclaims-cache"
 
 
-@cache
-def code_version() -> str:
-    """sha256 over the simulation-relevant source files and the numeric libraries' versions."""
+def _versions(h: Any) -> None:
     import numpy
     import torch
 
-    import sim
-    import theory
-
-    h = hashlib.sha256()
     for label in (
         f"python {platform.python_version()}",
         f"numpy {numpy.__version__}",
         f"torch {torch.__version__}",
     ):
         h.update(label.encode() + b"\0")
-    here = Path(__file__).resolve().parent
-    for pkg in (Path(theory.__file__).resolve().parent, Path(sim.__file__).resolve().parent, here):
+
+
+def _hash_packages(h: Any, packages: Sequence[Path]) -> None:
+    for pkg in packages:
         for path in sorted(pkg.rglob("*.py")):
             rel = f"{pkg.name}/{path.relative_to(pkg).as_posix()}"
             if rel in PRESENTATION_ONLY:
                 continue
             h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+def _library_packages() -> list[Path]:
+    import sim
+    import theory
+
+    return [Path(theory.__file__).resolve().parent, Path(sim.__file__).resolve().parent]
+
+
+@cache
+def code_version() -> str:
+    """sha256 over the simulation-relevant source files and the numeric libraries' versions."""
+    h = hashlib.sha256()
+    _versions(h)
+    _hash_packages(h, [*_library_packages(), Path(__file__).resolve().parent])
     return h.hexdigest()
+
+
+@cache
+def library_version() -> str:
+    """sha256 over ``theory/`` and ``sim/`` and the numeric libraries' versions: what every task
+    (one training run of a sweep) depends on besides its own module."""
+    h = hashlib.sha256()
+    _versions(h)
+    _hash_packages(h, _library_packages())
+    return h.hexdigest()
+
+
+@cache
+def _module_digest(module: str) -> str:
+    import importlib
+
+    mod = importlib.import_module(module)
+    src = getattr(mod, "__file__", None)
+    if src is None:
+        raise TypeError(f"task functions must live in a module with a source file, not {module!r}")
+    return hashlib.sha256(Path(src).read_bytes()).hexdigest()
 
 
 def _canonical(obj: Any) -> str:
@@ -162,10 +196,19 @@ class SimulationCache:
         self.root = Path(root) if root is not None else default_cache_dir()
         self.read = read
         self._version = version
+        self._tasks: TaskCache | None = None
         self.events: list[CacheEvent] = []
 
     def __repr__(self) -> str:
         return f"SimulationCache({str(self.root)!r}, read={self.read})"
+
+    @property
+    def tasks(self) -> TaskCache:
+        """The per-task cache in ``<root>/tasks`` (same read policy): single training runs of a
+        sweep, so an interrupted paper-scale run resumes, and claims sharing a run train it once."""
+        if self._tasks is None:
+            self._tasks = TaskCache(self.root / "tasks", read=self.read)
+        return self._tasks
 
     @property
     def version(self) -> str:
@@ -229,7 +272,8 @@ class SimulationCache:
 
     # -- the envelope -----------------------------------------------------------------------
 
-    def store(self, path: Path, key: Mapping[str, Any], value: Any, seconds: float) -> None:
+    @staticmethod
+    def store(path: Path, key: Mapping[str, Any], value: Any, seconds: float) -> None:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         header = json.dumps(
             {
@@ -285,3 +329,68 @@ class SimulationCache:
             return pickle.loads(payload), header
         except Exception as exc:  # noqa: BLE001 - e.g. a class that no longer exists
             raise CorruptEntry(f"unpickling failed: {type(exc).__name__}: {exc}") from None
+
+
+class TaskCache:
+    """Results of single tasks, ``fn(item)`` run by :meth:`claims.Context.map`: one training run
+    of a sweep (a grid point, a seed). An interrupted paper-scale sweep resumes where it stopped,
+    a report run with ``m`` overridden to part of the grid reuses the points already trained, and
+    two claims whose runs coincide (``collision-count`` and ``collision-count-adamw`` at the paper
+    scale) train them once.
+
+    A task's key is the function's module and name, the sha256 of that module's source,
+    :func:`library_version` (``theory/``, ``sim/`` and the numeric libraries) and the sha256 of
+    the pickled item, which carries its own seed and device. Editing the claim's module, the
+    trainer or the theory invalidates its tasks; editing another claim or the harness does not.
+    The envelope, checksum and atomic write are :class:`SimulationCache`'s.
+    """
+
+    def __init__(self, root: Path | str, *, read: bool = True) -> None:
+        self.root = Path(root)
+        self.read = read
+        self.hits = 0  # tasks loaded in this process
+        self.stored = 0  # tasks computed and stored
+
+    def __repr__(self) -> str:
+        return f"TaskCache({str(self.root)!r}, read={self.read})"
+
+    def key(self, fn: Callable[..., Any], item: Any) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "task": f"{fn.__module__}.{fn.__qualname__}",
+            "module": _module_digest(fn.__module__),
+            "library": library_version(),
+            "item": hashlib.sha256(pickle.dumps(item, protocol=4)).hexdigest(),
+        }
+
+    def _path(self, key: Mapping[str, Any]) -> Path:
+        return self.root / f"{hashlib.sha256(_canonical(key).encode()).hexdigest()}.pkl"
+
+    def get(self, fn: Callable[..., Any], item: Any) -> tuple[bool, Any]:
+        """``(True, value)`` when a result of ``fn(item)`` is stored, else ``(False, None)``; a
+        corrupt entry is deleted and reported as absent."""
+        if not self.read:
+            return False, None
+        key = self.key(fn, item)
+        path = self._path(key)
+        try:
+            value, _ = SimulationCache.load(path, key)
+        except FileNotFoundError:
+            return False, None
+        except CorruptEntry as exc:
+            log.warning("discarding task cache entry %s (%s): %s", path.name, key["task"], exc)
+            path.unlink(missing_ok=True)
+            return False, None
+        self.hits += 1
+        return True, value
+
+    def put(self, fn: Callable[..., Any], item: Any, value: Any, seconds: float) -> None:
+        """Store ``value`` as the result of ``fn(item)``; a value that cannot be pickled or a full
+        disk is logged and skipped (the run goes on, only resumability is lost)."""
+        key = self.key(fn, item)
+        try:
+            SimulationCache.store(self._path(key), key, value, seconds)
+        except (pickle.PicklingError, TypeError, AttributeError, OSError) as exc:
+            log.warning("could not cache a task of %s: %s", key["task"], exc)
+            return
+        self.stored += 1

@@ -8,16 +8,20 @@ runs happen in, and different names give independent streams.
 from __future__ import annotations
 
 import dataclasses
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
 from sim import ParamError, check_choice
+
+if TYPE_CHECKING:
+    from ._cache import TaskCache
 
 __all__ = ["Context", "ProgressBar", "configure_device"]
 
@@ -62,6 +66,9 @@ class Context:
     # concurrent.futures.Executor (a process pool, a Dask client's executor) runs them there.
     # Results never depend on it: every run carries its own seed.
     executor: Executor | None = field(default=None, compare=False, repr=False)
+    # where finished runs are kept (a report's cache/tasks folder): a rerun loads them instead
+    # of training again, so a long sweep resumes after an interruption. None keeps nothing.
+    tasks: TaskCache | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         check_choice("device", self.device.split(":")[0], DEVICES)
@@ -93,21 +100,38 @@ class Context:
 
         ``fn`` must be a module-level function of picklable arguments (process pools and Dask
         ship it to other processes); each item carries its own seed, so the numbers are the same
-        whichever executor runs it.
+        whichever executor runs it. With ``tasks`` set, results already stored are loaded and each
+        new one is stored as soon as it finishes. When runs raise, the first failing item in input
+        order raises, whichever executor ran it.
         """
         todo = list(items)
-        if self.executor is None:
-            out = []
-            with self.task(label, len(todo)) as bar:
-                for x in todo:
-                    out.append(fn(x))
-                    bar.update(1)
-            return out
-        futures = [self.executor.submit(fn, x) for x in todo]
+        out: list[Any] = [None] * len(todo)
+        pending: list[int] = []
+        for i, x in enumerate(todo):
+            hit, value = self.tasks.get(fn, x) if self.tasks is not None else (False, None)
+            if hit:
+                out[i] = value
+            else:
+                pending.append(i)
         with self.task(label, len(todo)) as bar:
-            for _ in as_completed(futures):
+            if len(pending) < len(todo):
+                bar.update(len(todo) - len(pending))
+            if self.executor is None:
+                for i in pending:
+                    start = time.perf_counter()
+                    out[i] = fn(todo[i])
+                    if self.tasks is not None:
+                        self.tasks.put(fn, todo[i], out[i], time.perf_counter() - start)
+                    bar.update(1)
+                return out
+            futures = {self.executor.submit(fn, todo[i]): i for i in pending}
+            for f in as_completed(futures):
+                if f.exception() is None and self.tasks is not None:
+                    self.tasks.put(fn, todo[futures[f]], f.result(), -1.0)  # -1: timed elsewhere
                 bar.update(1)
-        return [f.result() for f in futures]
+        for f, i in futures.items():
+            out[i] = f.result()  # raises the first failure in input order
+        return out
 
     @contextmanager
     def task(self, label: str, total: int) -> Iterator[ProgressBar]:
