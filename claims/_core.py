@@ -36,6 +36,7 @@ from ._params import apply_overrides, params_to_dict
 
 if TYPE_CHECKING:
     from ._cache import SimulationCache
+    from .paper_figures import Agreement
 
 __all__ = [
     "SCALES",
@@ -276,6 +277,8 @@ class Result(Generic[M]):
     measurements: M | None = None  # raw measurements, for figures; not serialised
     figures: tuple[str, ...] = ()
     error: str | None = None
+    # the paper's own numbers at these settings beside ours (claims.paper_figures); never a verdict
+    paper_figures: tuple[Agreement, ...] = ()
 
     def __repr__(self) -> str:
         return f"Result({self.claim_id}: {self.status}, expected {self.expected})"
@@ -330,6 +333,7 @@ class Result(Generic[M]):
             "controls": [c.to_dict() for c in self.controls],
             "figures": list(self.figures),
             "error": self.error,
+            "paper_figures": [a.to_dict() for a in self.paper_figures],
         }
 
 
@@ -356,6 +360,8 @@ class Claim(Generic[P, M]):
     false_failure: str = ""  # the stated false-failure rate and the replicates needed for it
     plot: Callable[[Result[M], Path], Sequence[Path]] | None = None  # figures for the report
     strategy: Callable[[], Any] | None = None  # hypothesis strategy of params where it holds
+    # the paper's own figure numbers taken at these params, beside ours (none at other settings)
+    paper_figures: Callable[[M, P], Sequence[Agreement]] | None = None
 
     def __post_init__(self) -> None:
         missing = [s for s in SCALES if s not in self.params]
@@ -414,9 +420,11 @@ class Claim(Generic[P, M]):
             if cache is None:
                 measurements = self.simulate(params, ctx)
             else:
-                run_ctx = ctx
+                # single runs of the sweep go through the task cache too: an interrupted sweep resumes
+                run_ctx = ctx if ctx.tasks is not None else dataclasses.replace(ctx, tasks=cache.tasks)
                 measurements = cache.fetch(self.id, params, seed, ctx.device, lambda: self.simulate(params, run_ctx))
             fits = self._judge(self.fit(measurements, derivation, params))
+            figures = tuple(self.paper_figures(measurements, params)) if self.paper_figures is not None else ()
         except ParamError:
             raise
         except Exception as exc:  # noqa: BLE001 - reported as status "error", with its cause
@@ -443,6 +451,7 @@ class Claim(Generic[P, M]):
             seconds=time.perf_counter() - start,
             derivation=derivation,
             measurements=measurements,
+            paper_figures=figures,
         )
 
     # -- internals ---------------------------------------------------------------------------

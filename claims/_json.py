@@ -46,11 +46,12 @@ def claims_document(
     device: str,
     seconds: float,
     extras: Mapping[str, Mapping[str, Any]] | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The schema-1 document; ``extras`` adds optional per-claim fields the schema allows (the
     report adds ``cache``: whether the simulation came from the cache)."""
     extras = extras or {}
-    return {
+    doc = {
         "schema": SCHEMA_VERSION,
         "scale": scale,
         "seed": seed,
@@ -59,6 +60,9 @@ def claims_document(
         "environment": environment(device),
         "claims": [r.to_dict() | dict(extras.get(r.claim_id, {})) for r in results],
     }
+    if overrides:
+        doc["overrides"] = dict(overrides)
+    return doc
 
 
 def schema() -> dict[str, Any]:

@@ -54,11 +54,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="run them on a Dask cluster, e.g. tcp://host:8786 (needs the dask extra)")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="one claim per line: its id, then its title")
-    run = sub.add_parser("run", parents=[common], help="run claims and print their verdicts")
-    run.add_argument(
+    common.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-        help="override a simulation parameter by name, e.g. --set n=48 --set m=64,128,256",
+        help="override a simulation parameter by name, e.g. --set n=48 --set m=64,128,256; "
+             "ID.KEY=VALUE overrides it for claim ID only, e.g. --set collision-count.m=256,512",
     )
+    run = sub.add_parser("run", parents=[common], help="run claims and print their verdicts")
     run.add_argument("--json", type=Path, help="write the claims.json contract (schema 1) here")
     rep = sub.add_parser("report", parents=[common], help="run claims and write claims.md/.html/.json and figures")
     rep.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
@@ -122,14 +123,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     claims = _select(args.ids)
     if args.seed < 0:
         raise ParamError("--seed", args.seed, "an integer >= 0")
-    for c in claims:  # an unknown scale or a broken params set fails before any simulation
-        c.resolve(args.scale)
+    given = _overrides(args.overrides)
+    overrides = {c.id: _applicable(c, given, explicit=bool(args.ids)) for c in claims}
+    for c in claims:  # an unknown scale, key or value fails before any simulation
+        c.resolve(args.scale, overrides[c.id])
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out} exists and is not a folder")
     cache = SimulationCache(args.cache_dir, read=not args.no_cache)
     with _context(args) as ctx:
         report = build_report(claims, args.out, scale=args.scale, seed=args.seed, ctx=ctx, cache=cache,
-                              complete=not args.ids)
+                              complete=not args.ids, overrides=overrides, stated=given)
     for path in report.files[:3]:
         print(f"wrote {path}", flush=True)
     print(f"{len(report.files) - 3} figures in {args.out / 'figures'}; "
@@ -148,18 +151,31 @@ def _context(args: argparse.Namespace) -> Iterator[Context]:
 
 
 def _applicable(claim: Claim, overrides: dict[str, str], *, explicit: bool) -> dict[str, str]:
-    """With claims named explicitly every override must apply to each; running all claims,
-    an override applies to the claims that have that parameter (and to at least one)."""
-    if explicit:
-        return overrides
+    """The overrides for one claim. ``ID.KEY=VALUE`` applies to claim ID alone (and wins over a
+    plain ``KEY=VALUE``). With claims named explicitly every plain override must apply to each;
+    running all claims, a plain override applies to the claims that have that parameter (and to
+    at least one)."""
     import dataclasses
 
+    ids = {c.id for c in all_claims()}
+    scoped: dict[str, str] = {}
+    plain: dict[str, str] = {}
+    for key, value in overrides.items():
+        owner, dot, name = key.rpartition(".")
+        if not dot:
+            plain[key] = value
+        elif owner not in ids:
+            raise ParamError(key, value, "KEY=VALUE or ID.KEY=VALUE with ID a claim id: " + ", ".join(sorted(ids)))
+        elif owner == claim.id:
+            scoped[name] = value
+    if explicit:
+        return plain | scoped
     names = {f.name for f in dataclasses.fields(claim.params["standard"])}
     known_anywhere = {f.name for c in all_claims() for f in dataclasses.fields(c.params["standard"])}
-    for key in overrides:
+    for key, value in plain.items():
         if key not in known_anywhere:
-            raise ParamError(key, overrides[key], "a parameter of some claim: " + ", ".join(sorted(known_anywhere)))
-    return {k: v for k, v in overrides.items() if k in names}
+            raise ParamError(key, value, "a parameter of some claim: " + ", ".join(sorted(known_anywhere)))
+    return {k: v for k, v in plain.items() if k in names} | scoped
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,7 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -68,7 +68,13 @@ class Report:
 
 
 def run_claims(
-    claims: Sequence[Claim], *, scale: str, seed: int, ctx: Context, cache: SimulationCache | None
+    claims: Sequence[Claim],
+    *,
+    scale: str,
+    seed: int,
+    ctx: Context,
+    cache: SimulationCache | None,
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Result]:
     """Run each claim once (through the cache when there is one), printing a line per claim; with
     ``ctx.progress`` a bar over the claims sits above the claims' own bars (one per training grid)."""
@@ -82,7 +88,7 @@ def run_claims(
         for claim in claims:
             if bar is not None:
                 bar.set_postfix_str(claim.id)
-            r = claim.run(scale, seed, ctx=ctx, cache=cache)
+            r = claim.run(scale, seed, ctx=ctx, cache=cache, overrides=(overrides or {}).get(claim.id))
             event = cache.event(claim.id) if cache is not None else None
             tag = f" [cache {event.outcome}]" if event is not None else ""
             mark = "as expected" if r.meets_expectation else "NOT as expected"
@@ -100,11 +106,16 @@ def run_claims(
 
 
 def _draw_figures(claim: Claim, result: Result, figdir: Path) -> tuple[Result, str | None]:
-    """Call the claim's plot hook; the result gets the figures' paths relative to the report."""
+    """Call the claim's plot hook (and draw the paper overlay when the result has the paper's
+    numbers); the result gets the figures' paths relative to the report."""
     if claim.plot is None or result.status == "error" or result.measurements is None:
         return result, None
     try:
         paths = [Path(p) for p in claim.plot(result, figdir)]
+        if result.paper_figures:
+            from .catalog._plots import paper_overlay_figure
+
+            paths.append(paper_overlay_figure(result, figdir))
     except Exception as exc:  # noqa: BLE001 - reported in the report and in the exit status
         return result, f"{type(exc).__name__}: {exc}"
     finally:
@@ -136,15 +147,21 @@ def build_report(
     ctx: Context | None = None,
     cache: SimulationCache | None = None,
     complete: bool = False,
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
+    stated: Mapping[str, str] | None = None,
 ) -> Report:
     """Run ``claims``, draw their figures and write the report into ``outdir``.
 
     ``complete`` says the claims are the whole registry: figures in ``outdir/figures`` that no
     claim drew this time are then removed (a partial report leaves the others' figures alone).
+    ``overrides`` maps a claim id to the ``--set`` overrides that apply to it; the report states
+    ``stated`` (the ``--set`` arguments as given), or else every claim's own.
     """
     ctx = ctx or Context()
     start = time.perf_counter()
-    results = run_claims(claims, scale=scale, seed=seed, ctx=ctx, cache=cache)
+    results = run_claims(claims, scale=scale, seed=seed, ctx=ctx, cache=cache, overrides=overrides)
+    if stated is None:  # as typed on the command line when given, else what each claim ran with
+        stated = {f"{cid}.{k}": v for cid, o in (overrides or {}).items() for k, v in o.items()}
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=outdir, prefix=".staging-"))
@@ -169,6 +186,7 @@ def build_report(
             seconds=seconds,
             cache=cache,
             figure_errors=figure_errors,
+            overrides=stated,
         )
         files = _publish(stage, outdir, complete=complete)
     finally:
@@ -207,6 +225,7 @@ def render(
     seconds: float,
     cache: SimulationCache | None = None,
     figure_errors: dict[str, str] | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write claims.json, claims.md and claims.html for ``results`` (whose figures, if any, are
     already in ``outdir/figures``)."""
@@ -215,7 +234,7 @@ def render(
     events = {r.claim_id: cache.event(r.claim_id) for r in results} if cache is not None else {}
     extras = {cid: {"cache": e.to_dict()} for cid, e in events.items() if e is not None}
     doc = claims_document(
-        results, scale=scale, seed=seed, device=device, seconds=seconds, extras=extras
+        results, scale=scale, seed=seed, device=device, seconds=seconds, extras=extras, overrides=overrides
     )
     if cache is not None:
         doc["code_version"] = cache.version
@@ -407,10 +426,16 @@ def _view(
                 "false_failure": r.false_failure,
                 "figures": [{"path": p, "name": Path(p).name, "data_uri": None} for p in r.figures],
                 "figure_error": figure_errors.get(r.claim_id),
+                "paper": [_agreement_view(a, r.claim_id) for a in r.paper_figures],
+                "paper_agree": sum(a.agrees for a in r.paper_figures),
             }
         )
     as_expected = sum(r.meets_expectation for r in results)
     env = doc["environment"]
+    overrides = doc.get("overrides", {})
+    command = f"polyclaims report --scale {doc['scale']} --seed {doc['seed']} --device {env['device']}"
+    command += "".join(f" --set {k}={v}" for k, v in overrides.items())
+    paper = [a for c in claims for a in c["paper"]]
     return {
         "scale": doc["scale"],
         "seed": doc["seed"],
@@ -424,5 +449,28 @@ def _view(
         "controls_total": sum(len(r.controls) for r in results),
         "controls_rejected": sum(c.rejected for r in results for c in r.controls),
         "ok": as_expected == len(results) and not figure_errors,
-        "command": f"polyclaims report --scale {doc['scale']} --seed {doc['seed']} --device {env['device']}",
+        "command": command,
+        "overrides": [(k, v) for k, v in overrides.items()],
+        "paper_total": len(paper),
+        "paper_agree": sum(a["agrees"] for a in paper),
+        "paper_differ": [a for a in paper if not a["agrees"]],
+    }
+
+
+def _agreement_view(a: Any, claim_id: str) -> dict[str, Any]:
+    r = a.reference
+    return {
+        "claim": claim_id,
+        "table": r.table,
+        "label": r.label,
+        "paper": fmt(r.value),
+        "paper_replicates": r.replicates,
+        "source": r.source,
+        "ours": fmt(a.ours),
+        "sd": fmt(a.sd, 2),
+        "replicates": a.replicates,
+        "ratio": fmt(a.ratio, 3),
+        "ci": f"[{fmt(a.ci[0], 3)}, {fmt(a.ci[1], 3)}]",
+        "confidence": f"{100 * a.confidence:.3g} %",
+        "agrees": a.agrees,
     }

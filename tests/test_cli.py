@@ -53,3 +53,39 @@ def test_run_smoke_writes_schema_1_json(tmp_path: Path, capsys: pytest.CaptureFi
     assert entry["prediction"]["sympy"] and {c["id"] for c in entry["controls"]} == {
         "collision-count/n2-over-2m", "collision-count/slope-half", "collision-count/same-sign"}
     assert "collision-count" in capsys.readouterr().out
+
+
+def test_report_states_set_overrides(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["report", "collision-count", "--scale", "smoke", "--set", "instances=8", "--set", "steps=200",
+            "--out", str(out), "--cache-dir", str(tmp_path / "cache")]
+    main(args)
+    doc = json.loads((out / "claims.json").read_text("utf-8"))
+    assert doc["overrides"] == {"instances": "8", "steps": "200"}, doc.get("overrides")
+    assert doc["claims"][0]["params"]["instances"] == 8 and doc["claims"][0]["params"]["steps"] == 200
+    md = (out / "claims.md").read_text("utf-8")
+    assert "**Overrides of the smoke parameters:** `instances=8`, `steps=200`" in md
+    assert "--set instances=8 --set steps=200" in md, "the generating command repeats the overrides"
+
+
+def test_report_bad_set_exits_2_before_training(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    code = main(["report", "collision-count", "--scale", "smoke", "--set", "instances=1", "--out", str(tmp_path)])
+    assert code == 2 and "instances" in capsys.readouterr().err
+    assert not (tmp_path / "claims.json").exists()
+
+
+def test_claim_scoped_set_applies_to_that_claim_only(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code = main(["report", "collision-count", "kurtosis-sparsity", "--scale", "smoke", "--set", "collision-count.m=32,64",
+                 "--set", "collision-count.instances=8", "--out", str(out), "--cache-dir", str(tmp_path / "cache")])
+    doc = json.loads((out / "claims.json").read_text("utf-8"))
+    params = {c["id"]: c["params"] for c in doc["claims"]}
+    assert params["collision-count"]["m"] == [32, 64] and params["collision-count"]["instances"] == 8
+    assert params["kurtosis-sparsity"]["m"] == 16, "a scoped override must not reach another claim"
+    assert doc["overrides"] == {"collision-count.m": "32,64", "collision-count.instances": "8"}
+    assert code in (0, 1)
+
+
+def test_scoped_set_with_unknown_claim_is_named(capsys: pytest.CaptureFixture) -> None:
+    assert main(["run", "--scale", "smoke", "--set", "no-such-claim.n=3"]) == 2
+    assert "no-such-claim.n" in capsys.readouterr().err

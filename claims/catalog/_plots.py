@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["collision_count_figure", "group_means", "new_figure", "power_law_band", "save"]
+__all__ = ["collision_count_figure", "group_means", "new_figure", "paper_overlay_figure", "power_law_band", "save"]
 
 
 def new_figure(ncols: int = 1, *, width: float = 5.2, height: float = 4.0) -> tuple[Any, Any]:
@@ -211,3 +211,46 @@ def collision_count_figure(result: Any, outdir: Path) -> list[Path]:
         f"{result.claim_id}: n = {n} features, {p['optimizer']}, {per} instances per m", fontsize=10
     )
     return [save(fig, outdir / f"{result.claim_id}.png")]
+
+
+def paper_overlay_figure(result: Any, outdir: Path) -> Path:
+    """The paper's own numbers (black crosses) over ours at the same settings (the mean with the
+    interval in which the paper's number should fall if it came from the same process; red where
+    it does not), one panel per table of :attr:`Result.paper_figures`."""
+    tables: dict[str, list[Any]] = {}
+    for a in result.paper_figures:
+        tables.setdefault(a.reference.table, []).append(a)
+    fig, axes = new_figure(min(len(tables), 3), width=4.8, height=3.8)
+    rows = -(-len(tables) // 3)
+    if rows > 1:  # more than three tables: a grid
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        fig, grid = plt.subplots(rows, 3, figsize=(4.8 * 3, 3.8 * rows), squeeze=False)
+        axes = grid.ravel()
+        for ax in axes[len(tables):]:
+            ax.set_visible(False)
+    for ax, (table, points) in zip(axes, tables.items(), strict=False):
+        x = np.array([a.reference.x for a in points])
+        paper = np.array([a.reference.value for a in points])
+        ours = np.array([a.ours for a in points])
+        lo = np.array([a.ci[0] * a.reference.value for a in points])
+        hi = np.array([a.ci[1] * a.reference.value for a in points])
+        # a log axis when the points span decades (step 0 / t = 0 drawn at the first positive x / 3)
+        logx = x.max() > 0 and (x[x > 0].max() / x[x > 0].min() > 20 if (x > 0).any() else False)
+        xs = np.where(x > 0, x, x[x > 0].min() / 3) if logx else x
+        ok = np.array([a.agrees for a in points])
+        for mask, colour, label in ((ok, "tab:blue", "ours: agrees"), (~ok, "tab:red", "ours: differs")):
+            if mask.any():
+                ax.errorbar(xs[mask], ours[mask], yerr=[ours[mask] - lo[mask], hi[mask] - ours[mask]], fmt="o",
+                            color=colour, ms=4, capsize=3, label=label)
+        ax.plot(xs, paper, "kx", ms=7, mew=1.6, label="paper")
+        if logx:
+            ax.set_xscale("log")
+        if paper.min() > 0 and paper.max() / paper.min() > 20:
+            ax.set_yscale("log")
+        ax.set_title(table, fontsize=8)
+        ax.set_xlabel(points[0].reference.label.split()[0])
+        ax.set_ylabel(points[0].quantity, fontsize=8)
+        ax.legend(fontsize=7)
+    return save(fig, outdir / f"{result.claim_id}-paper.png")

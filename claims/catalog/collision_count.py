@@ -35,7 +35,7 @@ from sim.autoencoder import AutoencoderParams, Optimizer, train
 from sim.metrics import HI, LO, PolysemanticCount
 from theory import collisions
 
-from .. import fitting
+from .. import fitting, paper_figures
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, Result
 
@@ -268,6 +268,7 @@ COLLISION_COUNT = Claim(
     false_failure=_FALSE_FAILURE,
     plot=_plot,
     strategy=_strategy,
+    paper_figures=paper_figures.collisions,
 )
 
 _ADAM = CollisionParams(  # the paper's optimizer settings at n = 16, m = 2n…16n
@@ -309,6 +310,7 @@ COLLISION_COUNT_ADAMW = Claim(
     false_failure=_FALSE_FAILURE,
     plot=_plot,
     strategy=_adamw_strategy,
+    paper_figures=paper_figures.collisions,
 )
 
 CLAIMS = (COLLISION_COUNT, COLLISION_COUNT_ADAMW)

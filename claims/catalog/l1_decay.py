@@ -45,7 +45,7 @@ from sim.autoencoder import AutoencoderParams, log_steps, train
 from sim.reduced_ode import ReducedODEParams, euler, fast, initial_weights
 from theory import l1_decay as theory
 
-from .. import fitting
+from .. import fitting, paper_figures
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, Result
 
@@ -168,6 +168,9 @@ class L1DecayMeasurements:
     sgd_fast: np.ndarray  # (B, Ts) the same from the exact reduced flow from the same rows
     sgd_flows: np.ndarray  # (F, Ts) exact-flow instances from further initialisations (n rows each)
     seconds: dict[str, float]  # wall time per part
+    t_table: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))  # (K,) the paper table's times
+    l1_table: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0)))  # (R, K) ‖w‖₁ there
+    support_table: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0)))  # (R, K) m′ there
 
 
 # -- simulation --------------------------------------------------------------------------------
@@ -179,17 +182,19 @@ class _FlowJob:
     t: np.ndarray
     t_uniform: np.ndarray
     t_wide: np.ndarray
+    t_table: np.ndarray  # the times of the paper's trajectory table (paper_figures.L1_TIMES)
 
 
 def _flow_replicate(job: _FlowJob) -> tuple[np.ndarray, ...]:
-    times = np.concatenate([job.t, job.t_uniform, job.t_wide, [5.0]])
+    times = np.concatenate([job.t, job.t_uniform, job.t_wide, [5.0], job.t_table])
     tr = fast(job.params, times)
-    a, b, c = job.t.size, job.t.size + job.t_uniform.size, times.size - 1
+    a, b, c = job.t.size, job.t.size + job.t_uniform.size, job.t.size + job.t_uniform.size + job.t_wide.size
     lam = job.params.l1
     inv = 1.0 / tr.l1[a:b]
     rho_slope = (inv[-1] - inv[0]) / (lam * (job.t_uniform[-1] - job.t_uniform[0]))
     rho_ratio = float(tr.rho[a:b].mean())
-    return tr.l1[:a], tr.support[:a], tr.l1[b:c], tr.support[b:c], rho_slope, rho_ratio, tr.t_end, tr.l1[c]
+    return (tr.l1[:a], tr.support[:a], tr.l1[b:c], tr.support[b:c], rho_slope, rho_ratio, tr.t_end, tr.l1[c],
+            tr.l1[c + 1 :], tr.support[c + 1 :])
 
 
 def _survivor_run(params: ReducedODEParams) -> bool:
@@ -226,9 +231,12 @@ def _simulate(p: L1DecayParams, ctx: Context) -> L1DecayMeasurements:
     t_uniform = np.linspace(t0, t1, 201)
     t_wide = np.geomspace(0.1 / (p.l1 * math.sqrt(p.m)), 3.0 / p.l1, 80)
     start = time.perf_counter()
-    jobs = [_FlowJob(p.flow(ctx.seed_for("l1-decay", "flow", r)), t, t_uniform, t_wide) for r in range(p.replicates)]
+    t_table = np.asarray(paper_figures.L1_TIMES, dtype=float)
+    jobs = [_FlowJob(p.flow(ctx.seed_for("l1-decay", "flow", r)), t, t_uniform, t_wide, t_table)
+            for r in range(p.replicates)]
     rows = ctx.map(_flow_replicate, jobs, label="l1-decay: reduced flow")
-    l1, support, l1_wide, support_wide, rho_s, rho_r, t_end, s0 = (np.asarray(x) for x in zip(*rows))
+    l1, support, l1_wide, support_wide, rho_s, rho_r, t_end, s0, l1_table, support_table = (
+        np.asarray(x) for x in zip(*rows))
     seconds["flow"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -264,7 +272,8 @@ def _simulate(p: L1DecayParams, ctx: Context) -> L1DecayMeasurements:
         t=t, l1=l1, support=support, rho_slope=rho_s, rho_ratio=rho_r, t_end=t_end, t_wide=t_wide,
         l1_wide=l1_wide, support_wide=support_wide, s0=s0, survivor_hits=int(hits), survivor_runs=p.survivor_runs,
         sgd_tau=tau, sgd_l1=sgd_l1, sgd_euler=np.asarray(ref["euler"]), sgd_fast=np.asarray(ref["fast"]),
-        sgd_flows=np.asarray(flow_l1), seconds=seconds,
+        sgd_flows=np.asarray(flow_l1), seconds=seconds, t_table=t_table, l1_table=l1_table,
+        support_table=support_table,
     )
 
 
@@ -494,6 +503,7 @@ L1_DECAY = Claim(
     false_failure=_FALSE_FAILURE,
     plot=_plot,
     strategy=_strategy,
+    paper_figures=paper_figures.l1_trajectory,
 )
 
 CLAIMS = (L1_DECAY,)
