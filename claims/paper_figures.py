@@ -212,7 +212,7 @@ def fourth_norm(measurements: Any, params: Any) -> list[Agreement]:
             if hit.size:
                 refs.append(Reference(table, f"step {step:,}", float(step), value, 1, "[MEAS] the paper's code, one run"))
                 ours.append(traj.fourth[hit[0]])
-        out += compare(refs, ours, quantity="mean ‖W_i‖₄⁴ (per seed: the instances share the noise)",
+        out += compare(refs, ours, quantity="mean ‖W_i‖₄⁴ per seed (its instances share the noise)",
                        confidence=params.confidence)
     return out
 

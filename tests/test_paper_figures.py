@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 from claims import paper_figures as pf
@@ -198,3 +200,16 @@ def test_no_paper_numbers_no_section(tmp_path: Path) -> None:
     md = (tmp_path / "out" / "claims.md").read_text("utf-8")
     assert "The paper's figures" not in md
     assert json.loads((tmp_path / "out" / "claims.json").read_text("utf-8"))["claims"][0]["paper_figures"] == []
+
+
+@given(
+    values=st.lists(st.floats(0.0, 1e3, allow_nan=False), min_size=2, max_size=40),
+    paper=st.floats(1e-3, 1e3),
+    r=st.integers(1, 32),
+)
+def test_interval_holds_the_ratio_and_widens_with_confidence(values: list[float], paper: float, r: int) -> None:
+    (lo95,) = pf.compare([_ref(paper, r)], [values], quantity="q", confidence=0.95)
+    (lo99,) = pf.compare([_ref(paper, r)], [values], quantity="q", confidence=0.99)
+    assert lo95.ci[0] <= lo95.ratio * (1 + 1e-12) and lo95.ratio <= lo95.ci[1] * (1 + 1e-12), lo95.explain()
+    assert lo99.ci[0] <= lo95.ci[0] + 1e-12 and lo99.ci[1] >= lo95.ci[1] - 1e-12, "99 % is no narrower than 95 %"
+    assert lo95.ci[0] >= 0.0, "the interval stops at 0: every quantity compared is non-negative"

@@ -250,7 +250,8 @@ def paper_overlay_figure(result: Any, outdir: Path) -> Path:
         if paper.min() > 0 and paper.max() / paper.min() > 20:
             ax.set_yscale("log")
         ax.set_title(table, fontsize=8)
-        ax.set_xlabel(points[0].reference.label.split()[0])
-        ax.set_ylabel(points[0].quantity, fontsize=8)
+        axis = points[0].reference.label.split()[0]
+        ax.set_xlabel(f"{axis} ({axis} = 0 drawn at the left)" if logx and (x <= 0).any() else axis)
+        ax.set_ylabel(points[0].quantity, fontsize=7)
         ax.legend(fontsize=7)
     return save(fig, outdir / f"{result.claim_id}-paper.png")
