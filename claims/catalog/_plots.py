@@ -247,9 +247,11 @@ def paper_overlay_figure(result: Any, outdir: Path) -> Path:
         ax.plot(xs, paper, "kx", ms=7, mew=1.6, label="paper")
         if logx:
             ax.set_xscale("log")
-        if paper.min() > 0 and paper.max() / paper.min() > 20:
+        if paper.min() > 0 and paper.max() / paper.min() > 10:
             ax.set_yscale("log")
-        ax.set_title(table, fontsize=8)
+        import textwrap
+
+        ax.set_title("\n".join(textwrap.wrap(table, 60)), fontsize=8)
         axis = points[0].reference.label.split()[0]
         ax.set_xlabel(f"{axis} ({axis} = 0 drawn at the left)" if logx and (x <= 0).any() else axis)
         ax.set_ylabel(points[0].quantity, fontsize=7)
