@@ -279,6 +279,7 @@ class Result(Generic[M]):
     error: str | None = None
     # the paper's own numbers at these settings beside ours (claims.paper_figures); never a verdict
     paper_figures: tuple[Agreement, ...] = ()
+    paper_figures_error: str | None = None  # why the comparison with the paper's numbers failed
 
     def __repr__(self) -> str:
         return f"Result({self.claim_id}: {self.status}, expected {self.expected})"
@@ -334,6 +335,7 @@ class Result(Generic[M]):
             "figures": list(self.figures),
             "error": self.error,
             "paper_figures": [a.to_dict() for a in self.paper_figures],
+            "paper_figures_error": self.paper_figures_error,
         }
 
 
@@ -424,7 +426,6 @@ class Claim(Generic[P, M]):
                 run_ctx = ctx if ctx.tasks is not None else dataclasses.replace(ctx, tasks=cache.tasks)
                 measurements = cache.fetch(self.id, params, seed, ctx.device, lambda: self.simulate(params, run_ctx))
             fits = self._judge(self.fit(measurements, derivation, params))
-            figures = tuple(self.paper_figures(measurements, params)) if self.paper_figures is not None else ()
         except ParamError:
             raise
         except Exception as exc:  # noqa: BLE001 - reported as status "error", with its cause
@@ -441,6 +442,13 @@ class Claim(Generic[P, M]):
                 error=f"{type(exc).__name__}: {exc}",
             )
         controls = tuple(self._run_control(c, fits, measurements, params) for c in self.controls)
+        figures: tuple[Agreement, ...] = ()
+        figures_error = None
+        if self.paper_figures is not None:
+            try:  # a comparison, not a verdict: its failure is reported beside the result, never as it
+                figures = tuple(self.paper_figures(measurements, params))
+            except Exception as exc:  # noqa: BLE001 - shown in the report and claims.json
+                figures_error = f"{type(exc).__name__}: {exc}"
         return Result(
             **common,  # type: ignore[arg-type]
             status=aggregate([f.verdict for f in fits]),
@@ -452,6 +460,7 @@ class Claim(Generic[P, M]):
             derivation=derivation,
             measurements=measurements,
             paper_figures=figures,
+            paper_figures_error=figures_error,
         )
 
     # -- internals ---------------------------------------------------------------------------

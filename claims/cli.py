@@ -87,6 +87,15 @@ def _overrides(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def _check_scoped(overrides: dict[str, str], claims: Sequence[Claim]) -> None:
+    """An ``ID.KEY`` override must name a claim that runs (else it would be silently unused)."""
+    selected = {c.id for c in claims}
+    for key, value in overrides.items():
+        owner, dot, _ = key.rpartition(".")
+        if dot and owner not in selected:
+            raise ParamError(key, value, "ID.KEY with ID one of the claims run: " + ", ".join(sorted(selected)))
+
+
 def _cmd_list() -> int:
     for c in all_claims():
         print(f"{c.id}\t{c.title}")
@@ -98,6 +107,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides = _overrides(args.overrides)
     if args.seed < 0:
         raise ParamError("--seed", args.seed, "an integer >= 0")
+    _check_scoped(overrides, claims)
     # validate every claim's params before spending time on any simulation
     for c in claims:
         c.resolve(args.scale, _applicable(c, overrides, explicit=bool(args.ids)))
@@ -109,7 +119,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(r.explain(), flush=True)
             results.append(r)
     if args.json:
-        doc = claims_document(results, scale=args.scale, seed=args.seed, device=args.device, seconds=time.perf_counter() - start)
+        doc = claims_document(results, scale=args.scale, seed=args.seed, device=args.device,
+                              seconds=time.perf_counter() - start, overrides=overrides)
         write_claims_json(args.json, doc)
     ok = all(r.meets_expectation for r in results)
     print(f"{sum(r.meets_expectation for r in results)}/{len(results)} claims as expected", flush=True)
@@ -124,6 +135,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise ParamError("--seed", args.seed, "an integer >= 0")
     given = _overrides(args.overrides)
+    _check_scoped(given, claims)
     overrides = {c.id: _applicable(c, given, explicit=bool(args.ids)) for c in claims}
     for c in claims:  # an unknown scale, key or value fails before any simulation
         c.resolve(args.scale, overrides[c.id])

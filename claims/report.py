@@ -172,6 +172,8 @@ def build_report(
         figure_errors: dict[str, str] = {}
         for claim, r in zip(claims, results):
             r, err = _draw_figures(claim, r, figdir)
+            if r.paper_figures_error is not None:  # as loud as a figure error: the report is not ok
+                err = "; ".join(e for e in (err, f"comparison with the paper's numbers failed: {r.paper_figures_error}") if e)
             drawn.append(r)
             if err is not None:
                 figure_errors[claim.id] = err
@@ -471,6 +473,6 @@ def _agreement_view(a: Any, claim_id: str) -> dict[str, Any]:
         "replicates": a.replicates,
         "ratio": fmt(a.ratio, 3),
         "ci": f"[{fmt(a.ci[0], 3)}, {fmt(a.ci[1], 3)}]",
-        "confidence": f"{100 * a.confidence:.3g} %",
+        "confidence": f"{100 * a.confidence:.4g} %",
         "agrees": a.agrees,
     }

@@ -89,3 +89,16 @@ def test_claim_scoped_set_applies_to_that_claim_only(tmp_path: Path) -> None:
 def test_scoped_set_with_unknown_claim_is_named(capsys: pytest.CaptureFixture) -> None:
     assert main(["run", "--scale", "smoke", "--set", "no-such-claim.n=3"]) == 2
     assert "no-such-claim.n" in capsys.readouterr().err
+
+
+def test_scoped_set_for_a_claim_not_run_is_named(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    code = main(["report", "kurtosis-sparsity", "--scale", "smoke", "--set", "collision-count.m=32,64",
+                 "--out", str(tmp_path)])
+    assert code == 2 and "collision-count.m" in capsys.readouterr().err, "it would be silently unused"
+    assert not (tmp_path / "claims.json").exists()
+
+
+def test_run_json_records_overrides(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    main(["run", "collision-count", "--scale", "smoke", "--set", "instances=8", "--json", str(out)])
+    assert json.loads(out.read_text("utf-8"))["overrides"] == {"instances": "8"}

@@ -213,3 +213,20 @@ def test_interval_holds_the_ratio_and_widens_with_confidence(values: list[float]
     assert lo95.ci[0] <= lo95.ratio * (1 + 1e-12) and lo95.ratio <= lo95.ci[1] * (1 + 1e-12), lo95.explain()
     assert lo99.ci[0] <= lo95.ci[0] + 1e-12 and lo99.ci[1] >= lo95.ci[1] - 1e-12, "99 % is no narrower than 95 %"
     assert lo95.ci[0] >= 0.0, "the interval stops at 0: every quantity compared is non-negative"
+
+
+def test_a_failing_comparison_never_changes_the_verdict(tmp_path: Path) -> None:
+    def broken(meas: Any, params: Any) -> list[pf.Agreement]:
+        raise ValueError("no replicates")
+
+    claim = dataclasses.replace(TOY, paper_figures=broken)
+    r = claim.run("standard", 0)
+    assert r.status == "pass" and r.meets_expectation, r.explain()
+    assert r.paper_figures == () and r.paper_figures_error == "ValueError: no replicates"
+    report = build_report([claim], tmp_path / "out", scale="standard", seed=0)
+    assert not report.ok, "a broken comparison must not pass silently: the report is not ok"
+    doc = json.loads((tmp_path / "out" / "claims.json").read_text("utf-8"))
+    validate(doc)
+    assert doc["claims"][0]["paper_figures_error"] == "ValueError: no replicates"
+    assert "comparison with the paper&#39;s numbers failed" in (tmp_path / "out" / "claims.html").read_text("utf-8") \
+        or "comparison with the paper's numbers failed" in (tmp_path / "out" / "claims.html").read_text("utf-8")
