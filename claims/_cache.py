@@ -123,11 +123,15 @@ def default_cache_dir() -> Path:
 
 def _versions(h: Any) -> None:
     import numpy
+    import scipy
+    import sympy
     import torch
 
     for label in (
         f"python {platform.python_version()}",
         f"numpy {numpy.__version__}",
+        f"scipy {scipy.__version__}",  # the reduced flow's LSODA, the extremes' quadrature
+        f"sympy {sympy.__version__}",
         f"torch {torch.__version__}",
     ):
         h.update(label.encode() + b"\0")
@@ -342,6 +346,10 @@ class TaskCache:
     :func:`library_version` (``theory/``, ``sim/`` and the numeric libraries) and the sha256 of
     the pickled item, which carries its own seed and device. Editing the claim's module, the
     trainer or the theory invalidates its tasks; editing another claim or the harness does not.
+    So a task function must depend on nothing else that changes its numbers: its own module,
+    ``theory/``, ``sim/`` and the item (a helper it needs from another ``claims/`` module belongs
+    in one of those). The source digests are taken when the cache is created, before any run, so
+    editing the code during a long sweep cannot store old results under the new code's key.
     The envelope, checksum and atomic write are :class:`SimulationCache`'s.
     """
 
@@ -350,16 +358,24 @@ class TaskCache:
         self.read = read
         self.hits = 0  # tasks loaded in this process
         self.stored = 0  # tasks computed and stored
+        import sys
+
+        self._library = library_version()  # the digests as of now, before any run starts
+        self._modules = {name: _module_digest(name) for name in list(sys.modules)
+                         if name.startswith("claims.") and getattr(sys.modules[name], "__file__", None)}
 
     def __repr__(self) -> str:
         return f"TaskCache({str(self.root)!r}, read={self.read})"
 
     def key(self, fn: Callable[..., Any], item: Any) -> dict[str, Any]:
+        if "<" in fn.__qualname__:  # lambdas and closures share qualnames: their keys would collide
+            raise TypeError(f"a cached task must be a module-level function, not {fn.__qualname__!r}")
+        module = self._modules.get(fn.__module__) or _module_digest(fn.__module__)
         return {
             "format": FORMAT,
             "task": f"{fn.__module__}.{fn.__qualname__}",
-            "module": _module_digest(fn.__module__),
-            "library": library_version(),
+            "module": module,
+            "library": self._library,
             "item": hashlib.sha256(pickle.dumps(item, protocol=4)).hexdigest(),
         }
 
