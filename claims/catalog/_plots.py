@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -220,16 +221,16 @@ def paper_overlay_figure(result: Any, outdir: Path) -> Path:
     tables: dict[str, list[Any]] = {}
     for a in result.paper_figures:
         tables.setdefault(a.reference.table, []).append(a)
-    fig, axes = new_figure(min(len(tables), 3), width=4.8, height=3.8)
-    rows = -(-len(tables) // 3)
-    if rows > 1:  # more than three tables: a grid
-        import matplotlib.pyplot as plt
+    import matplotlib
 
-        plt.close(fig)
-        fig, grid = plt.subplots(rows, 3, figsize=(4.8 * 3, 3.8 * rows), squeeze=False)
-        axes = grid.ravel()
-        for ax in axes[len(tables):]:
-            ax.set_visible(False)
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols, rows = min(len(tables), 3), -(-len(tables) // 3)  # up to three panels a row
+    fig, grid = plt.subplots(rows, cols, figsize=(4.8 * cols, 3.8 * rows), squeeze=False)
+    axes = grid.ravel()
+    for ax in axes[len(tables):]:
+        ax.set_visible(False)
     for ax, (table, points) in zip(axes, tables.items(), strict=False):
         x = np.array([a.reference.x for a in points])
         paper = np.array([a.reference.value for a in points])
@@ -237,8 +238,9 @@ def paper_overlay_figure(result: Any, outdir: Path) -> Path:
         lo = np.array([a.ci[0] * a.reference.value for a in points])
         hi = np.array([a.ci[1] * a.reference.value for a in points])
         # a log axis when the points span decades (step 0 / t = 0 drawn at the first positive x / 3)
-        logx = x.max() > 0 and (x[x > 0].max() / x[x > 0].min() > 20 if (x > 0).any() else False)
-        xs = np.where(x > 0, x, x[x > 0].min() / 3) if logx else x
+        pos = x[x > 0]
+        logx = pos.size > 0 and pos.max() / pos.min() > 20
+        xs = np.where(x > 0, x, pos.min() / 3) if logx else x
         ok = np.array([a.agrees for a in points])
         for mask, colour, label in ((ok, "tab:blue", "ours: agrees"), (~ok, "tab:red", "ours: differs")):
             if mask.any():
@@ -249,8 +251,6 @@ def paper_overlay_figure(result: Any, outdir: Path) -> Path:
             ax.set_xscale("log")
         if paper.min() > 0 and paper.max() / paper.min() > 10:
             ax.set_yscale("log")
-        import textwrap
-
         ax.set_title("\n".join(textwrap.wrap(table, 60)), fontsize=8)
         axis = points[0].reference.label.split()[0]
         ax.set_xlabel(f"{axis} ({axis} = 0 drawn at the left)" if logx and (x <= 0).any() else axis)

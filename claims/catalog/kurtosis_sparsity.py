@@ -269,14 +269,16 @@ def _simulate(p: KurtosisParams, ctx: Context) -> KurtosisMeasurements:
     configs: dict[str, Callable[[int], AutoencoderParams]] = {}
     for noise in ("none", *NOISES):
         configs[noise] = lambda seed, noise=noise: p.train_params(noise, p.sigma, seed=seed, device=ctx.device)
-    grid_names = {s: ("bernoulli" if s == p.sigma else f"bernoulli@{s:g}") for s in p.sigmas}
-    for s, name in grid_names.items():
-        if name not in configs:
-            configs[name] = lambda seed, s=s: p.train_params("bernoulli", s, seed=seed, device=ctx.device)
-    gauss_names = {s: ("gaussian" if s == p.sigma else f"gaussian@{s:g}") for s in p.gaussian_sigmas}
-    for s, name in gauss_names.items():
-        if name not in configs:
-            configs[name] = lambda seed, s=s: p.train_params("gaussian", s, seed=seed, device=ctx.device)
+
+    def add_sigmas(noise: str, sigmas: tuple[float, ...]) -> dict[float, str]:
+        """Runs of ``noise`` at each σ (the one at params.sigma is already there): σ -> run name."""
+        names = {s: (noise if s == p.sigma else f"{noise}@{s:g}") for s in sigmas}
+        for s, name in names.items():
+            configs.setdefault(name, lambda seed, s=s: p.train_params(noise, s, seed=seed, device=ctx.device))
+        return names
+
+    grid_names = add_sigmas("bernoulli", p.sigmas)
+    gauss_names = add_sigmas("gaussian", p.gaussian_sigmas)
     runs = _trajectories(configs, p.seeds, p.noise_scope, ctx, "kurtosis-sparsity: noises and σ grid")
     return KurtosisMeasurements(
         init_fourth=init_fourth,
