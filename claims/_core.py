@@ -23,10 +23,11 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+import numpy as np
 import sympy
 
 from sim import ParamError
@@ -46,6 +47,8 @@ __all__ = [
     "Derivation",
     "Deviation",
     "Fit",
+    "FitSpec",
+    "Judge",
     "Result",
     "Scale",
     "Status",
@@ -71,20 +74,47 @@ def _json_bound(x: float) -> float | None:
 
 
 @dataclass(frozen=True)
+class FitSpec:
+    """What a claim states about one fitted quantity, declared before anything is measured.
+
+    The claim lists its specs (``Claim.fits``); :class:`Judge` builds each :class:`Fit` from its
+    spec, so the tolerance, relation and reason are written once, and ``polyclaims show`` can
+    print them without running anything.
+    """
+
+    key: str  # short slug, unique within a claim; controls and deviations refer to it
+    quantity: str  # what is fitted, in words ("slope of log count vs log m")
+    tolerance: float | None = None  # largest CI full width that can decide a "==" fit; None for ">"/"<"
+    relation: Relation = "=="  # "==": fitted equals predicted; ">"/"<": fitted lies above/below it
+    why: str = ""  # why this tolerance / window / threshold (shown in the report)
+    exact: bool = False  # a deterministic computation (interval of zero width, confidence 1): not in the family
+
+    def __post_init__(self) -> None:
+        if not self.key or " " in self.key or "/" in self.key:
+            raise ValueError(f"fit key {self.key!r} must be a slug without spaces or '/'")
+        if self.relation == "==" and (self.tolerance is None or not self.tolerance > 0):
+            raise ValueError(f"fit {self.key!r}: a '==' fit needs a positive tolerance")
+
+
+@dataclass(frozen=True)
 class Fit:
-    """One fitted quantity against its prediction, with a confidence interval from replicates."""
+    """One fitted quantity against its prediction, with a confidence interval from replicates.
+
+    Claims build fits through :meth:`Judge.fit` and controls through :meth:`Fit.mutant`; the
+    verdict follows from the fields (module doc). Whether a fit is *expected* to pass is not
+    stored here: it lives in the claim's ``deviations`` alone.
+    """
 
     key: str  # short slug, unique within a claim; controls and deviations refer to it
     quantity: str  # what was fitted, in words ("slope of log count vs log m")
+    _: KW_ONLY
     predicted: float  # the theory's value (or threshold, for ">"/"<")
     fitted: float  # the point estimate from the simulation
     ci: tuple[float, float]  # confidence interval from replicates or a bootstrap (±inf: unbounded)
-    tolerance: float | None  # largest CI full width that can decide a "==" fit; None for ">"/"<"
+    tolerance: float | None = None  # largest CI full width that can decide a "==" fit; None for ">"/"<"
     relation: Relation = "=="  # "==": fitted equals predicted; ">"/"<": fitted lies above/below it
     confidence: float = 0.95  # the CI's coverage level
     why: str = ""  # why this tolerance / window / threshold (shown in the report)
-    expected: Verdict = "pass"  # filled from the claim's deviations; "pass" unless recorded
-    reason: str | None = None  # the measured reason for an expected deviation
 
     def __post_init__(self) -> None:
         if self.relation == "==" and (self.tolerance is None or not self.tolerance > 0):
@@ -114,11 +144,28 @@ class Fit:
     def passed(self) -> bool:
         return self.verdict == "pass"
 
-    def with_prediction(self, predicted: float) -> Fit:
-        """The same measurement judged against another prediction (how controls mutate a claim)."""
-        return dataclasses.replace(self, predicted=float(predicted), expected="pass", reason=None)
+    def mutant(
+        self,
+        *,
+        predicted: float | None = None,
+        fitted: float | None = None,
+        ci: tuple[float, float] | None = None,
+        relation: Relation | None = None,
+        tolerance: float | None = None,
+        quantity: str | None = None,
+    ) -> Fit:
+        """The same fit key judged as a control's mutant claim: another prediction, or another
+        measured value where the mutant changes what is measured. The one way controls build fits."""
+        changes: dict[str, Any] = {"why": "control (mutant claim)"}
+        for name, value in (("predicted", predicted), ("fitted", fitted), ("ci", ci), ("relation", relation),
+                            ("tolerance", tolerance), ("quantity", quantity)):
+            if value is not None:
+                changes[name] = float(value) if name in ("predicted", "fitted", "tolerance") else value
+        if changes.get("relation") in (">", "<") and tolerance is None:
+            changes["tolerance"] = None
+        return dataclasses.replace(self, **changes)
 
-    def explain(self) -> str:
+    def explain(self, expected: Verdict = "pass", reason: str | None = None) -> str:
         rel = {"==": "predicted", ">": "predicted >", "<": "predicted <"}[self.relation]
         tol = f", tolerance (CI width) {_fmt(self.tolerance)}" if self.tolerance is not None else ""
         lo, hi = self.ci
@@ -126,11 +173,11 @@ class Fit:
             f"{self.quantity}: {rel} {_fmt(self.predicted)}, fitted {_fmt(self.fitted)}, "
             f"{self.confidence:.1%} CI [{_fmt(lo)}, {_fmt(hi)}]{tol} -> {self.verdict}"
         )
-        if self.expected != "pass":
-            line += f" (expected {self.expected}: {self.reason})"
+        if expected != "pass":
+            line += f" (expected {expected}: {reason})"
         return line
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, expected: Verdict = "pass", reason: str | None = None) -> dict[str, Any]:
         return {
             "key": self.key,
             "quantity": self.quantity,
@@ -142,10 +189,62 @@ class Fit:
             "tolerance": self.tolerance,
             "passed": self.passed,
             "verdict": self.verdict,
-            "expected": self.expected,
-            "reason": self.reason,
+            "expected": expected,
+            "reason": reason,
             "why": self.why,
         }
+
+
+class Judge:
+    """What :meth:`Claim.run` hands a claim's ``fit``: the family-wise level and the bootstrap's
+    generator, and :meth:`fit`, which builds each :class:`Fit` from the claim's declared spec.
+
+    The level is Bonferroni over the stochastic fits the claim declares: each interval is at
+    ``1 − (1 − confidence)/k``, k counted here, so a true claim fails with probability ≤
+    ``1 − confidence``. Exact fits (deterministic computations) have confidence 1.
+    """
+
+    def __init__(self, claim_id: str, specs: Sequence[FitSpec], confidence: float = 0.95) -> None:
+        self.claim_id = claim_id
+        self.specs: dict[str, FitSpec] = {s.key: s for s in specs}
+        if len(self.specs) != len(specs):
+            raise ValueError(f"claim {claim_id!r} declares duplicate fit keys {[s.key for s in specs]}")
+        self.k = sum(not s.exact for s in specs)  # the family: stochastic fits
+        self.confidence = confidence
+        self.level = 1 - (1 - confidence) / max(self.k, 1)  # each stochastic interval's level
+        self.rng = np.random.default_rng(0)  # the bootstrap's resampling stream: fixed, the data vary
+
+    def spec(self, key: str) -> FitSpec:
+        try:
+            return self.specs[key]
+        except KeyError:
+            raise KeyError(f"claim {self.claim_id!r} declares no fit {key!r}; declared: {list(self.specs)}") from None
+
+    def fit(
+        self,
+        key: str,
+        *,
+        predicted: float,
+        estimate: tuple[float, float, float] | None = None,
+        fitted: float | None = None,
+        ci: tuple[float, float] | None = None,
+    ) -> Fit:
+        """The fit ``key`` (declared in the claim's specs): ``estimate`` is a
+        :class:`claims.fitting.Estimate` (value, lo, hi), or pass ``fitted`` and ``ci``; an exact
+        spec with neither ``ci`` nor an estimate gets the zero-width interval ``[fitted, fitted]``."""
+        s = self.spec(key)
+        if estimate is not None:
+            fitted, ci = float(estimate[0]), (float(estimate[1]), float(estimate[2]))
+        if fitted is None:
+            raise ValueError(f"fit {key!r}: give estimate= or fitted=")
+        if ci is None:
+            if not s.exact:
+                raise ValueError(f"fit {key!r}: a stochastic fit needs its confidence interval")
+            ci = (float(fitted), float(fitted))
+        return Fit(
+            s.key, s.quantity, predicted=float(predicted), fitted=float(fitted), ci=(float(ci[0]), float(ci[1])),
+            tolerance=s.tolerance, relation=s.relation, confidence=1.0 if s.exact else self.level, why=s.why,
+        )
 
 
 @dataclass(frozen=True)
@@ -180,7 +279,7 @@ class Derivation:
         }
 
 
-RefitFn = Callable[[Sequence[Fit], Any, Any], Sequence[Fit]]
+RefitFn = Callable[[Sequence[Fit], Any, Any, "Judge"], Sequence[Fit]]
 
 
 @dataclass(frozen=True, repr=False)
@@ -188,9 +287,10 @@ class Control:
     """A mutant of the claim that the harness must reject (its status must be ``fail``).
 
     Either ``predict`` maps fit keys to wrong predictions (the same measurement judged against
-    them), or ``refit(fits, measurements, params)`` returns the mutated fits (for controls that
-    change what is measured, e.g. correlating against another instance's initialisation).
-    The control is judged on its mutated fits alone.
+    them), or ``refit(fits, measurements, params, judge)`` returns mutated fits built with
+    :meth:`Fit.mutant` (for controls that change what is measured, e.g. correlating against
+    another instance's initialisation). A control may only re-judge fit keys the claim has; it is
+    judged on its mutated fits alone.
     """
 
     id: str  # slug, unique within the claim; the full id is "<claim-id>/<id>"
@@ -201,18 +301,28 @@ class Control:
     def __post_init__(self) -> None:
         if not self.id or "/" in self.id or " " in self.id:
             raise ValueError(f"control id {self.id!r} must be a slug without '/' or spaces")
+        if (self.refit is None) == (not self.predict):
+            raise ValueError(f"control {self.id!r}: give exactly one of predict= and refit=")
 
     def __repr__(self) -> str:
         return f"Control({self.id})"
 
-    def apply(self, fits: Sequence[Fit], measurements: Any, params: Any) -> list[Fit]:
-        if self.refit is not None:
-            return list(self.refit(fits, measurements, params))
+    def apply(self, fits: Sequence[Fit], measurements: Any, params: Any, judge: Judge) -> list[Fit]:
+        """The mutated fits; raises KeyError when they name a key the claim's fits lack."""
         by_key = {f.key: f for f in fits}
-        missing = sorted(set(self.predict) - set(by_key))
-        if missing:
-            raise KeyError(f"control {self.id!r} mutates unknown fit keys {missing}; have {sorted(by_key)}")
-        return [by_key[k].with_prediction(v) for k, v in self.predict.items()]
+        if self.refit is not None:
+            mutated = list(self.refit(fits, measurements, params, judge))
+        else:
+            missing = sorted(set(self.predict) - set(by_key))
+            if missing:
+                raise KeyError(f"control {self.id!r} mutates unknown fit keys {missing}; have {sorted(by_key)}")
+            mutated = [by_key[k].mutant(predicted=v) for k, v in self.predict.items()]
+        keys = [f.key for f in mutated]
+        unknown = sorted(set(keys) - set(by_key))
+        if unknown or len(set(keys)) != len(keys):
+            raise KeyError(f"control {self.id!r} must re-judge distinct fit keys of the claim; "
+                           f"got {keys}, the claim has {sorted(by_key)}")
+        return mutated
 
 
 @dataclass(frozen=True)
@@ -266,13 +376,12 @@ class Result(Generic[M]):
     scale: str
     seed: int
     status: Status
-    expected: Status
-    reason: str | None
     fits: tuple[Fit, ...]
     controls: tuple[ControlOutcome, ...]
     params: Mapping[str, Any]
     seconds: float
     false_failure: str
+    deviations: Mapping[str, Deviation] = field(default_factory=dict)  # the claim's, by fit key
     derivation: Derivation | None = None
     measurements: M | None = None  # raw measurements, for figures; not serialised
     figures: tuple[str, ...] = ()
@@ -285,12 +394,31 @@ class Result(Generic[M]):
         return f"Result({self.claim_id}: {self.status}, expected {self.expected})"
 
     @property
+    def expected(self) -> Status:
+        """The status the claim is expected to reach: the worst of its deviations' verdicts."""
+        return aggregate([d.expected for d in self.deviations.values()])
+
+    @property
+    def reason(self) -> str | None:
+        if not self.deviations:
+            return None
+        return "; ".join(f"{k}: {d.reason}" for k, d in self.deviations.items())
+
+    def expected_of(self, key: str) -> Verdict:
+        """The verdict fit ``key`` is expected to reach: pass, unless a deviation is recorded."""
+        dev = self.deviations.get(key)
+        return dev.expected if dev is not None else "pass"
+
+    def as_expected(self, fit: Fit) -> bool:
+        return fit.verdict == self.expected_of(fit.key)
+
+    @property
     def meets_expectation(self) -> bool:
         """Every fit reached its expected verdict (pass, or its recorded deviation) and every
         control was rejected. Stricter than ``status == expected``."""
         if self.status == "error":
             return False
-        return all(f.verdict == f.expected for f in self.fits) and all(c.rejected for c in self.controls)
+        return all(self.as_expected(f) for f in self.fits) and all(c.rejected for c in self.controls)
 
     def control(self, control_id: str) -> ControlOutcome:
         for c in self.controls:
@@ -304,15 +432,23 @@ class Result(Generic[M]):
                 return f
         raise KeyError(f"{self.claim_id}: no fit {key!r}; have {[f.key for f in self.fits]}")
 
+    def explain_fit(self, f: Fit) -> str:
+        dev = self.deviations.get(f.key)
+        return f.explain(dev.expected, dev.reason) if dev else f.explain()
+
     def explain(self) -> str:
         """One line per fit (quantity, predicted, fitted, CI, tolerance, verdict), then the
         controls that were not rejected."""
         head = f"{self.claim_id} [{self.scale}, seed {self.seed}]: {self.status} (expected {self.expected})"
         if self.error:
             return f"{head}\n  error: {self.error}"
-        lines = [head] + [f"  {f.explain()}" for f in self.fits]
+        lines = [head] + [f"  {self.explain_fit(f)}" for f in self.fits]
         lines += [f"  {c.explain()}" for c in self.controls if not c.rejected]
         return "\n".join(lines)
+
+    def fit_dict(self, f: Fit) -> dict[str, Any]:
+        dev = self.deviations.get(f.key)
+        return f.to_dict(dev.expected, dev.reason) if dev else f.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         """The claims.json entry (schema 1, design.md)."""
@@ -330,7 +466,7 @@ class Result(Generic[M]):
             "params": dict(self.params),
             "seconds": self.seconds,
             "false_failure": self.false_failure,
-            "fits": [f.to_dict() for f in self.fits],
+            "fits": [self.fit_dict(f) for f in self.fits],
             "controls": [c.to_dict() for c in self.controls],
             "figures": list(self.figures),
             "error": self.error,
@@ -339,14 +475,19 @@ class Result(Generic[M]):
         }
 
 
+SpecsFn = Callable[[Any], Sequence[FitSpec]]
+
+
 @dataclass(frozen=True, repr=False)
 class Claim(Generic[P, M]):
     """A claim of the theory as data: derive, simulate, fit, controls, expected deviations.
 
     ``params`` holds one frozen params dataclass per scale (``smoke``, ``standard``, ``paper``);
-    ``paper`` is the paper code's exact settings. ``simulate(params, ctx)`` must take all its
-    randomness from ``ctx`` (explicit seeds), ``fit(measurements, derivation, params)`` returns the
-    fits with their confidence intervals.
+    ``paper`` is the paper code's exact settings. ``fits`` declares what is fitted (a tuple of
+    :class:`FitSpec`, or a function of the params when the keys follow a grid).
+    ``simulate(params, ctx)`` must take all its randomness from ``ctx`` (explicit seeds);
+    ``fit(measurements, derivation, params, judge)`` returns one :class:`Fit` per declared spec,
+    built with ``judge.fit``.
     """
 
     id: str  # stable slug: tests, JSON and figure names use it
@@ -356,7 +497,8 @@ class Claim(Generic[P, M]):
     params: Mapping[str, P]  # scale -> params
     derive: Callable[[P], Derivation]
     simulate: Callable[[P, Context], M]
-    fit: Callable[[M, Derivation, P], Sequence[Fit]]
+    fits: Sequence[FitSpec] | SpecsFn
+    fit: Callable[[M, Derivation, P, Judge], Sequence[Fit]]
     controls: tuple[Control, ...] = ()
     deviations: Mapping[str, Deviation] = field(default_factory=dict)  # fit key -> deviation
     false_failure: str = ""  # the stated false-failure rate and the replicates needed for it
@@ -372,18 +514,33 @@ class Claim(Generic[P, M]):
         ids = [c.id for c in self.controls]
         if len(set(ids)) != len(ids):
             raise ValueError(f"claim {self.id!r} has duplicate control ids {ids}")
+        for scale in SCALES:
+            keys = {s.key for s in self.specs(self.params[scale])}
+            stale = sorted(set(self.deviations) - keys)
+            if scale == "standard" and stale:
+                raise ValueError(f"claim {self.id!r}: deviations {stale} match no declared fit {sorted(keys)}")
+            unknown = sorted({k for c in self.controls for k in c.predict} - keys)
+            if unknown:
+                raise ValueError(f"claim {self.id!r}: controls predict undeclared fit keys {unknown}")
 
     def __repr__(self) -> str:
         return f"Claim({self.id})"
 
-    def resolve(self, scale: str = "standard", overrides: Mapping[str, Any] | None = None) -> P:
-        """The params for ``scale`` with ``overrides`` applied (strings are parsed by field type).
+    def specs(self, params: P) -> tuple[FitSpec, ...]:
+        """The fits this claim declares at ``params``."""
+        return tuple(self.fits(params) if callable(self.fits) else self.fits)
 
-        Raises :class:`sim.ParamError` naming the key for an unknown scale, key or bad value.
-        """
+    def resolve(self, scale: str = "standard", overrides: Mapping[str, Any] | None = None) -> P:
+        """The params for ``scale`` with ``overrides`` ({dotted path: value}) applied (strings are
+        parsed by field type). Raises :class:`sim.ParamError` naming the path for an unknown scale,
+        path or bad value."""
         if scale not in SCALES:
             raise ParamError("scale", scale, "one of " + ", ".join(SCALES))
         return apply_overrides(self.params[scale], overrides or {})
+
+    def judge(self, params: P) -> Judge:
+        """The judge of one run: the declared specs at the params' family-wise ``confidence``."""
+        return Judge(self.id, self.specs(params), float(getattr(params, "confidence", 0.95)))
 
     def run(
         self,
@@ -416,6 +573,7 @@ class Claim(Generic[P, M]):
             seed=seed,
             params=params_to_dict(params),
             false_failure=self.false_failure,
+            deviations=dict(self.deviations),
         )
         try:
             derivation = self.derive(params)
@@ -425,15 +583,13 @@ class Claim(Generic[P, M]):
                 # single runs of the sweep go through the task cache too: an interrupted sweep resumes
                 run_ctx = ctx if ctx.tasks is not None else dataclasses.replace(ctx, tasks=cache.tasks)
                 measurements = cache.fetch(self.id, params, seed, ctx.device, lambda: self.simulate(params, run_ctx))
-            fits = self._judge(self.fit(measurements, derivation, params))
+            fits = self._checked(self.fit(measurements, derivation, params, self.judge(params)), params)
         except ParamError:
             raise
         except Exception as exc:  # noqa: BLE001 - reported as status "error", with its cause
             return Result(
                 **common,  # type: ignore[arg-type]
                 status="error",
-                expected=self._expected_status(),
-                reason=self._reason(),
                 fits=(),
                 controls=(),
                 seconds=time.perf_counter() - start,
@@ -452,8 +608,6 @@ class Claim(Generic[P, M]):
         return Result(
             **common,  # type: ignore[arg-type]
             status=aggregate([f.verdict for f in fits]),
-            expected=self._expected_status(),
-            reason=self._reason(),
             fits=tuple(fits),
             controls=controls,
             seconds=time.perf_counter() - start,
@@ -465,34 +619,22 @@ class Claim(Generic[P, M]):
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _judge(self, fits: Sequence[Fit]) -> list[Fit]:
+    def _checked(self, fits: Sequence[Fit], params: P) -> list[Fit]:
         keys = [f.key for f in fits]
-        if len(set(keys)) != len(keys):
-            raise ValueError(f"claim {self.id!r} produced duplicate fit keys {keys}")
+        declared = [s.key for s in self.specs(params)]
+        if len(set(keys)) != len(keys) or set(keys) != set(declared):
+            raise ValueError(f"claim {self.id!r} produced fits {keys}; it declares {declared}")
         stale = sorted(set(self.deviations) - set(keys))
         if stale:
             raise ValueError(f"stale deviation entries {stale} match no fit of {self.id!r}; fits are {keys}")
-        out = []
-        for f in fits:
-            dev = self.deviations.get(f.key)
-            out.append(dataclasses.replace(f, expected=dev.expected, reason=dev.reason) if dev else f)
-        return out
-
-    def _expected_status(self) -> Status:
-        return aggregate([d.expected for d in self.deviations.values()])
-
-    def _reason(self) -> str | None:
-        if not self.deviations:
-            return None
-        return "; ".join(f"{k}: {d.reason}" for k, d in self.deviations.items())
+        return list(fits)
 
     def _run_control(self, control: Control, fits: Sequence[Fit], measurements: Any, params: Any) -> ControlOutcome:
         full_id = f"{self.id}/{control.id}"
         try:
-            mutated = tuple(control.apply(fits, measurements, params))
+            mutated = tuple(control.apply(fits, measurements, params, self.judge(params)))
         except Exception as exc:  # noqa: BLE001 - a broken control is reported, never a silent pass
             return ControlOutcome(full_id, control.statement, "error", (), f"{type(exc).__name__}: {exc}")
         if not mutated:
             return ControlOutcome(full_id, control.statement, "error", (), "control produced no fits")
         return ControlOutcome(full_id, control.statement, aggregate([f.verdict for f in mutated]), mutated)
-

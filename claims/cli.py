@@ -1,155 +1,232 @@
-"""The ``polyclaims`` command.
+"""The ``polyclaims`` command: list, show, run and report the claims.
 
-    polyclaims list
-    polyclaims run [ID ...] [--scale S] [--seed N] [--set key=value ...] [--json FILE] [--device D]
-                   [--workers N | --scheduler ADDRESS]
-    polyclaims report [ID ...] [--scale S] [--seed N] [--device D] [--out DIR] [--no-cache]
-    polyclaims report [ID ...] [--scale S] [--seed N] [--device D] [--out DIR] [--no-cache]
-                      [--cache-dir DIR]
+Exit status: 0 when every claim reaches its expected status (every fit its expected verdict) and
+every control is rejected; 1 otherwise (for ``report`` also when a figure could not be drawn);
+2 for a usage error (unknown claim or key, bad value, unwritable output); 130 on Ctrl-C.
 
-``run`` and ``report`` exit 0 when every claim reaches its expected status (every fit its expected
-verdict) and every control is rejected, 1 otherwise (for ``report`` also when a figure could not
-be drawn), 2 for a usage error (unknown claim or key, bad value).
-
-``report`` writes claims.md, claims.html, claims.json and figures/ to DIR (default reports/),
-reusing cached simulations (default folder .polyclaims-cache/ at the repository root, or
-$POLYCLAIMS_CACHE); --no-cache recomputes them (and refreshes the cache).
+Argument, path, scale and claim-id errors are answered before torch and sympy are imported;
+checking ``--set`` keys needs the claims' params, so it imports them (still before any
+simulation).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sim import ParamError
+from sim._validate import ParamError  # light: sim/__init__ imports no torch
 
-from ._context import Context, configure_device
-from ._executors import executor
-from ._core import SCALES, Claim, Result
-from ._json import claims_document, write_claims_json
-from ._params import parse_assignment
-from .registry import all_claims, get
+if TYPE_CHECKING:
+    from ._cache import SimulationCache
+    from ._context import Context
+    from ._core import Claim, Result
+    from ._params import Overrides
 
 __all__ = ["main"]
+
+SCALES = ("smoke", "standard", "paper")  # claims._core.SCALES, repeated so --help needs no import
+SMOKE_NOTE = (
+    "note: the smoke scale only exercises the plumbing (seconds per claim, too few replicates): its "
+    "verdicts and control outcomes mean nothing. Use --scale standard (the default) for verdicts."
+)
 
 
 class UsageError(Exception):
     """A command-line mistake: printed without a traceback, exit status 2."""
 
 
+def _version() -> str:
+    try:
+        return metadata.version("polyclaims")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="polyclaims", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="polyclaims",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Theory-verification harness for incidental polysemanticity: each claim derives its "
+        "prediction (sympy), simulates, fits with confidence intervals and returns a verdict.",
+        epilog="`polyclaims COMMAND --help` explains a command's options.\n" + __doc__.split("\n\n")[1],
+    )
+    ap.add_argument("--version", action="version", version=f"polyclaims {_version()}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("list", help="one claim per line: its id, then its title")
+
+    show = sub.add_parser("show", help="a claim's statement, parameter tree, fits and controls")
+    show.add_argument("id", metavar="ID", help="claim id (see `polyclaims list`)")
+    show.add_argument("--scale", default="standard", choices=SCALES, help="parameter set shown (default: standard)")
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
     common.add_argument("--scale", default="standard", choices=SCALES, help="parameter set (default: standard)")
     common.add_argument("--seed", type=int, default=0, help="root seed of every random stream (default: 0)")
+    common.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a parameter by its dotted path, e.g. --set train.lr=0.05, --set m=64,128; "
+                             "ID.PATH=VALUE for one claim only, e.g. --set collision-count.train.steps=2000 "
+                             "(`polyclaims show ID` lists the paths)")
     common.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:N, mps (default: cpu)")
     common.add_argument("--workers", type=int, default=1,
                         help="run a claim's independent trainings in N local processes (default: 1, in-process)")
     common.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="run them on a Dask cluster, e.g. tcp://host:8786 (needs the dask extra)")
-    sub = ap.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="one claim per line: its id, then its title")
-    common.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-        help="override a simulation parameter by name, e.g. --set n=48 --set m=64,128,256; "
-             "ID.KEY=VALUE overrides it for claim ID only, e.g. --set collision-count.m=256,512",
-    )
-    run = sub.add_parser("run", parents=[common], help="run claims and print their verdicts")
-    run.add_argument("--json", type=Path, help="write the claims.json contract (schema 1) here")
+    common.add_argument("--no-cache", action="store_true",
+                        help="recompute every simulation instead of reusing cached ones (the cache is refreshed)")
+    common.add_argument("--cache-dir", type=Path, default=None,
+                        help="simulation cache folder (default: $POLYCLAIMS_CACHE, else .polyclaims-cache/ "
+                             "at the repository root)")
+
+    run = sub.add_parser("run", parents=[common], help="run claims and print one line per claim")
+    run.add_argument("--json", type=Path, help="also write the claims.json contract (schema 1) to this file")
+    run.add_argument("-v", "--verbose", action="store_true",
+                     help="print every fit and every control (default: only those off their expectation)")
     rep = sub.add_parser("report", parents=[common], help="run claims and write claims.md/.html/.json and figures")
     rep.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
-    rep.add_argument("--no-cache", action="store_true",
-                     help="recompute every simulation instead of reusing cached ones (the cache is refreshed)")
-    rep.add_argument("--cache-dir", type=Path, default=None,
-                     help="simulation cache folder (default: $POLYCLAIMS_CACHE, else .polyclaims-cache/ at the repository root)")
+    synopsis = "\n".join("  " + p.format_usage().strip().removeprefix("usage: ") for p in sub.choices.values())
+    ap.epilog = f"commands and their options:\n{synopsis}\n\n{ap.epilog}"
     return ap
 
 
-def _select(ids: Sequence[str]) -> list[Claim]:
-    if not ids:
-        return list(all_claims())
+# -- checks made before anything heavy is imported -------------------------------------------------
+
+
+def _check_ids(ids: Sequence[str]) -> None:
+    from .registry import claim_ids
+
+    known = claim_ids()
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise UsageError(f"unknown claim {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+
+
+def _check_writable_file(path: Path, option: str) -> None:
+    """The file can be created or replaced: its folder exists and takes a new file."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a folder, not a file")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"{option} {path}: not writable")
+    _check_writable_dir(path.parent if str(path.parent) else Path("."), f"{option} {path}: its folder")
+
+
+def _check_writable_dir(folder: Path, what: str) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{what} {folder} exists and is not a folder")
+    probe = folder
+    while not probe.exists():  # the nearest existing ancestor must take new entries
+        probe = probe.parent
     try:
-        return [get(i) for i in ids]
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+        with tempfile.NamedTemporaryFile(dir=probe, prefix=".polyclaims-probe-"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{what} {folder} is not writable ({exc.strerror or exc})") from None
 
 
-def _overrides(pairs: Sequence[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for text in pairs:
-        key, value = parse_assignment(text)
-        out[key] = value
-    return out
+def _check_common(args: argparse.Namespace) -> None:
+    if args.seed < 0:
+        raise UsageError(f"--seed={args.seed} is invalid; allowed: an integer >= 0")
+    if args.workers < 1:
+        raise UsageError(f"--workers={args.workers} is invalid; allowed: an integer >= 1")
+    _check_ids(args.ids)
+    if args.cache_dir is not None:
+        _check_writable_dir(args.cache_dir, "--cache-dir")
 
 
-def _check_scoped(overrides: dict[str, str], claims: Sequence[Claim]) -> None:
-    """An ``ID.KEY`` override must name a claim that runs (else it would be silently unused)."""
-    selected = {c.id for c in claims}
-    for key, value in overrides.items():
-        owner, dot, _ = key.rpartition(".")
-        if dot and owner not in selected:
-            raise ParamError(key, value, "ID.KEY with ID one of the claims run: " + ", ".join(sorted(selected)))
+# -- commands ------------------------------------------------------------------------------------
+
+
+def _select(ids: Sequence[str]) -> list[Claim]:
+    from .registry import all_claims, get
+
+    return [get(i) for i in ids] if ids else list(all_claims())
 
 
 def _cmd_list() -> int:
+    from .registry import all_claims
+
     for c in all_claims():
         print(f"{c.id}\t{c.title}")
     return 0
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+def _cmd_show(args: argparse.Namespace) -> int:
+    _check_ids([args.id])
+    from .show import describe
+
+    print(describe(_select([args.id])[0], args.scale))
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> tuple[list[Claim], Overrides]:
+    """Resolve the claims and overrides and check every claim's params, before any simulation."""
+    from ._params import Overrides
+
     claims = _select(args.ids)
-    overrides = _overrides(args.overrides)
-    if args.seed < 0:
-        raise ParamError("--seed", args.seed, "an integer >= 0")
-    _check_scoped(overrides, claims)
-    # validate every claim's params before spending time on any simulation
+    overrides = Overrides.parse(args.overrides, claims, args.scale)
     for c in claims:
-        c.resolve(args.scale, _applicable(c, overrides, explicit=bool(args.ids)))
+        c.resolve(args.scale, overrides.for_claim(c.id))
+    if args.scale == "smoke":
+        print(SMOKE_NOTE, flush=True)
+    return claims, overrides
+
+
+def _cache(args: argparse.Namespace) -> SimulationCache:
+    from ._cache import SimulationCache
+
+    return SimulationCache(args.cache_dir, read=not args.no_cache)
+
+
+def _summary(results: Sequence[Result], seconds: float, scale: str) -> str:
+    met = sum(r.meets_expectation for r in results)
+    controls = [c for r in results for c in r.controls]
+    line = (f"{met}/{len(results)} claims as expected, {sum(c.rejected for c in controls)}/{len(controls)} "
+            f"controls rejected, {seconds:.1f} s")
+    return line + (" (smoke scale: plumbing only, verdicts mean nothing)" if scale == "smoke" else "")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    if args.json is not None:
+        _check_writable_file(args.json, "--json")
+    claims, overrides = _prepare(args)
+    from ._json import claims_document, write_claims_json
+    from .report import run_claims
+
     start = time.perf_counter()
-    results: list[Result] = []
     with _context(args) as ctx:
-        for c in claims:
-            r = c.run(args.scale, args.seed, overrides=_applicable(c, overrides, explicit=bool(args.ids)), ctx=ctx)
-            print(r.explain(), flush=True)
-            results.append(r)
+        results = run_claims(claims, scale=args.scale, seed=args.seed, ctx=ctx, cache=_cache(args),
+                             overrides=overrides, details="all" if args.verbose else "off")
+    seconds = time.perf_counter() - start
     if args.json:
-        doc = claims_document(results, scale=args.scale, seed=args.seed, device=args.device,
-                              seconds=time.perf_counter() - start, overrides=overrides)
+        doc = claims_document(results, scale=args.scale, seed=args.seed, device=args.device, seconds=seconds,
+                              overrides=overrides.resolved())
         write_claims_json(args.json, doc)
-    ok = all(r.meets_expectation for r in results)
-    print(f"{sum(r.meets_expectation for r in results)}/{len(results)} claims as expected", flush=True)
-    return 0 if ok else 1
+        print(f"wrote {args.json}", flush=True)
+    print(_summary(results, seconds, args.scale), flush=True)
+    return 0 if all(r.meets_expectation for r in results) else 1
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ._cache import SimulationCache
+    _check_writable_dir(args.out, "--out")
+    claims, overrides = _prepare(args)
     from .report import build_report
 
-    claims = _select(args.ids)
-    if args.seed < 0:
-        raise ParamError("--seed", args.seed, "an integer >= 0")
-    given = _overrides(args.overrides)
-    _check_scoped(given, claims)
-    overrides = {c.id: _applicable(c, given, explicit=bool(args.ids)) for c in claims}
-    for c in claims:  # an unknown scale, key or value fails before any simulation
-        c.resolve(args.scale, overrides[c.id])
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out} exists and is not a folder")
-    cache = SimulationCache(args.cache_dir, read=not args.no_cache)
     with _context(args) as ctx:
-        report = build_report(claims, args.out, scale=args.scale, seed=args.seed, ctx=ctx, cache=cache,
-                              complete=not args.ids, overrides=overrides, stated=given)
+        report = build_report(claims, args.out, scale=args.scale, seed=args.seed, ctx=ctx, cache=_cache(args),
+                              complete=not args.ids, overrides=overrides)
     for path in report.files[:3]:
         print(f"wrote {path}", flush=True)
     print(f"{len(report.files) - 3} figures in {args.out / 'figures'}; "
-          f"{sum(r.meets_expectation for r in report.results)}/{len(report.results)} claims as expected, "
-          f"{report.seconds:.1f} s", flush=True)
+          + _summary(report.results, report.seconds, args.scale), flush=True)
     return 0 if report.ok else 1
 
 
@@ -157,50 +234,44 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _context(args: argparse.Namespace) -> Iterator[Context]:
     """The run's Context: device (deterministic kernels where the backend allows), progress bars
     on a terminal, and the executor chosen by --workers / --scheduler."""
+    from ._context import Context, configure_device
+    from ._executors import executor
+
+    ctx = Context(device=args.device, progress=sys.stderr.isatty())  # checks the device first
     configure_device(args.device)
     with executor(workers=args.workers, scheduler=args.scheduler) as ex:
-        yield Context(device=args.device, progress=sys.stderr.isatty(), executor=ex)
+        yield dataclasses.replace(ctx, executor=ex)
 
 
-def _applicable(claim: Claim, overrides: dict[str, str], *, explicit: bool) -> dict[str, str]:
-    """The overrides for one claim. ``ID.KEY=VALUE`` applies to claim ID alone (and wins over a
-    plain ``KEY=VALUE``). With claims named explicitly every plain override must apply to each;
-    running all claims, a plain override applies to the claims that have that parameter (and to
-    at least one)."""
-    import dataclasses
-
-    scoped: dict[str, str] = {}
-    plain: dict[str, str] = {}
-    for key, value in overrides.items():  # an ID.KEY's ID was checked by _check_scoped
-        owner, dot, name = key.rpartition(".")
-        if not dot:
-            plain[key] = value
-        elif owner == claim.id:
-            scoped[name] = value
-    if explicit:
-        return plain | scoped
-    names = {f.name for f in dataclasses.fields(claim.params["standard"])}
-    known_anywhere = {f.name for c in all_claims() for f in dataclasses.fields(c.params["standard"])}
-    for key, value in plain.items():
-        if key not in known_anywhere:
-            raise ParamError(key, value, "a parameter of some claim: " + ", ".join(sorted(known_anywhere)))
-    return {k: v for k, v in plain.items() if k in names} | scoped
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "list":
+        return _cmd_list()
+    if args.command == "show":
+        return _cmd_show(args)
+    _check_common(args)
+    if args.command == "run":
+        return _cmd_run(args)
+    if args.command == "report":
+        return _cmd_report(args)
+    raise AssertionError(f"unhandled command {args.command}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "list":
-            return _cmd_list()
-        if args.command == "run":
-            return _cmd_run(args)
-        if args.command == "report":
-            return _cmd_report(args)
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("polyclaims: interrupted (finished training runs are kept in the cache; rerun to resume)",
+              file=sys.stderr, flush=True)
+        return 130
     except (UsageError, ParamError) as exc:
         print(f"polyclaims: error: {exc}", file=sys.stderr)
         return 2
-    raise AssertionError(f"unhandled command {args.command}")
+
+
+def _entry() -> Any:  # pragma: no cover - `python -m claims.cli`
+    sys.exit(main())
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _entry()

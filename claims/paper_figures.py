@@ -126,9 +126,12 @@ def _close(a: float, b: float) -> bool:
 
 
 def matches(params: Any, settings: Mapping[str, Any]) -> bool:
-    """Whether ``params`` has every field of ``settings`` at that value (floats to 1e-9 relative)."""
+    """Whether ``params`` has every field of ``settings`` (dotted paths into the params tree) at
+    that value (floats to 1e-9 relative)."""
     for name, want in settings.items():
-        have = getattr(params, name)
+        have = params
+        for part in name.split("."):
+            have = getattr(have, part)
         if isinstance(want, float):
             if not isinstance(have, (int, float)) or not _close(float(have), want):
                 return False
@@ -144,8 +147,8 @@ def matches(params: Any, settings: Mapping[str, Any]) -> bool:
 # steps, the 0.8-1.2 rule), read off the log-scale plot.
 # Any number of instances: ours are the replicates, the figure's 16 enter as r.
 COLLISIONS_N256_SETTINGS: Mapping[str, Any] = {
-    "n": 256, "steps": 7500, "optimizer": "adamw", "lr": 1e-3, "l1": 1e-3,
-    "weight_decay": 0.01, "lo": 0.8, "hi": 1.2,
+    "train.n": 256, "train.steps": 7500, "train.optimizer": "adamw", "train.lr": 1e-3, "train.l1": 1e-3,
+    "train.weight_decay": 0.01, "lo": 0.8, "hi": 1.2,
 }
 COLLISIONS_N256: Mapping[int, float] = {
     256: 72, 512: 24, 768: 14, 1024: 10, 1280: 8.3, 1536: 8.2, 1792: 6.2, 2048: 5.4, 2304: 5.0,
@@ -171,7 +174,9 @@ def collisions(measurements: Any, params: Any) -> list[Agreement]:
 # Catalogue P1-N-3, [MEAS] the paper's fourth_norm.py run as published (seed 13): mean ‖W_i‖₄⁴
 # over rows and 5 instances, n = 8, m = 16, SGD lr 0.02, one noise vector per step shared by all
 # inputs and instances. One run: one replicate (the instances share the noise).
-FOURTH_NORM_SETTINGS: Mapping[str, Any] = {"n": 8, "m": 16, "instances": 5, "lr": 0.02, "noise_scope": "step"}
+FOURTH_NORM_SETTINGS: Mapping[str, Any] = {
+    "train.n": 8, "train.m": 16, "train.instances": 5, "train.lr": 0.02, "train.noise_scope": "step",
+}
 FOURTH_NORM_STEPS: tuple[int, ...] = (1_000, 3_000, 10_000, 30_000, 100_000)
 FOURTH_NORM: Mapping[tuple[str, float], tuple[float, ...]] = {  # (noise, σ) -> values at the steps above
     ("bernoulli", 0.07): (0.17, 0.17, 0.18, 0.21, 0.31),
@@ -204,7 +209,7 @@ def fourth_norm(measurements: Any, params: Any) -> list[Agreement]:
         traj = next((t for (noise, sigma), t in runs.items() if noise == key[0] and _close(sigma, key[1])), None)
         if traj is None:
             continue
-        steps = np.rint(traj.time / params.lr).astype(int)
+        steps = np.rint(traj.time / params.train.lr).astype(int)
         table = f"mean ‖W_i‖₄⁴, {key[0]}" + (f" σ = {key[1]:g}" if key[0] != "none" else "") + " (fourth_norm.py, seed 13)"
         refs, ours = [], []
         for step, value in zip((0, *FOURTH_NORM_STEPS), (FOURTH_NORM_STEP0[key], *values), strict=True):
@@ -220,7 +225,7 @@ def fourth_norm(measurements: Any, params: Any) -> list[Agreement]:
 # Catalogue P1-L1 reference run ([CODE][FIG][MEAS], sparsity.py): the reduced L1 flow at m = 1e5,
 # λ = 1e-5, Euler dt = 0.5, init |N(0, 0.81/m)|, one run (the catalogue's independent
 # re-implementation, matching the figure).
-L1_SETTINGS: Mapping[str, Any] = {"m": 100_000, "l1": 1e-5, "init_scale": 0.9}
+L1_SETTINGS: Mapping[str, Any] = {"flow.m": 100_000, "flow.l1": 1e-5, "flow.init_scale": 0.9}
 L1_TIMES: tuple[float, ...] = (0.0, 316.0, 3162.0, 1e4, 3e4, 1e5)
 L1_TRAJECTORY: Mapping[str, tuple[float, ...]] = {  # quantity -> values at L1_TIMES
     "support": (1e5, 47_104, 2_243, 250, 32, 2),  # m′, coordinates still non-zero

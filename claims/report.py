@@ -37,6 +37,7 @@ from ._cache import SimulationCache
 from ._context import Context
 from ._core import Claim, ControlOutcome, Fit, Result
 from ._json import atomic_write_text, claims_document, write_claims_json
+from ._params import Overrides
 
 __all__ = ["REPORT_FILES", "Report", "build_report", "render", "run_claims"]
 
@@ -74,35 +75,58 @@ def run_claims(
     seed: int,
     ctx: Context,
     cache: SimulationCache | None,
-    overrides: Mapping[str, Mapping[str, str]] | None = None,
+    overrides: Overrides | None = None,
+    details: str = "off",
 ) -> list[Result]:
-    """Run each claim once (through the cache when there is one), printing a line per claim; with
-    ``ctx.progress`` a bar over the claims sits above the claims' own bars (one per training grid)."""
+    """Run each claim once (through the cache when there is one), printing one line per claim —
+    status, expectation, fits, controls, seconds, cache — followed by the fits and controls that
+    missed their expectation (``details="all"``: every fit and control). With ``ctx.progress`` a
+    bar over the claims sits above the claims' own bars (one per training grid)."""
     bar = None
     if ctx.progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(claims), desc="claims", unit="claim", dynamic_ncols=True)
+    overrides = overrides or Overrides()
+    width = max((len(c.id) for c in claims), default=0)
     results: list[Result] = []
     try:
         for claim in claims:
             if bar is not None:
                 bar.set_postfix_str(claim.id)
-            r = claim.run(scale, seed, ctx=ctx, cache=cache, overrides=(overrides or {}).get(claim.id))
+            r = claim.run(scale, seed, ctx=ctx, cache=cache, overrides=overrides.for_claim(claim.id))
             event = cache.event(claim.id) if cache is not None else None
-            tag = f" [cache {event.outcome}]" if event is not None else ""
-            mark = "as expected" if r.meets_expectation else "NOT as expected"
-            line = f"{claim.id}: {r.status} (expected {r.expected}), {mark}, {r.seconds:.1f} s{tag}"
+            text = "\n".join([claim_line(r, width, event.outcome if event is not None else None), *_details(r, details)])
             if bar is None:
-                print(line, flush=True)
+                print(text, flush=True)
             else:
-                bar.write(line)
+                bar.write(text)
                 bar.update(1)
             results.append(r)
     finally:
         if bar is not None:
             bar.close()
     return results
+
+
+def claim_line(r: Result, width: int = 0, cache: str | None = None) -> str:
+    """One compact line: ``collision-count  pass (expected pass)  as expected  fits 3/3 ·
+    controls 3/3 rejected  38.2 s  [cache hit]``."""
+    mark = "as expected" if r.meets_expectation else "NOT as expected"
+    met = sum(r.as_expected(f) for f in r.fits)
+    rejected = sum(c.rejected for c in r.controls)
+    line = (f"{r.claim_id:<{width}}  {r.status} (expected {r.expected})  {mark}  fits {met}/{len(r.fits)} as expected"
+            f" · controls {rejected}/{len(r.controls)} rejected  {r.seconds:.1f} s")
+    return line + (f"  [cache {cache}]" if cache else "")
+
+
+def _details(r: Result, details: str) -> list[str]:
+    if r.error:
+        return [f"    error: {r.error}"]
+    every = details == "all"
+    lines = [f"    {r.explain_fit(f)}" for f in r.fits if every or not r.as_expected(f)]
+    lines += [f"    {c.explain()}".replace("\n", "\n    ") for c in r.controls if every or not c.rejected]
+    return lines
 
 
 def _draw_figures(claim: Claim, result: Result, figdir: Path) -> tuple[Result, str | None]:
@@ -113,7 +137,7 @@ def _draw_figures(claim: Claim, result: Result, figdir: Path) -> tuple[Result, s
     try:
         paths = [Path(p) for p in claim.plot(result, figdir)]
         if result.paper_figures:
-            from .catalog._plots import paper_overlay_figure
+            from .plotting import paper_overlay_figure
 
             paths.append(paper_overlay_figure(result, figdir))
     except Exception as exc:  # noqa: BLE001 - reported in the report and in the exit status
@@ -147,21 +171,19 @@ def build_report(
     ctx: Context | None = None,
     cache: SimulationCache | None = None,
     complete: bool = False,
-    overrides: Mapping[str, Mapping[str, str]] | None = None,
-    stated: Mapping[str, str] | None = None,
+    overrides: Overrides | None = None,
 ) -> Report:
     """Run ``claims``, draw their figures and write the report into ``outdir``.
 
     ``complete`` says the claims are the whole registry: figures in ``outdir/figures`` that no
     claim drew this time are then removed (a partial report leaves the others' figures alone).
-    ``overrides`` maps a claim id to the ``--set`` overrides that apply to it; the report states
-    ``stated`` (the ``--set`` arguments as given), or else every claim's own.
+    ``overrides`` are the ``--set`` assignments (:class:`claims.Overrides`); the report states
+    where each landed.
     """
     ctx = ctx or Context()
     start = time.perf_counter()
     results = run_claims(claims, scale=scale, seed=seed, ctx=ctx, cache=cache, overrides=overrides)
-    if stated is None:  # as typed on the command line when given, else what each claim ran with
-        stated = {f"{cid}.{k}": v for cid, o in (overrides or {}).items() for k, v in o.items()}
+    stated = overrides.resolved() if overrides is not None else {}
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=outdir, prefix=".staging-"))
@@ -324,7 +346,7 @@ def outcome(r: Result) -> tuple[str, str]:
         return "error", "bad"
     if not r.meets_expectation:
         missed = sum(not c.rejected for c in r.controls)
-        wrong = [f.key for f in r.fits if f.verdict != f.expected]
+        wrong = [f.key for f in r.fits if not r.as_expected(f)]
         parts = []
         if wrong:
             parts.append(f"fits off their expected verdict: {', '.join(wrong)}")
@@ -340,7 +362,10 @@ _ICON = {"ok": "✅", "deviation": "⚠️", "bad": "❌"}  # GitHub emoji (Mark
 _MARK = {"ok": "✔", "deviation": "⚠", "bad": "✘"}  # text symbols every font has (HTML)
 
 
-def _fit_view(f: Fit) -> dict[str, Any]:
+def _fit_view(f: Fit, r: Result | None = None) -> dict[str, Any]:
+    """A fit for the templates; ``r`` supplies its expected verdict (a control's fits have none)."""
+    expected = r.expected_of(f.key) if r is not None else "pass"
+    reason = r.deviations[f.key].reason if r is not None and f.key in r.deviations else None
     rel = {"==": "=", ">": ">", "<": "<"}[f.relation]
     return {
         "key": f.key,
@@ -352,9 +377,9 @@ def _fit_view(f: Fit) -> dict[str, Any]:
         "confidence": f"{100 * f.confidence:.3g} %",
         "tolerance": fmt(f.tolerance) if f.tolerance is not None else "—",
         "verdict": f.verdict,
-        "expected": f.expected,
-        "as_expected": f.verdict == f.expected,
-        "reason": f.reason,
+        "expected": expected,
+        "as_expected": f.verdict == expected,
+        "reason": reason,
         "why": f.why,
         "summary": f"{fmt(f.fitted)} [{fmt(f.ci[0])}, {fmt(f.ci[1])}] vs {'' if rel == '=' else rel + ' '}"
         f"{fmt(f.predicted)}",
@@ -370,6 +395,17 @@ def _control_view(c: ControlOutcome) -> dict[str, Any]:
         "error": c.error,
         "fits": [_fit_view(f) for f in c.fits],
     }
+
+
+def _flat(tree: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """A nested params dict as (dotted path, value) rows."""
+    rows: list[tuple[str, Any]] = []
+    for k, v in tree.items():
+        if isinstance(v, Mapping):
+            rows += _flat(v, f"{prefix}{k}.")
+        else:
+            rows.append((f"{prefix}{k}", v))
+    return rows
 
 
 def _param_value(v: Any) -> str:
@@ -411,12 +447,12 @@ def _view(
                     for k, v in pred.get("extra", {}).items()
                 ],
                 "numeric": [(k, fmt(v)) for k, v in pred.get("values", {}).items()],
-                "fits": [_fit_view(f) for f in r.fits],
-                "key_fit": _fit_view(r.fits[0]) if r.fits else None,
+                "fits": [_fit_view(f, r) for f in r.fits],
+                "key_fit": _fit_view(r.fits[0], r) if r.fits else None,
                 "controls": [_control_view(c) for c in r.controls],
                 "rejected": sum(c.rejected for c in r.controls),
-                "deviations": [_fit_view(f) for f in r.fits if f.expected != "pass"],
-                "params": [(k, _param_value(v)) for k, v in r.params.items()],
+                "deviations": [_fit_view(f, r) for f in r.fits if r.expected_of(f.key) != "pass"],
+                "params": [(k, _param_value(v)) for k, v in _flat(r.params)],
                 "seconds": f"{r.seconds:.1f}",
                 "cache": None
                 if event is None

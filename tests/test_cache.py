@@ -15,7 +15,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claims import Claim, Context, Derivation, Fit
+from claims import Claim, Context, Derivation, Fit, FitSpec, Judge
 from claims._cache import (
     PRESENTATION_ONLY,
     CorruptEntry,
@@ -271,8 +271,8 @@ def _simulate(p: ToyParams, ctx: Context) -> ToyMeasurements:
     return ToyMeasurements(ctx.rng("toy").normal(size=p.size))
 
 
-def _fit(meas: ToyMeasurements, d: Derivation, p: ToyParams) -> list[Fit]:
-    return [Fit("mean", "mean of the samples", 0.0, float(meas.x.mean()), (-10.0, 10.0), 100.0)]
+def _fit(meas: ToyMeasurements, d: Derivation, p: ToyParams, judge: Judge) -> list[Fit]:
+    return [judge.fit("mean", predicted=0.0, fitted=float(meas.x.mean()), ci=(-10.0, 10.0))]
 
 
 TOY = Claim(
@@ -283,6 +283,7 @@ TOY = Claim(
     params={"smoke": ToyParams(4), "standard": ToyParams(), "paper": ToyParams(16)},
     derive=_derive,
     simulate=_simulate,
+    fits=(FitSpec("mean", "mean of the samples", 100.0),),
     fit=_fit,
 )
 

@@ -1,5 +1,6 @@
 """Tests of the capacity theory (:mod:`theory.capacity`), the quadratic model
-(:mod:`sim.quadratic`) and the allocation solver of the ``capacity-allocation`` claim.
+(:mod:`sim.quadratic`), the allocation solver (:mod:`theory.allocation`) and the params of the
+``capacity-bound`` and ``capacity-allocation`` claims.
 
 The bound ΣC_i ≤ rank(W) ≤ d is a hypothesis property test over random W; the closed forms
 derived in sympy are compared with the catalogue's (typed in here, and only here).
@@ -17,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from claims.catalog.capacity import rule_capacity, solve_allocation
 from sim import ParamError
 from sim.quadratic import QuadraticParams, capacities, expected_loss, train
 from theory import capacity as th
+from theory.allocation import proportional_allocation, rule_capacity, solve_allocation
 
 K, v, C, lam, r = th.K, th.v, th.C, th.lam, th.r
 
@@ -227,3 +228,56 @@ def test_solver_two_features_match_the_phase_formula() -> None:
         a = solve_allocation(np.array([1.0, x]), k, 1)
         want = 1.0 if x <= 2 / (k - 1) else c1(x, k)
         assert abs(a.C[0] - want) < 1e-6, f"C₁={a.C[0]:.6f}, but should be {want:.6f} [K={k}, r={x}]"
+
+
+def test_proportional_allocation_fills_the_budget() -> None:
+    """The proportional mutant: Σ C_i = m, C_i <= 1, and C ∝ v among the uncapped features."""
+    vv = np.array([1.0, 0.9, 0.3, 0.2, 0.1, 0.05])
+    c = proportional_allocation(vv, 3)
+    assert abs(c.sum() - 3) < 1e-12, f"ΣC={c.sum()}, but should be the budget 3"
+    assert np.all(c <= 1.0), f"C={c} exceeds 1"
+    free = c < 1
+    ratio = c[free] / vv[free]
+    assert np.ptp(ratio) < 1e-12, f"C/v={ratio} should be one constant among the uncapped features"
+
+
+# -- the claims' params trees ---------------------------------------------------------------------
+
+
+def test_claim_params_name_dotted_paths() -> None:
+    """A bad value inside the trainer's params is reported under its dotted path."""
+    import dataclasses
+
+    from claims.catalog.capacity_allocation import AllocationParams
+    from claims.catalog.capacity_bound import BoundParams
+
+    std = AllocationParams()
+    with pytest.raises(ParamError) as err:
+        AllocationParams(train=dataclasses.replace(std.train, d=std.n))
+    assert err.value.field == "train.d", "the budget m must stay below n"
+    with pytest.raises(ParamError) as err:
+        AllocationParams(phase=dataclasses.replace(std.phase, d=2))
+    assert err.value.field == "phase.d", "the phase diagram puts two features on one neuron"
+    with pytest.raises(ParamError) as err:
+        BoundParams(train=dataclasses.replace(BoundParams().train, instances=1))
+    assert err.value.field == "train.instances"
+
+
+def test_claims_grid_fields_are_not_settable() -> None:
+    from claims.catalog.capacity_allocation import CLAIM
+
+    with pytest.raises(ParamError) as err:
+        CLAIM.resolve("standard", {"train.K": "4"})
+    assert err.value.field == "train.K", "the grid sets each group's kurtosis"
+    assert CLAIM.resolve("standard", {"train.d": "4"}).m == 4
+
+
+@pytest.mark.parametrize("module", ["capacity_bound", "capacity_allocation"])
+def test_four_stochastic_fits_per_claim(module: str) -> None:
+    """The stated false-failure rates assume four stochastic fits at level 1 − 0.05/4 each."""
+    import importlib
+
+    claim = importlib.import_module(f"claims.catalog.{module}").CLAIM
+    judge = claim.judge(claim.params["standard"])
+    assert judge.k == 4, f"{claim.id}: {judge.k} stochastic fits, but its false_failure text assumes 4"
+    assert abs(judge.level - (1 - 0.05 / 4)) < 1e-15

@@ -1,8 +1,11 @@
-"""The polyclaims command: list, run, --set, --json, exit codes."""
+"""The polyclaims command: list, show, run, report, --set, --json, the cache, exit codes."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,13 +26,15 @@ def test_list_prints_every_id_first_then_title(capsys: pytest.CaptureFixture[str
     ("argv", "needle"),
     [
         (["run", "collision-count", "--set", "bogus=1"], "bogus"),
-        (["run", "collision-count", "--set", "n=0"], "n=0"),
-        (["run", "collision-count", "--set", "lr=-1"], "lr"),
-        (["run", "collision-count", "--set", "optimizer=rmsprop"], "optimizer"),
+        (["run", "collision-count", "--set", "n=0"], "train.n=0"),
+        (["run", "collision-count", "--set", "lr=-1"], "train.lr"),
+        (["run", "collision-count", "--set", "optimizer=rmsprop"], "train.optimizer"),
+        (["run", "collision-count", "--set", "train.seed=3"], "--seed"),
         (["run", "collision-count", "--set", "m=64,abc"], "m="),
         (["run", "collision-count", "--set", "novalue"], "--set"),
         (["run", "no-such-claim"], "no-such-claim"),
         (["run", "collision-count", "--seed", "-1"], "seed"),
+        (["run", "collision-count", "--workers", "0"], "workers"),
         (["run", "collision-count", "--device", "tpu"], "device"),
     ],
 )
@@ -38,21 +43,24 @@ def test_usage_errors_exit_2_and_name_the_key(argv: list[str], needle: str, caps
     err = capsys.readouterr().err
     assert code == 2, f"exit={code}, but should be 2 [{argv}]"
     assert needle in err and ("allowed" in err or "unknown" in err), f"stderr={err!r} should name {needle!r} [{argv}]"
+    assert "Traceback" not in err, err
 
 
 def test_run_smoke_writes_schema_1_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out.json"
     code = main(["run", "collision-count", "--scale", "smoke", "--set", "n=6", "--set", "m=24,48",
-                 "--set", "instances=8", "--set", "steps=400", "--json", str(out)])
+                 "--set", "instances=8", "--set", "steps=400", "--json", str(out), "--cache-dir", str(tmp_path / "c")])
     doc = json.loads(out.read_text())
     assert code in (0, 1), f"exit={code}, but a smoke run should finish (0 or 1)"
     assert doc["schema"] == 1 and doc["scale"] == "smoke" and doc["seed"] == 0
     (entry,) = doc["claims"]
-    assert entry["id"] == "collision-count" and entry["params"]["n"] == 6 and entry["params"]["m"] == [24, 48]
+    assert entry["id"] == "collision-count" and entry["params"]["train"]["n"] == 6 and entry["params"]["m"] == [24, 48]
     assert entry["status"] in ("pass", "fail", "inconclusive"), entry.get("error")
     assert entry["prediction"]["sympy"] and {c["id"] for c in entry["controls"]} == {
         "collision-count/n2-over-2m", "collision-count/slope-half", "collision-count/same-sign"}
-    assert "collision-count" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "collision-count" in printed and "smoke scale only exercises the plumbing" in printed, printed
+    assert "claims as expected" in printed.strip().splitlines()[-1], "a closing summary line"
 
 
 def test_report_states_set_overrides(tmp_path: Path) -> None:
@@ -61,11 +69,14 @@ def test_report_states_set_overrides(tmp_path: Path) -> None:
             "--out", str(out), "--cache-dir", str(tmp_path / "cache")]
     main(args)
     doc = json.loads((out / "claims.json").read_text("utf-8"))
-    assert doc["overrides"] == {"instances": "8", "steps": "200"}, doc.get("overrides")
-    assert doc["claims"][0]["params"]["instances"] == 8 and doc["claims"][0]["params"]["steps"] == 200
+    assert doc["overrides"] == {"collision-count.train.instances": "8", "collision-count.train.steps": "200"}, doc
+    train = doc["claims"][0]["params"]["train"]
+    assert train["instances"] == 8 and train["steps"] == 200, train
     md = (out / "claims.md").read_text("utf-8")
-    assert "**Overrides of the smoke parameters:** `instances=8`, `steps=200`" in md
-    assert "--set instances=8 --set steps=200" in md, "the generating command repeats the overrides"
+    assert "`collision-count.train.instances=8`, `collision-count.train.steps=200`" in md
+    assert "--set collision-count.train.instances=8 --set collision-count.train.steps=200" in md, \
+        "the generating command repeats the overrides"
+    assert "Smoke scale" in md, "a smoke report says its verdicts mean nothing"
 
 
 def test_report_bad_set_exits_2_before_training(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -76,13 +87,16 @@ def test_report_bad_set_exits_2_before_training(tmp_path: Path, capsys: pytest.C
 
 def test_claim_scoped_set_applies_to_that_claim_only(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    code = main(["report", "collision-count", "kurtosis-sparsity", "--scale", "smoke", "--set", "collision-count.m=32,64",
-                 "--set", "collision-count.instances=8", "--out", str(out), "--cache-dir", str(tmp_path / "cache")])
+    code = main(["report", "collision-count", "collision-count-adamw", "--scale", "smoke",
+                 "--set", "collision-count.m=32,64", "--set", "collision-count.train.instances=8",
+                 "--set", "collision-count-adamw.train.steps=50", "--out", str(out), "--cache-dir", str(tmp_path / "cache")])
     doc = json.loads((out / "claims.json").read_text("utf-8"))
     params = {c["id"]: c["params"] for c in doc["claims"]}
-    assert params["collision-count"]["m"] == [32, 64] and params["collision-count"]["instances"] == 8
-    assert params["kurtosis-sparsity"]["m"] == 16, "a scoped override must not reach another claim"
-    assert doc["overrides"] == {"collision-count.m": "32,64", "collision-count.instances": "8"}
+    assert params["collision-count"]["m"] == [32, 64] and params["collision-count"]["train"]["instances"] == 8
+    assert params["collision-count-adamw"]["m"] == [64, 128], "a scoped override must not reach another claim"
+    assert params["collision-count-adamw"]["train"]["steps"] == 50 and params["collision-count"]["train"]["steps"] == 300
+    assert doc["overrides"] == {"collision-count.m": "32,64", "collision-count.train.instances": "8",
+                                "collision-count-adamw.train.steps": "50"}, doc["overrides"]
     assert code in (0, 1)
 
 
@@ -92,7 +106,7 @@ def test_scoped_set_with_unknown_claim_is_named(capsys: pytest.CaptureFixture) -
 
 
 def test_scoped_set_for_a_claim_not_run_is_named(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    code = main(["report", "kurtosis-sparsity", "--scale", "smoke", "--set", "collision-count.m=32,64",
+    code = main(["report", "collision-count-adamw", "--scale", "smoke", "--set", "collision-count.m=32,64",
                  "--out", str(tmp_path)])
     assert code == 2 and "collision-count.m" in capsys.readouterr().err, "it would be silently unused"
     assert not (tmp_path / "claims.json").exists()
@@ -100,5 +114,76 @@ def test_scoped_set_for_a_claim_not_run_is_named(tmp_path: Path, capsys: pytest.
 
 def test_run_json_records_overrides(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
-    main(["run", "collision-count", "--scale", "smoke", "--set", "instances=8", "--json", str(out)])
-    assert json.loads(out.read_text("utf-8"))["overrides"] == {"instances": "8"}
+    main(["run", "collision-count", "--scale", "smoke", "--set", "instances=8", "--json", str(out),
+          "--cache-dir", str(tmp_path / "c")])
+    assert json.loads(out.read_text("utf-8"))["overrides"] == {"collision-count.train.instances": "8"}
+
+
+def test_a_plain_key_with_several_meanings_exits_2_naming_claims_and_paths(capsys: pytest.CaptureFixture) -> None:
+    assert main(["run", "--scale", "smoke", "--set", "lr=0.05"]) == 2
+    err = capsys.readouterr().err
+    for path in ("collision-count.train.lr", "init-diagonal.sgd.lr", "init-diagonal.adamw.lr"):
+        assert path in err, f"{path!r} missing from: {err}"
+
+
+def test_dotted_override_reaches_the_trainer_of_exactly_that_claim(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import claims.catalog.collision_count as cc
+
+    seen: list = []
+
+    def record(params):  # noqa: ANN001 - stands in for sim.autoencoder.train
+        seen.append(params)
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr(cc, "train", record)
+    main(["run", "collision-count", "collision-count-adamw", "--scale", "smoke", "--no-cache", "--cache-dir",
+          str(tmp_path), "--set", "collision-count.train.steps=123"])
+    assert [p.steps for p in seen] == [123, 7500], f"steps per trainer call: {[p.steps for p in seen]}"
+
+
+def test_show_lists_the_trainer_lr_with_its_default_and_comment(capsys: pytest.CaptureFixture) -> None:
+    assert main(["show", "collision-count"]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.strip().startswith("train.lr = "))
+    assert "train.lr = 0.1" in line and "stable" in line, line
+    for needle in ("slope", "tolerance (CI width) 0.25", "n2-over-2m", "confidence = 0.95"):
+        assert needle in out, f"{needle!r} missing from `show`"
+
+
+def test_unwritable_json_path_exits_2_at_once(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    start = time.perf_counter()
+    assert main(["run", "collision-count", "--json", "/proc/x.json"]) == 2
+    assert "/proc/x.json" in capsys.readouterr().err
+    assert main(["run", "collision-count", "--json", str(tmp_path)]) == 2  # a folder
+    assert "is a folder" in capsys.readouterr().err
+    assert time.perf_counter() - start < 10, "answered before any simulation"
+
+
+def test_second_run_is_served_from_the_cache(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    argv = ["run", "collision-count", "--scale", "smoke", "--set", "instances=8", "--cache-dir", str(tmp_path)]
+    main(argv)
+    first = capsys.readouterr().out
+    main(argv)
+    second = capsys.readouterr().out
+    assert "[cache miss]" in first and "[cache hit]" in second, f"{first}\n---\n{second}"
+
+
+def test_ctrl_c_exits_130_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    import claims.report
+
+    def interrupted(*a, **k):  # noqa: ANN002, ANN003
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(claims.report, "run_claims", interrupted)
+    assert main(["run", "collision-count", "--scale", "smoke"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_version_and_usage_errors_need_no_torch_or_sympy() -> None:
+    code = ("import sys; from claims.cli import main; rc = main(['run', 'no-such-claim']); "
+            "print(rc, 'torch' in sys.modules, 'sympy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["2", "False", "False"], f"exit, torch imported, sympy imported = {out}"
+    version = subprocess.run([sys.executable, "-m", "claims.cli", "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("polyclaims "), version

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from claims.catalog.cooccurrence import CooccurrenceParams, half_point
+from claims.catalog.cooccurrence import CLAIM, CooccurrenceParams, _curves, half_point
 from sim import ParamError
 from sim.autoencoder import (
     AutoencoderParams,
@@ -217,5 +217,31 @@ def test_cooccurrence_params_are_validated() -> None:
         CooccurrenceParams(m_scaling=64)
     assert err.value.field == "m_scaling"
     with pytest.raises(ParamError) as err:
-        CooccurrenceParams(lr=-1.0)
-    assert err.value.field == "lr"
+        CLAIM.resolve("standard", {"train.lr": "-1"})
+    assert err.value.field == "train.lr", f"error names {err.value.field!r}, but should name 'train.lr'"
+    for path in CooccurrenceParams.GRID_SET:
+        with pytest.raises(ParamError) as err:
+            CLAIM.resolve("standard", {path: "0.5"})
+        assert err.value.field == path, f"error names {err.value.field!r}, but should name {path!r} (grid-set)"
+
+
+def test_curves_train_the_template() -> None:
+    """Each curve is the ``train`` template with its own n, m, data and instances, nothing else."""
+    p = CLAIM.resolve("standard", {"train.lr": "0.05", "m_scaling": "128"})
+    got = {label: (t.n, t.m, t.data, t.instances, grid) for label, t, grid in _curves(p)}
+    want = {
+        "main": (16, 64, "bernoulli", 256, p.p),
+        "m-scaling": (16, 128, "bernoulli", 512, p.p_scaling),
+        "n-scaling": (8, 64, "bernoulli", 512, p.p_scaling),
+        "uniform": (16, 64, "bernoulli-uniform", 512, p.p_uniform),
+    }
+    assert got == want, f"curves {got}, but should be {want}"
+    for label, t, _ in _curves(p):
+        assert (t.lr, t.l1, t.steps, t.optimizer, t.batch) == (0.05, 0.1, 500, "sgd", 16), f"{label}: {t}"
+
+
+def test_declared_fits_set_the_family() -> None:
+    """Nine stochastic fits: each interval at 1 − 0.05/9 (the judge counts them, not the claim)."""
+    judge = CLAIM.judge(CLAIM.params["standard"])
+    assert judge.k == 9, f"k={judge.k}, but should be 9"
+    assert judge.level == pytest.approx(1 - 0.05 / 9, abs=1e-15), f"level={judge.level}"

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import pytest
 import sympy
 
-from claims import Claim, Context, Control, Derivation, Deviation, Fit
+from claims import Claim, Context, Control, Derivation, Deviation, Fit, FitSpec, Judge
 from claims._core import aggregate
 from sim import ParamError, check_float
 
 
 def _fit(pred: float, fitted: float, ci: tuple[float, float], tol: float | None = 0.2, rel: str = "==") -> Fit:
-    return Fit("q", "quantity", pred, fitted, ci, tol, relation=rel)  # type: ignore[arg-type]
+    return Fit("q", "quantity", predicted=pred, fitted=fitted, ci=ci, tolerance=tol, relation=rel)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -54,9 +54,12 @@ class ToyParams:
         check_float("spread", self.spread, 0.0)
 
 
+VALUE = FitSpec("value", "the value", 0.1, why="toy")
+
+
 def _toy(**kw) -> Claim:
-    def fit(meas: float, d: Derivation, p: ToyParams) -> list[Fit]:
-        return [Fit("value", "the value", float(d.values["x"]), meas, (meas - p.spread, meas + p.spread), 0.1)]
+    def fit(meas: float, d: Derivation, p: ToyParams, judge: Judge) -> list[Fit]:
+        return [judge.fit("value", predicted=float(d.values["x"]), fitted=meas, ci=(meas - p.spread, meas + p.spread))]
 
     base = dict(
         id="toy",
@@ -66,6 +69,7 @@ def _toy(**kw) -> Claim:
         params={s: ToyParams() for s in ("smoke", "standard", "paper")},
         derive=lambda p: Derivation(sympy.Integer(1), values={"x": 1.0}),
         simulate=lambda p, ctx: p.mean,
+        fits=(VALUE,),
         fit=fit,
         controls=(Control("two", "the value is 2", predict={"value": 2.0}),),
     )
@@ -99,9 +103,57 @@ def test_expected_deviation_is_data_and_must_match() -> None:
     assert not r2.meets_expectation, r2.explain()
 
 
-def test_stale_deviation_is_an_error() -> None:
-    r = _toy(deviations={"ghost": Deviation("fail", "x")}).run("standard")
-    assert r.status == "error" and "stale" in (r.error or ""), r.explain()
+def test_stale_deviation_is_refused_when_the_claim_is_built() -> None:
+    with pytest.raises(ValueError, match="ghost"):
+        _toy(deviations={"ghost": Deviation("fail", "x")})
+
+
+def test_a_fit_that_was_not_declared_is_an_error() -> None:
+    def fit(meas: float, d: Derivation, p: ToyParams, judge: Judge) -> list[Fit]:
+        return [Fit("other", "undeclared", predicted=1.0, fitted=meas, ci=(meas, meas), tolerance=0.1)]
+
+    r = _toy(fit=fit).run("standard")
+    assert r.status == "error" and "declares" in (r.error or ""), r.explain()
+
+
+def test_judge_counts_the_family_and_owns_the_generator() -> None:
+    specs = [FitSpec("a", "a", 0.1), FitSpec("b", "b", relation=">"), FitSpec("c", "c", 0.1, exact=True)]
+    judge = Judge("toy", specs, confidence=0.95)
+    assert judge.k == 2 and judge.level == pytest.approx(0.975), f"k={judge.k}, level={judge.level}, but should be 2, 0.975"
+    exact = judge.fit("c", predicted=1.0, fitted=1.0)
+    assert exact.ci == (1.0, 1.0) and exact.confidence == 1.0, exact
+    stoch = judge.fit("a", predicted=1.0, estimate=(1.0, 0.99, 1.01))
+    assert stoch.confidence == pytest.approx(0.975) and stoch.tolerance == 0.1, stoch
+    with pytest.raises(KeyError, match="declares no fit"):
+        judge.fit("zzz", predicted=1.0, fitted=1.0)
+    with pytest.raises(ValueError, match="confidence interval"):
+        judge.fit("a", predicted=1.0, fitted=1.0)
+    first = Judge("toy", specs).rng.random(3)
+    assert list(first) == list(Judge("toy", specs).rng.random(3)), "each judge's bootstrap stream starts the same"
+
+
+def test_fit_arguments_after_the_quantity_are_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        Fit("q", "quantity", 1.0, 1.0, (0.9, 1.1), 0.2)  # type: ignore[misc]
+
+
+def test_mutant_keeps_the_key_and_changes_what_it_is_told() -> None:
+    f = _fit(1.0, 1.0, (0.95, 1.05))
+    m = f.mutant(predicted=2.0)
+    assert (m.key, m.predicted, m.fitted, m.ci) == ("q", 2.0, 1.0, (0.95, 1.05)) and m.verdict == "fail", m
+    o = f.mutant(relation=">", predicted=1.2)
+    assert o.tolerance is None and o.verdict == "fail", o
+
+
+def test_a_control_may_only_rejudge_the_claims_fit_keys() -> None:
+    def invent(fits, meas, p, judge):  # noqa: ANN001 - the refit signature
+        return [Fit("new-key", "x", predicted=2.0, fitted=1.0, ci=(0.9, 1.1), tolerance=0.1)]
+
+    r = _toy(controls=(Control("invent", "a new statistic", refit=invent),)).run("standard")
+    outcome = r.control("invent")
+    assert outcome.status == "error" and "new-key" in (outcome.error or ""), outcome.explain()
+    with pytest.raises(ValueError, match="undeclared"):
+        _toy(controls=(Control("ghost", "x", predict={"ghost": 2.0}),))
 
 
 def test_a_failing_simulation_is_status_error_with_its_cause() -> None:

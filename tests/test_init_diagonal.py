@@ -13,8 +13,8 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claims import get
-from claims.catalog.init_diagonal import InitDiagonalParams, summarise
+from claims._params import Overrides
+from claims.catalog.init_diagonal import CLAIM, summarise
 from sim import ParamError
 from theory import extremes
 
@@ -166,24 +166,59 @@ def test_summarise_rejects_mismatched_shapes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
-    [("n", 1), ("m", (64,)), ("m", (64, 64)), ("adamw_m", (48,)), ("instances", 1), ("adamw_instances", 1),
-     ("isolated_instances", 0), ("lr", -0.1), ("adamw_weight_decay", -1.0), ("confidence", 1.0), ("m", (1, 64))],
+    ("path", "value"),
+    [("sgd.n", 1), ("adamw.n", 20), ("m", (64,)), ("m", (64, 64)), ("adamw_m", (48,)), ("sgd.instances", 1),
+     ("adamw.instances", 1), ("isolated_instances", 0), ("sgd.lr", -0.1), ("adamw.weight_decay", -1.0),
+     ("sgd.optimizer", "adamw"), ("adamw.optimizer", "sgd"), ("confidence", 1.0), ("m", (1, 64)),
+     ("sgd.m", 64), ("adamw.seed", 1)],
 )
-def test_params_reject_bad_values(field: str, value) -> None:
+def test_params_reject_bad_values(path: str, value) -> None:
     with pytest.raises(ParamError) as err:
-        InitDiagonalParams(**{field: value})
-    assert err.value.field in (field, field.removeprefix("adamw_")), f"ParamError names {err.value.field!r}, not {field!r}"
+        CLAIM.resolve("standard", {path: value})
+    assert err.value.field == path, f"ParamError names {err.value.field!r}, not {path!r}"
+
+
+def test_each_arm_has_its_own_trainer_params() -> None:
+    """``adamw.lr`` reaches the AdamW arm alone; a plain ``lr`` is ambiguous between the arms."""
+    std = CLAIM.params["standard"]
+    p = CLAIM.resolve("standard", {"adamw.lr": "2e-3", "sgd.steps": "900"})
+    assert (p.adamw.lr, p.sgd.lr) == (2e-3, std.sgd.lr), f"adamw.lr=2e-3 gave adamw {p.adamw.lr}, sgd {p.sgd.lr}"
+    assert (p.sgd.steps, p.adamw.steps) == (900, std.adamw.steps)
+    assert Overrides.parse(["adamw.lr=2e-3"], [CLAIM]).for_claim("init-diagonal") == {"adamw.lr": "2e-3"}
+    with pytest.raises(ParamError, match="full path"):
+        Overrides.parse(["lr=2e-3"], [CLAIM])
+    both = CLAIM.resolve("standard", {"sgd.n": 20, "adamw.n": 20})
+    assert (both.sgd.n, both.adamw.n, both.n) == (20, 20, 20)
+
+
+def test_standard_scale_keeps_its_settings() -> None:
+    p = CLAIM.params["standard"]
+    assert (p.n, p.m, p.adamw_m, p.isolated_instances) == (16, (16, 32, 64, 128, 256, 512, 1024), (64, 128, 256), 512)
+    assert (p.sgd.optimizer, p.sgd.instances, p.sgd.steps, p.sgd.lr, p.sgd.l1, p.sgd.weight_decay) == (
+        "sgd", 128, 800, 0.1, 0.1, 0.0)
+    assert (p.adamw.optimizer, p.adamw.instances, p.adamw.steps, p.adamw.lr, p.adamw.l1, p.adamw.weight_decay) == (
+        "adamw", 32, 6000, 1e-3, 1e-3, 0.01)
+    assert p.point("adamw", 128, seed=7, device="cpu").m == 128
 
 
 def test_paper_scale_is_the_paper_code_for_adamw() -> None:
-    p = get("init-diagonal").params["paper"]
-    assert (p.n, p.adamw_m, p.adamw_instances, p.adamw_steps) == (256, (4096,), 16, 7500)
-    assert (p.adamw_lr, p.adamw_l1, p.adamw_weight_decay) == (1e-3, 1e-3, 0.01)
+    p = CLAIM.params["paper"]
+    assert (p.adamw.n, p.adamw_m, p.adamw.instances, p.adamw.steps) == (256, (4096,), 16, 7500)
+    assert (p.adamw.lr, p.adamw.l1, p.adamw.weight_decay) == (1e-3, 1e-3, 0.01)
+    assert (p.sgd.n, p.m, p.sgd.instances, p.sgd.steps, p.sgd.lr, p.sgd.l1) == (
+        256, (256, 1024, 4096, 16384), 16, 2700, 0.03, 0.1)
+
+
+def test_declares_eighteen_stochastic_fits() -> None:
+    """The family is 18 fits at every scale: the false-failure text's Bonferroni 1 − 0.05/18."""
+    for scale in ("smoke", "standard", "paper"):
+        judge = CLAIM.judge(CLAIM.params[scale])
+        assert judge.k == 18, f"{scale}: {judge.k} stochastic fits, but the false-failure text counts 18"
+        assert judge.level == pytest.approx(1 - 0.05 / 18)
 
 
 def test_smoke_run_and_figures(tmp_path: Path) -> None:
-    claim = get("init-diagonal")
+    claim = CLAIM
     result = claim.run("smoke", seed=0)
     assert result.status != "error", result.explain()
     keys = {f.key for f in result.fits}

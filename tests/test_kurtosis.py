@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -12,9 +13,11 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from claims import Claim
+from claims.catalog.kurtosis_mechanism import KURTOSIS_MECHANISM, VARIANTS, MechanismParams
 from claims.catalog.kurtosis_sparsity import (
+    KURTOSIS_SPARSITY,
     KurtosisParams,
-    MechanismParams,
     crossing_time,
     fourth_norms,
 )
@@ -53,7 +56,7 @@ def test_identity_matches_multinomial_expansion_at_concrete_m(m: int) -> None:
     """Expand (Σ w_k ξ_k)⁴ with m symbols, take each monomial's expectation by independence."""
     ws = sp.symbols(f"w1:{m + 1}", real=True)
     xs = sp.symbols(f"x1:{m + 1}", real=True)
-    poly = sp.Poly(sp.expand(sum(a * b for a, b in zip(ws, xs)) ** 4), *xs)
+    poly = sp.Poly(sp.expand(sum(a * b for a, b in zip(ws, xs, strict=True)) ** 4), *xs)
     moment = {0: 1, 1: 0, 2: K.sigma**2, 3: 0, 4: K.mu4}
     brute = sum(coef * sp.Mul(*(moment[e] for e in exps)) for exps, coef in poly.terms())
     derived = K.fourth_moment_identity().subs(K.m, m).doit().subs({K.w[i + 1]: ws[i] for i in range(m)})
@@ -200,10 +203,34 @@ def test_params_validation_names_the_field() -> None:
     with pytest.raises(ParamError, match="sigmas"):
         KurtosisParams(sigmas=(0.1,))
     with pytest.raises(ParamError, match="seeds"):
-        KurtosisParams(noise_scope="step", seeds=1)
+        KURTOSIS_SPARSITY.resolve("standard", {"train.noise_scope": "step"})  # one seed: one replicate
     with pytest.raises(ParamError, match="plateau"):
-        KurtosisParams(plateau=0.1).half_level  # noqa: B018
+        KurtosisParams(plateau=0.1)  # below 3/(m+2)
     with pytest.raises(ParamError, match="draws"):
         MechanismParams(draws=1)
-    with pytest.raises(ParamError, match="lr"):
-        MechanismParams(lr=-1.0)
+    with pytest.raises(ParamError, match=r"train\.lr"):
+        KURTOSIS_MECHANISM.resolve("standard", {"train.lr": "-1"})
+
+
+@pytest.mark.parametrize(("claim", "path"), [(KURTOSIS_SPARSITY, "train.sigma"), (KURTOSIS_SPARSITY, "train.noise"),
+                                             (KURTOSIS_MECHANISM, "train.noise_draws"),
+                                             (KURTOSIS_MECHANISM, "train.output_relu")])
+def test_fields_the_runs_set_are_not_settable(claim: Claim, path: str) -> None:
+    with pytest.raises(ParamError, match="not settable"):
+        claim.resolve("standard", {path: "1"})
+
+
+@pytest.mark.parametrize("scale", ["smoke", "standard", "paper"])
+def test_mechanism_variants_change_one_thing_at_equal_lr_t(scale: str) -> None:
+    p = KURTOSIS_MECHANISM.params[scale]
+    ref = p.variant("reference", seed=3, device="cpu")
+    assert ref == dataclasses.replace(p.train, seed=3, device="cpu"), "the reference run is the train params"
+    changed = {"lr-half": {"lr", "steps"}, "lr-large": {"lr", "steps"}, "draws": {"noise_draws"},
+               "per-sample": {"noise_scope"}, "no-relu": {"output_relu"}}
+    for name in VARIANTS[1:]:
+        v = p.variant(name, seed=3, device="cpu")
+        diff = {f.name for f in dataclasses.fields(v) if getattr(v, f.name) != getattr(ref, f.name)}
+        assert diff == changed[name], f"{name} changes {sorted(diff)}, not {sorted(changed[name])} [{scale}]"
+        assert math.isclose(v.lr * v.steps, p.time, rel_tol=1e-9), f"{name}: lr·t={v.lr * v.steps}, not {p.time}"
+    assert p.variant("lr-half", seed=0, device="cpu").lr == p.train.lr / 2
+    assert p.variant("draws", seed=0, device="cpu").noise_draws == p.draws

@@ -11,9 +11,9 @@ import pytest
 import sympy as sp
 import torch
 
-from claims import get
+from claims._core import Fit, Judge
 from claims._params import apply_overrides
-from claims.catalog.l1_decay import CONTROLS, L1DecayMeasurements, L1DecayParams, _fit
+from claims.catalog.l1_decay import CLAIM, CONTROLS, L1DecayMeasurements, L1DecayParams, fit
 from sim import ParamError
 from sim.autoencoder import AutoencoderParams, fused_loss_and_grad
 from theory import l1_decay as T
@@ -112,24 +112,37 @@ def test_numeric_predictions_broadcast() -> None:
 # -- the claim -------------------------------------------------------------------------------------
 
 
+def _judge(p: L1DecayParams) -> Judge:
+    return CLAIM.judge(p)
+
+
 def test_params_validate_and_accept_overrides() -> None:
-    p = apply_overrides(L1DecayParams(), {"m": "1000000", "window_lo": "20"})
-    assert p.m == 1_000_000 and isinstance(p.m, int) and p.window_lo == 20.0
-    for field, value in [("m", 10), ("l1", 0.0), ("replicates", 1), ("sgd_lr", 0.3), ("window_hi", 2.0)]:
+    p = apply_overrides(L1DecayParams(), {"flow.m": "1000000", "window_lo": "20", "train.lr": "0.05"})
+    assert p.flow.m == 1_000_000 and isinstance(p.flow.m, int) and p.window_lo == 20.0 and p.train.lr == 0.05
+    for path, value in [("flow.m", "10"), ("flow.l1", "0"), ("replicates", "1"), ("train.lr", "0.3"),
+                        ("window_hi", "2"), ("survivor.l1", "0.2"), ("train.optimizer", "adamw")]:
         with pytest.raises(ParamError) as err:
-            dataclasses.replace(L1DecayParams(), **{field: value})
-        assert err.value.field == field, f"ParamError names {err.value.field!r}, should name {field!r}"
+            apply_overrides(L1DecayParams(), {path: value})
+        assert err.value.field == path, f"ParamError names {err.value.field!r}, should name {path!r}"
     with pytest.raises(ParamError, match="window_lo"):  # no window left at this m
-        L1DecayParams(m=10_000, window_lo=15.0)
+        L1DecayParams(flow=dataclasses.replace(L1DecayParams().flow, m=10_000), window_lo=15.0)
+    with pytest.raises(ParamError, match="train.steps"):  # the window sets the trainer's steps
+        apply_overrides(L1DecayParams(), {"train.steps": "100"})
 
 
 def test_time_conversions_of_the_sgd_run() -> None:
     p = L1DecayParams()
-    assert p.sgd_dt == pytest.approx(4 * p.sgd_lr) and p.sgd_l1_code == pytest.approx(p.sgd_l1 / 4)
+    assert p.sgd_dt == pytest.approx(4 * p.train.lr) and p.sgd_l1_code == pytest.approx(p.train.l1 / 4)
     steps, tau = p.sgd_window()
     u = tau * p.sgd_l1_code
-    assert u[0] >= p.window_lo / math.sqrt(p.sgd_m) and u[-1] == pytest.approx(p.window_hi, rel=1e-3)
-    assert np.allclose(tau, 4 * p.sgd_lr * steps)
+    assert u[0] >= p.window_lo / math.sqrt(p.train.m) and u[-1] == pytest.approx(p.window_hi, rel=1e-3)
+    assert np.allclose(tau, 4 * p.train.lr * steps)
+    sgd = p.sgd_params(seed=3, device="cpu")
+    assert sgd.steps == p.sgd_steps() and sgd.seed == 3 and sgd.optimizer == "sgd"
+    assert dataclasses.replace(sgd, steps=p.train.steps, seed=p.train.seed) == p.train, "only steps and seed are set"
+    flow = p.sgd_flow()
+    assert (flow.m, flow.l1, flow.dt, flow.init_scale, flow.rtol) == (
+        p.train.m, p.sgd_l1_code, p.sgd_dt, 1.0, p.flow.rtol)
 
 
 def _synthetic(slope: float, *, R: int = 16, noise: float = 0.01, seed: int = 0) -> L1DecayMeasurements:
@@ -146,44 +159,50 @@ def _synthetic(slope: float, *, R: int = 16, noise: float = 0.01, seed: int = 0)
     return L1DecayMeasurements(
         t=t, l1=law(slope, 100.0, R), support=law(2 * slope, 1e4, R),
         rho_slope=0.89 + 0.02 * rng.normal(size=R), rho_ratio=0.89 + 0.02 * rng.normal(size=R),
-        t_end=(1.8 + 0.2 * rng.normal(size=R)) / p.l1, t_wide=t, l1_wide=law(slope, 100.0, R),
+        t_end=(1.8 + 0.2 * rng.normal(size=R)) / p.flow.l1, t_wide=t, l1_wide=law(slope, 100.0, R),
         support_wide=law(2 * slope, 1e4, R), s0=np.full(R, 700.0), survivor_hits=64, survivor_runs=64,
         sgd_tau=tau, sgd_l1=sgd, sgd_euler=sgd * (1 + 1e-5 * rng.normal(size=sgd.shape)), sgd_fast=sgd,
         sgd_flows=20 * (tau / tau[0]) ** (slope + 1e-3 * rng.normal(size=(64, 1))), seconds={},
     )
 
 
+def _fits(meas: L1DecayMeasurements, p: L1DecayParams) -> list[Fit]:
+    return list(fit(meas, CLAIM.derive(p), p, _judge(p)))
+
+
 def test_fits_recover_known_slopes() -> None:
     p = L1DecayParams()
-    fits = {f.key: f for f in _fit(_synthetic(-1.0), None, p)}  # type: ignore[arg-type]
+    fits = {f.key: f for f in _fits(_synthetic(-1.0), p)}
+    assert set(fits) == {s.key for s in CLAIM.specs(p)}
     for key, expect in (("l1-slope", -1.0), ("support-slope", -2.0), ("sgd-slope", -1.0), ("sgd-follows-flow", 0.0)):
         f = fits[key]
         assert f.verdict == "pass" and abs(f.fitted - expect) < 0.01, f"{key}: {f.explain()}"
     for key in ("rho", "end-time-lo", "end-time-hi", "survivor"):
         assert fits[key].verdict == "pass", fits[key].explain()
-    wrong = {f.key: f for f in _fit(_synthetic(-0.8), None, p)}  # type: ignore[arg-type]
+    assert all(f.confidence == pytest.approx(1 - 0.05 / 8) for f in fits.values()), "eight stochastic fits"
+    wrong = {f.key: f for f in _fits(_synthetic(-0.8), p)}
     assert wrong["l1-slope"].verdict == "fail" and wrong["support-slope"].verdict == "fail", wrong["l1-slope"].explain()
 
 
 def test_survivor_fit_fails_on_a_single_miss() -> None:
     meas = dataclasses.replace(_synthetic(-1.0), survivor_hits=63)
-    f = next(f for f in _fit(meas, None, L1DecayParams()) if f.key == "survivor")  # type: ignore[arg-type]
+    f = next(f for f in _fits(meas, L1DecayParams()) if f.key == "survivor")
     assert f.verdict == "fail" and f.ci[1] < 1, f"one miss in 64 must exclude 100 %: {f.explain()}"
 
 
 def test_controls_reject_the_synthetic_truth() -> None:
     p = L1DecayParams()
     meas = _synthetic(-1.0)
-    fits = _fit(meas, None, p)  # type: ignore[arg-type]
+    fits = _fits(meas, p)
     for control in CONTROLS:
-        mutated = control.apply(fits, meas, p)
+        mutated = control.apply(fits, meas, p, _judge(p))
         assert mutated and all(f.verdict == "fail" for f in mutated), (
             f"control {control.id} not rejected: {[f.explain() for f in mutated]}"
         )
 
 
-def test_claim_is_registered_with_the_dsolve_prediction() -> None:
-    claim = get("l1-decay")
+def test_claim_carries_the_dsolve_prediction() -> None:
+    claim = CLAIM
     d = claim.derive(claim.params["standard"])
     assert d.to_dict()["sympy"] == "1/(lambda*rho*t + 1/S0)"
     assert d.values["l1_slope_limit"] == -1.0 and d.values["support_slope_limit"] == -2.0

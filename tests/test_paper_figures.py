@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from claims import paper_figures as pf
+from claims._params import apply_overrides
 from claims.catalog.collision_count import COLLISION_COUNT
 from claims.catalog.kurtosis_sparsity import KURTOSIS_SPARSITY, Trajectory
 from claims.catalog.l1_decay import L1_DECAY
@@ -101,10 +102,11 @@ def test_confidence_out_of_range_is_named() -> None:
 def test_only_the_papers_settings_get_its_numbers() -> None:
     paper = COLLISION_COUNT.params["paper"]
     assert pf.matches(paper, pf.COLLISIONS_N256_SETTINGS), "the paper scale is the paper code's settings"
-    for change in ({"n": 128}, {"lr": 2e-3}, {"optimizer": "sgd"}, {"weight_decay": 0.0}, {"hi": 1.5}):
-        moved = dataclasses.replace(paper, **change)
+    for change in ({"train.n": "128"}, {"train.lr": "2e-3"}, {"train.optimizer": "sgd"},
+                   {"train.weight_decay": "0"}, {"hi": "1.5"}):
+        moved = apply_overrides(paper, change)
         assert not pf.matches(moved, pf.COLLISIONS_N256_SETTINGS), f"{change} is not the paper's setting"
-    more = dataclasses.replace(paper, instances=64)
+    more = apply_overrides(paper, {"train.instances": "64"})
     assert pf.matches(more, pf.COLLISIONS_N256_SETTINGS), "more instances of ours: still the paper's setting"
     for scale in ("smoke", "standard"):
         assert not pf.matches(COLLISION_COUNT.params[scale], pf.COLLISIONS_N256_SETTINGS), scale
@@ -119,7 +121,7 @@ def test_collision_hook_compares_the_grid_points_the_figure_has() -> None:
     assert [a.reference.label for a in out] == ["m = 256", "m = 1024"], "m = 300 is not on the figure"
     assert [a.reference.value for a in out] == [72, 10]
     assert out[0].agrees and not out[1].agrees, [a.explain() for a in out]
-    assert pf.collisions(meas, dataclasses.replace(p, steps=5000)) == [], "other steps: no comparison"
+    assert pf.collisions(meas, apply_overrides(p, {"train.steps": "5000"})) == [], "other steps: no comparison"
 
 
 def _trajectory(label: str, steps: np.ndarray, level: np.ndarray, seeds: int, rng: np.random.Generator) -> Trajectory:
@@ -129,7 +131,7 @@ def _trajectory(label: str, steps: np.ndarray, level: np.ndarray, seeds: int, rn
 
 def test_fourth_norm_hook_reads_the_recorded_table_columns() -> None:
     p = KURTOSIS_SPARSITY.params["paper"]
-    assert set(pf.FOURTH_NORM_STEPS) <= set(p.record_steps), "the paper scale records the table's steps"
+    assert set(pf.FOURTH_NORM_STEPS) <= set(p.train.record_steps), "the paper scale records the table's steps"
     rng = np.random.default_rng(0)
     steps = np.array([0, 500, 1_000, 3_000, 10_000, 30_000, 100_000])
     flat = np.full(steps.size, 0.17)
@@ -142,13 +144,15 @@ def test_fourth_norm_hook_reads_the_recorded_table_columns() -> None:
     assert len(out) == 6 * len(tables) and len(tables) == 4, (
         f"6 columns (step 0 + 5) for the rows the paper has: none, Bernoulli and Gaussian at 0.15, Gaussian at "
         f"0.07 (uniform and Laplace are not in its table): {sorted(tables)}")
-    assert not any("step 500" == a.reference.label for a in out), "step 500 is not a table column"
+    assert not any(a.reference.label == "step 500" for a in out), "step 500 is not a table column"
     bern = [a for a in out if a.reference.table.startswith("mean ‖W_i‖₄⁴, bernoulli σ = 0.15")]
     assert [a.reference.value for a in bern] == [0.16, 0.21, 0.32, 0.69, 0.79, 0.77]
     assert all(a.agrees for a in bern), [a.explain() for a in bern]
     gauss = [a for a in out if "gaussian σ = 0.15" in a.reference.table]
     assert all(a.agrees for a in gauss[1:]), "a flat 0.17 agrees with the paper's flat 0.16-0.18"
     assert pf.fourth_norm(meas, KURTOSIS_SPARSITY.params["standard"]) == [], "standard is not the paper's setting"
+    moved = dataclasses.replace(p, train=dataclasses.replace(p.train, lr=0.01))
+    assert pf.fourth_norm(meas, moved) == [], "another train.lr is not the paper's setting"
 
 
 def test_l1_hook_compares_both_rows_of_the_trajectory_table() -> None:

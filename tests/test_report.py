@@ -20,7 +20,7 @@ import pytest
 import sympy
 
 import sim.autoencoder
-from claims import Claim, Context, Control, Derivation, Deviation, Fit, Result, all_claims
+from claims import Claim, Context, Control, Derivation, Deviation, Fit, FitSpec, Judge, Result, all_claims
 from claims._cache import SimulationCache
 from claims._json import schema
 from claims.cli import main
@@ -359,32 +359,22 @@ def _simulate(p: ToyParams, ctx: Context) -> ToyMeasurements:
     return ToyMeasurements(ctx.rng("toy").normal(size=400) * 0.1 + p.shift)
 
 
-def _fit(meas: ToyMeasurements, d: Derivation, p: ToyParams) -> list[Fit]:
+def _fit(meas: ToyMeasurements, d: Derivation, p: ToyParams, judge: Judge) -> list[Fit]:
     m, s = float(meas.x.mean()), 3 * float(meas.x.std() / np.sqrt(meas.x.size))
     return [
-        Fit(
-            "mean",
-            "mean | of the samples (units)",
-            0.0,
-            m,
-            (m - s, m + s),
-            0.2,
-            why="toy tolerance",
-        ),
-        Fit(
-            "positive",
-            "fraction above −1",
-            0.5,
-            float((meas.x > -1).mean()),
-            (0.9, 1.0),
-            None,
-            relation=">",
-        ),
+        judge.fit("mean", predicted=0.0, fitted=m, ci=(m - s, m + s)),
+        judge.fit("positive", predicted=0.5, fitted=float((meas.x > -1).mean()), ci=(0.9, 1.0)),
     ]
 
 
+TOY_FITS = (
+    FitSpec("mean", "mean | of the samples (units)", 0.2, why="toy tolerance"),
+    FitSpec("positive", "fraction above −1", relation=">"),
+)
+
+
 def _plot(result: Result, outdir: Path) -> list[Path]:
-    from claims.catalog._plots import new_figure, save
+    from claims.plotting import new_figure, save
 
     fig, (ax,) = new_figure()
     ax.hist(result.measurements.x, bins=20)
@@ -400,6 +390,7 @@ TOY = Claim(
     params={"smoke": ToyParams(), "standard": ToyParams(), "paper": ToyParams()},
     derive=_derive,
     simulate=_simulate,
+    fits=TOY_FITS,
     fit=_fit,
     controls=(Control("mean-one", "the mean is 1", predict={"mean": 1.0}),),
     false_failure="toy: none",
@@ -522,12 +513,12 @@ def test_complete_report_removes_stale_figures_partial_keeps_them(tmp_path: Path
 def test_progress_only_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     build_report([TOY], tmp_path / "quiet", scale="standard", seed=0, ctx=Context(progress=False))
     quiet = capsys.readouterr()
-    assert quiet.err == "" and "toy: pass" in quiet.out, (
+    assert quiet.err == "" and "toy  pass (expected pass)  as expected" in quiet.out, (
         f"stderr={quiet.err!r}, stdout={quiet.out!r}"
     )
     build_report([TOY], tmp_path / "loud", scale="standard", seed=0, ctx=Context(progress=True))
     loud = capsys.readouterr()
-    assert "claims" in loud.err and "toy: pass" in loud.err + loud.out, (
+    assert "claims" in loud.err and "toy  pass (expected pass)" in loud.err + loud.out, (
         f"no progress bar on stderr: {loud.err!r}"
     )
 

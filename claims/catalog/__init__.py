@@ -1,1 +1,1 @@
-"""One module per claim (or family of claims); each defines ``CLAIMS: tuple[Claim, ...]``."""
+"""One module per claim, named after its id (``collision-count`` -> ``collision_count.py``); each defines ``CLAIM``."""

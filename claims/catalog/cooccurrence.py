@@ -1,45 +1,22 @@
 """Claim ``cooccurrence``: incidental polysemanticity when features co-occur (extension).
 
-The open question of the paper's discussion (catalogue §1.7, the LessWrong critique): the paper
-trains on the basis vectors e_i, so two features are never on together. Here each feature is on
-independently with probability p (``sim.autoencoder`` with ``data="bernoulli"``; the U[0, 1]
-magnitude variant with ``"bernoulli-uniform"``), everything else as in ``collision-count``
-(SGD, lr = λ = 0.1). An opposite-sign pair on one neuron then costs ≈ p² per example (h = 0 when
-both are on), so the critique predicts that the count of polysemantic neurons falls with p,
-towards zero for dense inputs, while Lecomte's reply expects rare co-occurrence to leave the
-winner-take-all picture intact. Both are tested, and the shape is measured:
-
-* as p → 0 the count recovers n(n−1)/4m (the reconstruction term is normalised by its p → 0 limit,
-  so λ and lr keep their meaning; see ``sim/autoencoder.py``), pooled over the four curves;
-* the count does not increase with p and falls to ≈ 0 by p = 0.1 (both magnitude laws);
-* the count halves while co-occurrence is still rare: (n − 1)·p½ < ½ (p½ ≈ 0.008 at n = 16,
-  m = 64, λ = 0.1, where (n − 1)p½ ≈ 0.12);
-* p½, measured at three (n, m), depends only weakly on n and m: its exponents exceed −1, so it is
-  not set by the collision density n/m (p½ ∝ 1/m) nor by the co-occurrence rate (n − 1)p
-  (p½ ∝ 1/n). At the standard scale the exponents are known to ±0.35 (m) and ±0.5 (n), what
-  ≈ 120 collisions per curve allow (S(p) is shallow in log p).
-
-A heuristic derived here: a collision's fate is decided during sparsification, when the
-co-occurrence force 2p(W_i·W_j)W_i (no n in it) acts for a time ∝ 1/λ against the relative gap
-between the weaker feature's two largest initial weights (≈ 1/(2 ln m)), so p½ ∝ λ/ln m.
-Measured beyond the standard scale (seed 11, 1024–3072 models per curve): p½ = 0.0079 ± 0.0003
-at (n, m) = (16, 64), 0.0057 ± 0.0005 at (16, 256), 0.0059 ± 0.0003 at (8, 64), i.e. exponent
-−0.24 ± 0.06 in m (1/ln m gives −0.21) and +0.42 ± 0.08 in n, which the heuristic misses
-(interference at m = 4n?); at (16, 128) with 256 models, p½ ≈ 0.004, 0.007, 0.015 at λ = 0.05,
-0.1, 0.2 (∝ λ). U[0, 1] magnitudes raise p½ to ≈ 0.013 at (16, 64) (why is not established).
-
-Every p of one (n, m) reuses the same initial weights (common random numbers), so the survival
-fraction S(p) = count(p)/count(p → 0) is a paired comparison; its intervals come from a bootstrap
-over instances, resampling each instance's whole curve. Dense inputs beyond p ≈ 1.5/(n − 1) need a
-smaller lr (the loss curvature grows as 1 + (n − 1)p); by then the count is already 0.
+The paper trains on the basis vectors e_i, so two features are never on together (the open question
+of its discussion, catalogue §1.7). Here each feature is on independently with probability p
+(``sim.autoencoder``, ``data="bernoulli"``, or ``"bernoulli-uniform"`` for U[0, 1] magnitudes), SGD
+as in ``collision-count``. An opposite-sign pair on one neuron costs ≈ p² per example, so the
+LessWrong critique predicts a count that falls with p towards zero, while Lecomte's reply expects
+rare co-occurrence to leave winner-take-all intact. The claim judges the p → 0 recovery of
+n(n−1)/4m, the fall with p, where the count halves (p½) and how p½ scales with n and m. Every p of
+one (n, m) reuses the same inits, so S(p) = count(p)/count(p → 0) is a paired comparison.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import stats
@@ -51,45 +28,54 @@ from theory import collisions
 
 from .. import fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, Result
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Result
 
-__all__ = ["CLAIMS", "CooccurrenceMeasurements", "CooccurrenceParams", "Curve", "half_point"]
+__all__ = ["CLAIM", "CooccurrenceMeasurements", "CooccurrenceParams", "Curve", "half_point"]
 
 
 @dataclass(frozen=True)
 class CooccurrenceParams:
-    """Four curves of the count against p: the main one at (n, m), one at (n, m_scaling), one at
-    (n_scaling, m), and the U[0, 1]-magnitude variant at (n, m)."""
+    """Four curves of the count against p: the main one at (train.n, train.m), one at
+    (train.n, m_scaling), one at (n_scaling, train.m), and the U[0, 1]-magnitude variant at
+    (train.n, train.m). Each curve trains ``train`` with its own n, m, data, p and instances."""
 
-    n: int = 16  # features (the collision-count claim's n)
-    m: int = 64  # hidden neurons of the main curve: m = 4n, ≈ 0.94 collisions per model
+    GRID_SET: ClassVar[tuple[str, ...]] = ("train.data", "train.p")  # every curve sets its data law and p per run
+
+    train: AutoencoderParams = AutoencoderParams(  # the trainer; the main curve's n, m and instances
+        n=16,  # features (the collision-count claim's n); the n-scaling curve uses n_scaling
+        m=64,  # hidden neurons of the main curve: m = 4n, ≈ 0.94 collisions per model
+        instances=256,  # models per p of the main curve: ≈ 240 collisions at p → 0
+        steps=500,  # SGD steps: the count is final by ≈ 400 (identical at 500 and 800, measured)
+        optimizer="sgd",  # gradient descent, as collision-count
+        lr=0.1,  # as collision-count (stable while lr·8·(1 + (n−1)p) ≲ 2)
+        l1=0.1,  # λ, as collision-count; p½ grows ∝ λ (measured: ≈ 0.004, 0.007, 0.015 at 0.05, 0.1, 0.2)
+        data="bernoulli",  # set per curve: "bernoulli", or "bernoulli-uniform" for the variant
+        p=1e-4,  # set per run from the grids p, p_scaling, p_uniform (1e-4: p → 0)
+        batch=16,  # sampled examples (>= 2 features on) per step; one-hot ones enter exactly
+        dtype="float32",  # compute dtype of the trainer
+    )
     # main grid: 1e-4 stands for p → 0 (S ≈ 0.995), 0.1 is dense-ish (60 % of active examples hold
     # two or more features) and the largest p that lr = 0.1 trains stably at n = 16
     p: tuple[float, ...] = (1e-4, 0.002, 0.004, 0.007, 0.012, 0.02, 0.04, 0.1)
-    instances: int = 256  # models per p: ≈ 240 collisions at p → 0
-    m_scaling: int = 256  # a second m at n: p½'s exponent in m over a factor 4
+    m_scaling: int = 256  # a second m at train.n: p½'s exponent in m over a factor 4
     instances_m: int = 512  # ≈ 120 collisions at p → 0 (m = 16n collides rarely): exponent CI ≈ ±0.35
-    n_scaling: int = 8  # a second n at m: p½'s exponent in n over a factor 2
+    n_scaling: int = 8  # a second n at train.m: p½'s exponent in n over a factor 2
     instances_n: int = 512  # ≈ 110 collisions at p → 0: exponent CI ≈ ±0.5
     p_scaling: tuple[float, ...] = (1e-4, 0.004, 0.007, 0.012)  # brackets p½ ≈ 0.007 (λ = 0.1)
     p_uniform: tuple[float, ...] = (1e-4, 0.004, 0.012, 0.03, 0.1)  # the U[0,1]-magnitude variant
-    instances_uniform: int = 512  # models per p of the variant: ≈ 480 collisions, so S ≈ 0.01 at p = 0.1 is bounded below 0.05
-    batch: int = 16  # sampled examples (>= 2 features on) per step; one-hot ones enter exactly
-    steps: int = 500  # SGD steps: the count is final by ≈ 400 (identical at 500 and 800, measured)
-    lr: float = 0.1  # as collision-count (stable while lr·8·(1 + (n−1)p) ≲ 2)
-    l1: float = 0.1  # λ, as collision-count; p½ grows ∝ λ (measured: ≈ 0.004, 0.007, 0.015 at 0.05, 0.1, 0.2)
+    instances_uniform: int = 512  # models per p of the variant: ≈ 480 collisions bound S(0.1) ≈ 0.01 below 0.05
     confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
-    dtype: str = "float32"  # compute dtype of the trainer
 
     def __post_init__(self) -> None:
-        for name in ("n", "n_scaling"):
-            check_int(name, getattr(self, name), 2)
-        for name in ("m", "m_scaling"):
-            check_int(name, getattr(self, name), 1)
-        if self.m_scaling == self.m:
-            raise ParamError("m_scaling", self.m_scaling, f"an m other than m={self.m} (the exponent needs two)")
-        if self.n_scaling == self.n:
-            raise ParamError("n_scaling", self.n_scaling, f"an n other than n={self.n} (the exponent needs two)")
+        check_int("train.n", self.train.n, 2)
+        check_int("n_scaling", self.n_scaling, 2)
+        check_int("m_scaling", self.m_scaling, 1)
+        if self.m_scaling == self.train.m:
+            raise ParamError("m_scaling", self.m_scaling,
+                             f"an m other than train.m={self.train.m} (the exponent needs two)")
+        if self.n_scaling == self.train.n:
+            raise ParamError("n_scaling", self.n_scaling,
+                             f"an n other than train.n={self.train.n} (the exponent needs two)")
         for name in ("p", "p_scaling", "p_uniform"):
             grid = getattr(self, name)
             if len(grid) < 3:
@@ -98,17 +84,10 @@ class CooccurrenceParams:
                 check_float(name, x, 0.0, 1.0, lo_open=True)
             if list(grid) != sorted(set(grid)):
                 raise ParamError(name, grid, "strictly increasing probabilities")
-        for name in ("instances", "instances_m", "instances_n", "instances_uniform"):
+        check_int("train.instances", self.train.instances, 2)
+        for name in ("instances_m", "instances_n", "instances_uniform"):
             check_int(name, getattr(self, name), 2)
         check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
-        self.train_params(self.n, self.m, "bernoulli", self.p[0], 2)  # the trainer checks the rest
-
-    def train_params(self, n: int, m: int, data: str, p: float, instances: int, *, seed: int = 0,
-                     device: str = "cpu") -> AutoencoderParams:
-        return AutoencoderParams(
-            n=n, m=m, instances=instances, steps=self.steps, lr=self.lr, optimizer="sgd", l1=self.l1,
-            data=data, p=p, batch=self.batch, dtype=self.dtype, device=device, seed=seed,  # type: ignore[arg-type]
-        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -149,41 +128,43 @@ def _train_run(run: _Run) -> tuple[np.ndarray, int, int, int, float]:
     return c.count.astype(float), int(c.learned.sum()), int(c.pairs.sum()), int(c.opposite_pairs.sum()), out.seconds
 
 
-def _curve_specs(p: CooccurrenceParams) -> list[tuple[str, int, int, str, tuple[float, ...], int]]:
+def _curves(p: CooccurrenceParams) -> list[tuple[str, AutoencoderParams, tuple[float, ...]]]:
+    """(label, the curve's trainer (its p still the template's), its p grid) for the four curves."""
+    t = p.train
     return [
-        ("main", p.n, p.m, "bernoulli", p.p, p.instances),
-        ("m-scaling", p.n, p.m_scaling, "bernoulli", p.p_scaling, p.instances_m),
-        ("n-scaling", p.n_scaling, p.m, "bernoulli", p.p_scaling, p.instances_n),
-        ("uniform", p.n, p.m, "bernoulli-uniform", p.p_uniform, p.instances_uniform),
+        ("main", dataclasses.replace(t, data="bernoulli"), p.p),
+        ("m-scaling", dataclasses.replace(t, m=p.m_scaling, data="bernoulli", instances=p.instances_m), p.p_scaling),
+        ("n-scaling", dataclasses.replace(t, n=p.n_scaling, data="bernoulli", instances=p.instances_n), p.p_scaling),
+        ("uniform", dataclasses.replace(t, data="bernoulli-uniform", instances=p.instances_uniform), p.p_uniform),
     ]
 
 
 def _simulate(p: CooccurrenceParams, ctx: Context) -> CooccurrenceMeasurements:
-    specs = _curve_specs(p)
+    curves = _curves(p)
     runs, index = [], []
-    for label, n, m, data, grid, inst in specs:
-        seed = ctx.seed_for("cooccurrence", data, n, m)  # shared by every p: paired curves
+    for label, t, grid in curves:
+        seed = ctx.seed_for("cooccurrence", t.data, t.n, t.m)  # shared by every p: paired curves
         for q in grid:
-            runs.append(_Run(p.train_params(n, m, data, q, inst, seed=seed, device=ctx.device)))
+            runs.append(_Run(dataclasses.replace(t, p=q, seed=seed, device=ctx.device)))
             index.append(label)
     rows = ctx.map(_train_run, runs, label="cooccurrence: count against p")
-    curves = {}
-    for label, n, m, data, grid, _ in specs:
-        mine = [row for row, lab in zip(rows, index) if lab == label]
-        counts, learned, pairs, opposite, secs = zip(*mine)
-        curves[label] = Curve(
-            label=label, n=n, m=m, data=data, p=np.asarray(grid, float), counts=np.stack(counts),
+    out = {}
+    for label, t, grid in curves:
+        mine = [row for row, lab in zip(rows, index, strict=True) if lab == label]
+        counts, learned, pairs, opposite, secs = zip(*mine, strict=True)
+        out[label] = Curve(
+            label=label, n=t.n, m=t.m, data=t.data, p=np.asarray(grid, float), counts=np.stack(counts),
             learned=np.asarray(learned, float), pairs=sum(pairs), opposite_pairs=sum(opposite),
             seconds=float(sum(secs)),
         )
-    return CooccurrenceMeasurements(curves)
+    return CooccurrenceMeasurements(out)
 
 
 def _derive(p: CooccurrenceParams) -> Derivation:
     return Derivation(
         expr=collisions.leading_term(),
         extra={"exact static model": collisions.exact_expectation()},
-        values={f"leading(n={c[1]}, m={c[2]})": collisions.predict_leading(c[1], c[2]) for c in _curve_specs(p)}
+        values={f"leading(n={t.n}, m={t.m})": collisions.predict_leading(t.n, t.m) for _, t, _ in _curves(p)}
         | {"rare co-occurrence bound (n-1)p_half": 0.5},
     )
 
@@ -245,7 +226,8 @@ def _last_ratio(curve: Curve, *, level: float, rng: np.random.Generator) -> fitt
     return fitting.Estimate(est.value, est.lo, hi)
 
 
-def _exponent(a: Curve, b: Curve, x_a: float, x_b: float, *, level: float, rng: np.random.Generator) -> fitting.Estimate:
+def _exponent(a: Curve, b: Curve, x_a: float, x_b: float, *, level: float,
+              rng: np.random.Generator) -> fitting.Estimate:
     """d log p½ / d log x between two independent curves (each bootstrapped over its instances)."""
     def stat(ia: np.ndarray, ib: np.ndarray, axis: int = -1) -> np.ndarray:
         ha = half_point(a.p, _survival(a, ia))
@@ -256,15 +238,45 @@ def _exponent(a: Curve, b: Curve, x_a: float, x_b: float, *, level: float, rng: 
                              rng=rng, confidence=level)
 
 
-N_FITS = 9
 WEAK = -1.0  # p½'s exponents in n and m exceed this: p½ falls more slowly than 1/m (density) and 1/n (rate)
 RISE = 0.1  # allowed rise of S between any two p (sampling noise of a flat curve is ≈ 0.05)
 FLOOR = 0.05  # "falls towards zero": S at the largest p below this
 
 
-def _fit(meas: CooccurrenceMeasurements, d: Derivation, p: CooccurrenceParams) -> list[Fit]:
-    level = 1 - (1 - p.confidence) / N_FITS
-    rng = np.random.default_rng(0)  # the bootstrap's resampling stream: fixed, the data vary
+def _rare(p: CooccurrenceParams) -> float:
+    """The rare-co-occurrence bound on p½: (n−1)p½ < ½."""
+    return 1.0 / (2 * (p.train.n - 1))
+
+
+def _specs(p: CooccurrenceParams) -> tuple[FitSpec, ...]:
+    """The nine fits (their quantities and thresholds name the grid's values)."""
+    return (
+        FitSpec("recovery", "count at the smallest p / (n(n−1)/4m), pooled over the four curves", 0.35,
+                why="p → 0 is the basis-input model; catalogue P1-COUNT: within ±35 % of n(n−1)/4m"),
+        FitSpec("non-increasing", "largest rise of S(p) = count(p)/count(p→0) between any two p", relation="<",
+                why=f"the count does not increase with p: no rise beyond {RISE} of the p → 0 level (paired curves)"),
+        FitSpec("falls", f"S at the largest p = {p.p[-1]:g}", relation="<",
+                why=f"'falls towards zero for large p' (LessWrong critique): below {FLOOR}"),
+        FitSpec("p-half", "p½, where the count halves (log-p interpolation of S)", relation="<",
+                why=f"rare co-occurrence suffices: (n−1)p½ < ½, i.e. p½ < {_rare(p):.4g} "
+                    "(against Lecomte's reply)"),
+        FitSpec("m-exponent", f"exponent of p½ in m ({p.train.m} → {p.m_scaling})", relation=">",
+                why="p½ ∝ n/m (collision density) would give −1; heuristic p½ ∝ λ/ln m gives −0.21, "
+                    "measured −0.24 ± 0.06 with 1024 models per curve"),
+        FitSpec("n-exponent", f"exponent of p½ in n ({p.train.n} → {p.n_scaling})", relation=">",
+                why="p½ set by the co-occurrence rate (n−1)p would give −1; the heuristic gives 0 (the pair's "
+                    "force involves no n), measured +0.42 ± 0.08 with 1024–3072 models per curve"),
+        FitSpec("uniform-non-increasing", "U[0,1] magnitudes: largest rise of S(p)", relation="<",
+                why="as 'non-increasing', for the magnitude variant"),
+        FitSpec("uniform-falls", f"U[0,1] magnitudes: S at p = {p.p_uniform[-1]:g}", relation="<",
+                why="as 'falls', for the magnitude variant"),
+        FitSpec("learned", "fraction of features learned (a weight in [0.8, 1.2]), every run", relation=">",
+                why="regime check: a count that falls because features die would mean nothing"),
+    )
+
+
+def _fit(meas: CooccurrenceMeasurements, d: Derivation, p: CooccurrenceParams, judge: Judge) -> list[Fit]:
+    level, rng = judge.level, judge.rng
     main, uni = meas.curves["main"], meas.curves["uniform"]
     curves = list(meas.curves.values())
     rec = fitting.ratio_ci([c.counts[0] for c in curves], [collisions.predict_leading(c.n, c.m) for c in curves],
@@ -272,63 +284,45 @@ def _fit(meas: CooccurrenceMeasurements, d: Derivation, p: CooccurrenceParams) -
     rise = _paired(main, _max_rise, level=level, rng=rng)
     fall = _last_ratio(main, level=level, rng=rng)
     half = _paired(main, lambda S: half_point(main.p, S), level=level, rng=rng)
-    e_m = _exponent(main, meas.curves["m-scaling"], p.m, p.m_scaling, level=level, rng=rng)
-    e_n = _exponent(main, meas.curves["n-scaling"], p.n, p.n_scaling, level=level, rng=rng)
+    e_m = _exponent(main, meas.curves["m-scaling"], p.train.m, p.m_scaling, level=level, rng=rng)
+    e_n = _exponent(main, meas.curves["n-scaling"], p.train.n, p.n_scaling, level=level, rng=rng)
     rise_u = _paired(uni, _max_rise, level=level, rng=rng)
     fall_u = _last_ratio(uni, level=level, rng=rng)
-    learned = sum(int(c.learned.sum()) for c in meas.curves.values())
-    trials = sum(c.n * c.instances * len(c.p) for c in meas.curves.values())
+    learned = sum(int(c.learned.sum()) for c in curves)
+    trials = sum(c.n * c.instances * len(c.p) for c in curves)
     learn = fitting.proportion_ci(learned, trials, confidence=level)
-    rare = 1.0 / (2 * (p.n - 1))
     return [
-        Fit("recovery", "count at the smallest p / (n(n−1)/4m), pooled over the four curves", 1.0, rec.value, rec.ci,
-            0.35, confidence=level, why="p → 0 is the basis-input model; catalogue P1-COUNT: within ±35 % of n(n−1)/4m"),
-        Fit("non-increasing", "largest rise of S(p) = count(p)/count(p→0) between any two p", RISE, rise.value,
-            rise.ci, None, relation="<", confidence=level,
-            why=f"the count does not increase with p: no rise beyond {RISE} of the p → 0 level (paired curves)"),
-        Fit("falls", f"S at the largest p = {main.p[-1]:g}", FLOOR, fall.value, fall.ci, None, relation="<",
-            confidence=level, why=f"'falls towards zero for large p' (LessWrong critique): below {FLOOR}"),
-        Fit("p-half", "p½, where the count halves (log-p interpolation of S)", rare, half.value, half.ci, None,
-            relation="<", confidence=level,
-            why=f"rare co-occurrence suffices: (n−1)p½ < ½, i.e. p½ < {rare:.4g} (against Lecomte's reply)"),
-        Fit("m-exponent", f"exponent of p½ in m ({p.m} → {p.m_scaling})", WEAK, e_m.value, e_m.ci, None,
-            relation=">", confidence=level,
-            why="p½ ∝ n/m (collision density) would give −1; heuristic p½ ∝ λ/ln m gives −0.21, measured "
-                "−0.24 ± 0.06 with 1024 models per curve"),
-        Fit("n-exponent", f"exponent of p½ in n ({p.n} → {p.n_scaling})", WEAK, e_n.value, e_n.ci, None,
-            relation=">", confidence=level,
-            why="p½ set by the co-occurrence rate (n−1)p would give −1; the heuristic gives 0 (the pair's "
-                "force involves no n), measured +0.42 ± 0.08 with 1024–3072 models per curve"),
-        Fit("uniform-non-increasing", "U[0,1] magnitudes: largest rise of S(p)", RISE, rise_u.value, rise_u.ci,
-            None, relation="<", confidence=level, why="as 'non-increasing', for the magnitude variant"),
-        Fit("uniform-falls", f"U[0,1] magnitudes: S at p = {uni.p[-1]:g}", FLOOR, fall_u.value, fall_u.ci, None,
-            relation="<", confidence=level, why="as 'falls', for the magnitude variant"),
-        Fit("learned", "fraction of features learned (a weight in [0.8, 1.2]), every run", 0.95, learn.value,
-            learn.ci, None, relation=">", confidence=level,
-            why="regime check: a count that falls because features die would mean nothing"),
+        judge.fit("recovery", predicted=1.0, estimate=rec),
+        judge.fit("non-increasing", predicted=RISE, estimate=rise),
+        judge.fit("falls", predicted=FLOOR, estimate=fall),
+        judge.fit("p-half", predicted=_rare(p), estimate=half),
+        judge.fit("m-exponent", predicted=WEAK, estimate=e_m),
+        judge.fit("n-exponent", predicted=WEAK, estimate=e_n),
+        judge.fit("uniform-non-increasing", predicted=RISE, estimate=rise_u),
+        judge.fit("uniform-falls", predicted=FLOOR, estimate=fall_u),
+        judge.fit("learned", predicted=0.95, estimate=learn),
     ]
 
 
-def _flat(fits: Sequence[Fit], meas: CooccurrenceMeasurements, p: CooccurrenceParams) -> list[Fit]:
-    """Mutant (Lecomte's expectation taken literally): co-occurrence leaves the count unchanged."""
-    f = next(f for f in fits if f.key == "falls")
-    return [Fit("falls-flat", f.quantity, 1.0, f.fitted, f.ci, 0.35, confidence=f.confidence,
-                why="mutant: S = 1 at every p")]
+def _flat(fits: Sequence[Fit], meas: CooccurrenceMeasurements, p: CooccurrenceParams, judge: Judge) -> list[Fit]:
+    """Mutant (Lecomte's expectation taken literally): co-occurrence leaves the count unchanged, S = 1."""
+    return [f.mutant(predicted=1.0, relation="==", tolerance=0.35) for f in fits if f.key == "falls"]
 
 
-def _power(key: str, statement: str):
-    def refit(fits: Sequence[Fit], meas: CooccurrenceMeasurements, p: CooccurrenceParams) -> list[Fit]:
-        f = next(f for f in fits if f.key == key)
-        return [Fit(f"{key}-minus-one", f.quantity, -1.0, f.fitted, f.ci, 1.0, confidence=f.confidence,
-                    why=f"mutant: {statement}")]
+def _power(key: str):
+    """Mutant: p½'s exponent (fit ``key``) is −1."""
+    def refit(fits: Sequence[Fit], meas: CooccurrenceMeasurements, p: CooccurrenceParams, judge: Judge) -> list[Fit]:
+        return [f.mutant(predicted=-1.0, relation="==", tolerance=1.0) for f in fits if f.key == key]
 
     return refit
 
 
 def _plot(result: Result[CooccurrenceMeasurements], outdir: Path) -> list[Path]:
-    from ._plots import new_figure, save
+    from ..plotting import new_figure, save
 
     meas, prm = result.measurements, result.params
+    assert meas is not None
+    t = prm["train"]
     fig, (ax, bx) = new_figure(2)
     for label, color in (("main", "C0"), ("uniform", "C1")):
         c = meas.curves[label]
@@ -336,12 +330,12 @@ def _plot(result: Result[CooccurrenceMeasurements], outdir: Path) -> list[Path]:
         sem = c.counts.std(axis=1, ddof=1) / np.sqrt(c.instances)
         name = "x ∈ {0, 1}" if c.data == "bernoulli" else "x ∈ {0} ∪ U[0, 1]"
         ax.errorbar(c.p, mean, yerr=1.96 * sem, fmt="o-", color=color, capsize=3, label=f"{name}: mean ± 1.96 s.e.")
-    lead = collisions.predict_leading(prm["n"], prm["m"])
+    lead = collisions.predict_leading(t["n"], t["m"])
     ax.axhline(lead, ls="--", color="C2", label="n(n−1)/4m (basis inputs)")
     ax.set_xscale("log")
     ax.set_xlabel("probability p that a feature is on")
     ax.set_ylabel("polysemantic neurons per model")
-    ax.set_title(f"cooccurrence: n = {prm['n']}, m = {prm['m']}, SGD, λ = {prm['l1']}")
+    ax.set_title(f"cooccurrence: n = {t['n']}, m = {t['m']}, SGD, λ = {t['l1']}")
     ax.legend(fontsize=8)
     for label, color in (("main", "C0"), ("m-scaling", "C3"), ("n-scaling", "C4"), ("uniform", "C1")):
         c = meas.curves[label]
@@ -357,15 +351,19 @@ def _plot(result: Result[CooccurrenceMeasurements], outdir: Path) -> list[Path]:
     return [save(fig, outdir / f"{result.claim_id}.png")]
 
 
-_STANDARD = CooccurrenceParams()
-_SMOKE = CooccurrenceParams(
-    n=8, m=32, p=(1e-4, 0.01, 0.1), instances=16, m_scaling=64, instances_m=16, n_scaling=6, instances_n=16,
-    p_scaling=(1e-4, 0.01, 0.05), p_uniform=(1e-4, 0.01, 0.1), instances_uniform=16, steps=200,
+STANDARD = CooccurrenceParams()
+SMOKE = CooccurrenceParams(
+    train=dataclasses.replace(STANDARD.train, n=8, m=32, instances=16, steps=200),
+    p=(1e-4, 0.01, 0.1), m_scaling=64, instances_m=16, n_scaling=6, instances_n=16,
+    p_scaling=(1e-4, 0.01, 0.05), p_uniform=(1e-4, 0.01, 0.1), instances_uniform=16,
 )
 # the paper has no co-occurrence experiment: "paper" is the standard design at the paper's n = 256
 # (m = 4n, SGD; the paper's AdamW with λ = 1e-3 would move p½ ∝ λ far below this grid), GPU-sized
-_PAPER = CooccurrenceParams(n=256, m=1024, m_scaling=4096, n_scaling=128, instances=16, instances_m=16,
-                            instances_n=16, instances_uniform=16, steps=800)
+PAPER = CooccurrenceParams(
+    train=dataclasses.replace(STANDARD.train, n=256, m=1024, instances=16, steps=800),
+    m_scaling=4096, n_scaling=128, instances_m=16, instances_n=16, instances_uniform=16,
+)
+
 
 def _strategy() -> Any:
     """Overrides where the claim should hold: n = 12…16, m = 4n (scaling curves at 16n and n/2),
@@ -375,14 +373,14 @@ def _strategy() -> Any:
     @st.composite
     def draw(draw_: Any) -> dict[str, Any]:
         n = draw_(st.integers(12, 16), label="n")
-        return {"n": n, "m": 4 * n, "m_scaling": 16 * n, "n_scaling": n // 2, "instances": 128,
-                "instances_m": 256, "instances_n": 256, "instances_uniform": 256, "steps": 500,
+        return {"train.n": n, "train.m": 4 * n, "m_scaling": 16 * n, "n_scaling": n // 2, "train.instances": 128,
+                "instances_m": 256, "instances_n": 256, "instances_uniform": 256, "train.steps": 500,
                 "confidence": 0.999}
 
     return draw()
 
 
-COOCCURRENCE = Claim(
+CLAIM = Claim(
     id="cooccurrence",
     title="Co-occurring features: the count of polysemantic neurons against p",
     statement=(
@@ -395,16 +393,15 @@ COOCCURRENCE = Claim(
         "extension: the open question of Lecomte et al. 2312.03096's discussion (LessWrong critique and "
         "reply, catalogue §1.7); predictions and the p½ heuristic derived here"
     ),
-    params={"smoke": _SMOKE, "standard": _STANDARD, "paper": _PAPER},
+    params={"smoke": SMOKE, "standard": STANDARD, "paper": PAPER},
     derive=_derive,
     simulate=_simulate,
+    fits=_specs,
     fit=_fit,
     controls=(
         Control("flat", "co-occurrence leaves the count unchanged (winner-take-all dominates)", refit=_flat),
-        Control("density-scaling", "p½ ∝ m^(−1), set by the collision density n/m",
-                refit=_power("m-exponent", "p½ ∝ 1/m")),
-        Control("rate-scaling", "p½ ∝ n^(−1), set by the co-occurrence rate (n−1)p",
-                refit=_power("n-exponent", "p½ ∝ 1/n")),
+        Control("density-scaling", "p½ ∝ m^(−1), set by the collision density n/m", refit=_power("m-exponent")),
+        Control("rate-scaling", "p½ ∝ n^(−1), set by the co-occurrence rate (n−1)p", refit=_power("n-exponent")),
         Control("n2-over-2m", "at p → 0 the count is n²/(2m) (no sign condition: ≥ 2× n(n−1)/4m)",
                 predict={"recovery": 2.0}),
     ),
@@ -417,5 +414,3 @@ COOCCURRENCE = Claim(
     plot=_plot,
     strategy=_strategy,
 )
-
-CLAIMS = (COOCCURRENCE,)

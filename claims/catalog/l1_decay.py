@@ -1,29 +1,13 @@
 """Claim ``l1-decay``: the winner-takes-all L1 dynamic of one feature, derived and measured.
 
-Lecomte et al. (catalogue §1.1, P1-L1-1…7). Under feature benefit + L1, every live coordinate of
-a feature's code feels the same factor 1 − ‖w‖², so the flow keeps their order and the initial
-argmax survives; the norm pins ‖w‖² ≈ 1, and ‖w‖₁ then decays as 1/(1/‖w(0)‖₁ + ρλt)
-(:mod:`theory.l1_decay`, ``dsolve``): slope −1 in log-log, m′ = (1 + ρ)‖w‖₁² slope −2, in the
-window 1/(λ√m) ≪ t ≪ 1/λ, and m′ reaches 1 at t = Θ(1/λ).
-
-What is measured, and where:
-
-* the reduced flow at m = 10⁶ (:func:`sim.reduced_ode.fast`, exact, ≈ 0.2 s per initialisation):
-  the two slopes, ρ, and the end time over ``replicates`` independent initialisations;
-* the survivor, with the paper code's per-coordinate Euler (:func:`sim.reduced_ode.euler`, which
-  assumes nothing about order) at a small m;
-* the full autoencoder (:func:`sim.autoencoder.train`, plain SGD, n ≪ m): the slope of mean
-  ‖W_i‖₁ against training time τ = 4·lr·step (code units, λ_code = λ/4), paired with Euler on the
-  reduced flow from the very same initial rows (step dt = 4·lr, what SGD discretises).
-
-Regime. The window is λt ∈ [15/√m, 0.15]: at 10/(λ√m) the plateau's crossover still bends the
-curves (local m′ slope −1.86 at m = 10⁶) and the catalogue's [10/(λ√m), 0.1/λ] gives −1.977 for
-m′; past 0.15/λ fewer than ≈ 100 coordinates are alive. At m = 10⁶ that window is a decade; at
-m = 10⁵ it is 3× wide and the m′ slope is biased (−1.93): the finite-size effect, removed by
-taking m large (cheap here), not by a tolerance. λ√m = 10⁻³ keeps 1 − ‖w‖² ≤ 10⁻⁴ in the window.
-The autoencoder cannot reach m = 10⁶ on a CPU: at its m = 2¹⁶ the window is 2.5× wide and the
-flow's own slope there is −0.98; that gap is recorded as a measured deviation, and the paired
-comparison shows interference (n/m = 3·10⁻⁵) adds nothing to it.
+Lecomte et al. (catalogue §1.1, P1-L1-1…7): under feature benefit + L1 every live coordinate of a
+feature's code feels the same factor 1 − ‖w‖², so the flow keeps their order and the initial argmax
+survives; ‖w‖² stays ≈ 1 and ‖w‖₁ = 1/(1/‖w(0)‖₁ + ρλt) (:mod:`theory.l1_decay`, ``dsolve``): slope
+−1 (m′: −2) for 1/(λ√m) ≪ t ≪ 1/λ, and m′ reaches 1 at t = Θ(1/λ). Measured on the exact reduced
+flow at a large m (``flow``: slopes, ρ, end time), with the paper code's per-coordinate Euler at a
+small m (``survivor``: it assumes nothing about order), and on the SGD autoencoder (``train``),
+paired with Euler on the reduced flow from the very same initial rows. The window is
+λt ∈ [window_lo/√m, window_hi]; a large m, not a tolerance, removes its finite-size bias.
 """
 
 from __future__ import annotations
@@ -34,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
@@ -47,105 +31,112 @@ from theory import l1_decay as theory
 
 from .. import fitting, paper_figures
 from .._context import Context
-from .._core import Claim, Control, Derivation, Deviation, Fit, Result
+from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge, Result
 
-__all__ = ["CLAIMS", "L1DecayMeasurements", "L1DecayParams"]
+__all__ = ["CLAIM", "CONTROLS", "L1DecayMeasurements", "L1DecayParams"]
 
 
 @dataclass(frozen=True)
 class L1DecayParams:
     """The reduced flow at one large m, the survivor check, and one SGD autoencoder run."""
 
-    m: int = 1_000_000  # coordinates (hidden neurons) of the flow: √m = 1000 makes the window a decade
-    l1: float = 1e-6  # λ, code units: λ√m = 1e-3 (paper ODE: 3e-3), so 1 − ‖w‖² ≤ 1e-4 in the window
-    init_scale: float = 0.9  # magnitudes |N(0, init_scale²/m)|, ‖w(0)‖² ≈ 0.81, as the paper's ODE
+    GRID_SET: ClassVar[tuple[str, ...]] = ("train.steps",)  # the window sets the trainer's steps (to window_hi)
+
+    flow: ReducedODEParams = ReducedODEParams(  # the exact reduced flow (sim.reduced_ode.fast), one run per replicate
+        m=1_000_000,  # √m = 1000 makes the window a decade
+        l1=1e-6,  # λ√m = 1e-3 (paper ODE: 3e-3), so 1 − ‖w‖² ≤ 1e-4 in the window
+        init_scale=0.9,  # magnitudes |N(0, init_scale²/m)|, ‖w(0)‖² ≈ 0.81, as the paper's ODE
+        rtol=1e-6,  # ‖w‖₁ within ≈ 3e-5 relative of the exact flow
+    )
+    survivor: ReducedODEParams = ReducedODEParams(  # the paper code's per-coordinate Euler (assumes no order)
+        m=2000,  # order preservation does not need a large m
+        l1=1e-3,  # m′ = 1 after ≈ 4000 Euler steps
+        init_scale=0.9,  # as the flow's
+        dt=0.5,  # Euler step (paper: 0.5)
+    )
+    train: AutoencoderParams = AutoencoderParams(  # the SGD autoencoder (its steps: the window's end)
+        n=2,  # features: n ≪ m, interference on (n/m = 3e-5)
+        m=65_536,  # hidden neurons (2¹⁶; the largest a CPU affords in seconds)
+        instances=8,  # independent autoencoders, each paired with Euler from its own initial rows
+        lr=0.1,  # code step 4·lr = 0.4, lr·λ_code√m = 0.01 (SGD ≈ the flow)
+        optimizer="sgd",  # plain SGD: the flow's time units are SGD's (τ = 4·lr·step)
+        l1=1.5625e-3,  # λ of the training loss: λ_code = λ/4 = 0.1/√m
+        log_points=120,  # log-spaced records (≈ 16 fall in the window)
+    )
     replicates: int = 24  # independent initialisations of the flow (CI of ρ ≈ ±0.035, slopes ±0.02)
-    rtol: float = 1e-6  # fast integrator tolerance: ‖w‖₁ within ≈ 3e-5 relative of the exact flow
     window_lo: float = 15.0  # the fit window starts at λt = window_lo/√m (past the plateau crossover)
     window_hi: float = 0.15  # … and ends at λt = window_hi (≈ 100 coordinates still alive)
     points: int = 40  # log-spaced times in the window for the slope fits
-    dt: float = 0.5  # Euler step of the survivor runs (paper: 0.5)
-    survivor_m: int = 2000  # coordinates in the survivor runs (order preservation does not need a large m)
-    survivor_l1: float = 1e-3  # λ of the survivor runs: m′ = 1 after ≈ 4000 Euler steps
     survivor_runs: int = 64  # independent Euler runs: a 100 % hit rate bounds misses below 8.4 %
-    sgd_m: int = 65_536  # hidden neurons of the autoencoder (2¹⁶; the largest a CPU affords in seconds)
-    sgd_n: int = 2  # features: n ≪ m, interference on (n/m = 3e-5)
-    sgd_instances: int = 8  # independent autoencoders, each paired with Euler from its own initial rows
-    sgd_lr: float = 0.1  # SGD learning rate: code step 4·lr = 0.4, lr·λ_code√m = 0.01 (SGD ≈ the flow)
-    sgd_l1: float = 1.5625e-3  # λ of the training loss: λ_code = λ/4 = 0.1/√sgd_m
-    sgd_flows: int = 256  # further exact-flow instances (n rows each): the control variate, CI ±0.008
-    sgd_log_points: int = 120  # the trainer's log-spaced records (≈ 16 fall in the window)
+    sgd_flows: int = 256  # further exact-flow instances (train.n rows each): the control variate, CI ±0.008
     confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
 
     def __post_init__(self) -> None:
-        check_int("m", self.m, 1000)
-        check_float("l1", self.l1, 0.0, 0.01, lo_open=True)
-        check_float("init_scale", self.init_scale, 0.0, lo_open=True)
+        check_int("flow.m", self.flow.m, 1000)
+        check_float("flow.l1", self.flow.l1, 0.0, 0.01, lo_open=True)
+        check_float("flow.rtol", self.flow.rtol, 1e-12, 1e-3)
         check_int("replicates", self.replicates, 2)
-        check_float("rtol", self.rtol, 1e-12, 1e-3)
         check_float("window_lo", self.window_lo, 0.0, lo_open=True)
         check_float("window_hi", self.window_hi, 0.0, 1.0, lo_open=True)
-        if self.window_lo / math.sqrt(self.m) >= self.window_hi / 1.5:
+        if self.window_lo / math.sqrt(self.flow.m) >= self.window_hi / 1.5:
             raise ParamError(
                 "window_lo", self.window_lo,
-                f"< {self.window_hi / 1.5 * math.sqrt(self.m):.3g} (window_lo/√m must lie well below "
-                f"window_hi = {self.window_hi}: take m larger)",
+                f"< {self.window_hi / 1.5 * math.sqrt(self.flow.m):.3g} (window_lo/√m must lie well below "
+                f"window_hi = {self.window_hi}: take flow.m larger)",
             )
         check_int("points", self.points, 5)
-        check_float("dt", self.dt, 0.0, 1.0, lo_open=True)
-        check_int("survivor_m", self.survivor_m, 2)
-        check_float("survivor_l1", self.survivor_l1, 0.0, 0.1, lo_open=True)
+        check_float("survivor.l1", self.survivor.l1, 0.0, 0.1, lo_open=True)
         check_int("survivor_runs", self.survivor_runs, 1)
-        check_int("sgd_m", self.sgd_m, 64)
-        check_int("sgd_n", self.sgd_n, 1, self.sgd_m // 16)
-        check_int("sgd_instances", self.sgd_instances, 2)
-        check_float("sgd_lr", self.sgd_lr, 0.0, 0.25, lo_open=True, hi_open=True)
-        check_float("sgd_l1", self.sgd_l1, 0.0, 1.0, lo_open=True)
+        check_int("train.m", self.train.m, 64)
+        check_int("train.n", self.train.n, 1, self.train.m // 16)
+        check_int("train.instances", self.train.instances, 2)
+        check_float("train.lr", self.train.lr, 0.0, 0.25, lo_open=True, hi_open=True)
+        check_float("train.l1", self.train.l1, 0.0, 1.0, lo_open=True)
+        if self.train.optimizer != "sgd":
+            raise ParamError("train.optimizer", self.train.optimizer, "'sgd' (the flow's time is SGD's: τ = 4·lr·step)")
+        check_int("train.log_points", self.train.log_points, 10)
         check_int("sgd_flows", self.sgd_flows, 2)
-        check_int("sgd_log_points", self.sgd_log_points, 10)
         check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
         if len(self.sgd_window()[0]) < 4:
-            raise ParamError("sgd_m", self.sgd_m, "large enough for >= 4 SGD records in the window")
+            raise ParamError("train.m", self.train.m, "large enough for >= 4 SGD records in the window")
 
     # -- derived settings ------------------------------------------------------------------
 
-    def flow(self, seed: int, *, m: int | None = None, l1: float | None = None) -> ReducedODEParams:
-        """One run of the reduced flow (by default at the claim's m and λ)."""
-        return ReducedODEParams(
-            m=self.m if m is None else m, l1=self.l1 if l1 is None else l1, init_scale=self.init_scale,
-            dt=self.dt, seed=seed, rtol=self.rtol,
-        )
-
     @property
     def sgd_l1_code(self) -> float:
-        return self.sgd_l1 * float(theory.time_units()["lambda_code"].subs(theory.lam_real, 1))
+        """λ_code of the SGD run, λ/4 (theory.time_units)."""
+        return self.train.l1 * float(theory.time_units()["lambda_code"].subs(theory.lam_real, 1))
 
     @property
     def sgd_dt(self) -> float:
         """Code time per SGD step, 4·lr (theory.time_units)."""
-        return self.sgd_lr * float(theory.time_units()["tau_per_t"].subs(theory.eta, 1))
+        return self.train.lr * float(theory.time_units()["tau_per_t"].subs(theory.eta, 1))
 
     def sgd_steps(self) -> int:
         """Steps to reach λ_code·τ = window_hi."""
-        return int(math.ceil(self.window_hi / (self.sgd_l1_code * self.sgd_dt)))
+        return math.ceil(self.window_hi / (self.sgd_l1_code * self.sgd_dt))
 
     def sgd_window(self) -> tuple[np.ndarray, np.ndarray]:
         """The trainer's record steps that fall in the window, and their code times τ."""
-        steps = log_steps(self.sgd_steps(), self.sgd_log_points)
+        steps = log_steps(self.sgd_steps(), self.train.log_points)
         tau = steps * self.sgd_dt
         u = tau * self.sgd_l1_code
-        keep = (u >= self.window_lo / math.sqrt(self.sgd_m)) & (u <= self.window_hi * (1 + 1e-9))
+        keep = (u >= self.window_lo / math.sqrt(self.train.m)) & (u <= self.window_hi * (1 + 1e-9))
         return steps[keep], tau[keep]
 
     def sgd_params(self, seed: int, device: str) -> AutoencoderParams:
-        return AutoencoderParams(
-            n=self.sgd_n, m=self.sgd_m, instances=self.sgd_instances, steps=self.sgd_steps(), lr=self.sgd_lr,
-            optimizer="sgd", l1=self.sgd_l1, log_points=self.sgd_log_points, seed=seed, device=device,
-        )
+        """The trainer's params of the SGD run."""
+        return dataclasses.replace(self.train, steps=self.sgd_steps(), seed=seed, device=device)
+
+    def sgd_flow(self) -> ReducedODEParams:
+        """The reduced flow that SGD on ``train`` discretises: m and λ_code of the autoencoder,
+        Euler step 4·lr, init N(0, init_std²) (1/√m by default), the flow's tolerance."""
+        scale = 1.0 if self.train.init_std is None else self.train.init_std * math.sqrt(self.train.m)
+        return dataclasses.replace(self.flow, m=self.train.m, l1=self.sgd_l1_code, init_scale=scale, dt=self.sgd_dt)
 
     def window(self) -> tuple[float, float]:
         """The fit window in code time."""
-        return self.window_lo / (self.l1 * math.sqrt(self.m)), self.window_hi / self.l1
+        return self.window_lo / (self.flow.l1 * math.sqrt(self.flow.m)), self.window_hi / self.flow.l1
 
 
 @dataclass(frozen=True, repr=False)
@@ -207,7 +198,7 @@ class _Rows:
     """One autoencoder's worth of rows on the reduced flow, recorded at ``tau``: the given initial
     magnitudes, or (``rows`` None) ``n`` fresh ones from ``seeds``."""
 
-    params: ReducedODEParams  # m = sgd_m, λ = λ_code, dt = 4·lr (what SGD discretises), init N(0, 1/m)
+    params: ReducedODEParams  # L1DecayParams.sgd_flow(): m, λ_code and dt = 4·lr of the SGD run
     tau: np.ndarray  # record times, code units
     integrator: str  # "euler" (step dt) or "fast" (the exact flow)
     rows: np.ndarray | None = None  # (n, m) initial magnitudes (the SGD model's |W_init|)
@@ -224,15 +215,16 @@ def _rows_l1(job: _Rows) -> np.ndarray:
     return np.mean([run(job.params, job.tau, w0=r, to_end=False).l1 for r in rows], axis=0)
 
 
-def _simulate(p: L1DecayParams, ctx: Context) -> L1DecayMeasurements:
+def simulate(p: L1DecayParams, ctx: Context) -> L1DecayMeasurements:
     seconds: dict[str, float] = {}
     t0, t1 = p.window()
     t = np.geomspace(t0, t1, p.points)
     t_uniform = np.linspace(t0, t1, 201)
-    t_wide = np.geomspace(0.1 / (p.l1 * math.sqrt(p.m)), 3.0 / p.l1, 80)
+    t_wide = np.geomspace(0.1 / (p.flow.l1 * math.sqrt(p.flow.m)), 3.0 / p.flow.l1, 80)
     start = time.perf_counter()
     t_table = np.asarray(paper_figures.L1_TIMES, dtype=float)
-    jobs = [_FlowJob(p.flow(ctx.seed_for("l1-decay", "flow", r)), t, t_uniform, t_wide, t_table)
+    jobs = [_FlowJob(dataclasses.replace(p.flow, seed=ctx.seed_for("l1-decay", "flow", r)), t, t_uniform, t_wide,
+                     t_table)
             for r in range(p.replicates)]
     rows = ctx.map(_flow_replicate, jobs, label="l1-decay: reduced flow")
     l1, support, l1_wide, support_wide, rho_s, rho_r, t_end, s0, l1_table, support_table = (
@@ -240,14 +232,14 @@ def _simulate(p: L1DecayParams, ctx: Context) -> L1DecayMeasurements:
     seconds["flow"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    surv = [p.flow(ctx.seed_for("l1-decay", "survivor", r), m=p.survivor_m, l1=p.survivor_l1)
+    surv = [dataclasses.replace(p.survivor, seed=ctx.seed_for("l1-decay", "survivor", r))
             for r in range(p.survivor_runs)]
     hits = sum(ctx.map(_survivor_run, surv, label="l1-decay: survivor (Euler)"))
     seconds["survivor"] = time.perf_counter() - start
 
     start = time.perf_counter()
     keep_steps, tau = p.sgd_window()
-    thr = 2.0 * p.sgd_lr * p.sgd_l1  # SGD's subgradient chatter keeps dead weights within ±lr·λ
+    thr = 2.0 * p.train.lr * p.train.l1  # SGD's subgradient chatter keeps dead weights within ±lr·λ
 
     def l1_live(W: torch.Tensor) -> torch.Tensor:
         A = W.abs()
@@ -256,15 +248,16 @@ def _simulate(p: L1DecayParams, ctx: Context) -> L1DecayMeasurements:
     out = train(p.sgd_params(ctx.seed_for("l1-decay", "sgd"), ctx.device), metrics={"l1": l1_live})
     pos = np.searchsorted(out.steps, keep_steps)
     sgd_l1 = out.metrics["l1"][pos].T  # (B, Ts)
-    flow_p = ReducedODEParams(m=p.sgd_m, l1=p.sgd_l1_code, init_scale=1.0, dt=p.sgd_dt, rtol=p.rtol)
+    flow_p = p.sgd_flow()
     W0 = np.abs(out.W_init.astype(np.float64))
-    ref = {kind: ctx.map(_rows_l1, [_Rows(flow_p, tau, kind, rows=W0[b]) for b in range(p.sgd_instances)],
+    ref = {kind: ctx.map(_rows_l1, [_Rows(flow_p, tau, kind, rows=W0[b]) for b in range(p.train.instances)],
                          label=f"l1-decay: {kind} from the SGD rows")
            for kind in ("euler", "fast")}
     seconds["sgd"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    flows = [_Rows(flow_p, tau, "fast", seeds=tuple(ctx.seed_for("l1-decay", "sgd-flow", f, i) for i in range(p.sgd_n)))
+    flows = [_Rows(flow_p, tau, "fast",
+                   seeds=tuple(ctx.seed_for("l1-decay", "sgd-flow", f, i) for i in range(p.train.n)))
              for f in range(p.sgd_flows)]
     flow_l1 = ctx.map(_rows_l1, flows, label="l1-decay: flows (control variate)")
     seconds["sgd-flows"] = time.perf_counter() - start
@@ -280,10 +273,10 @@ def _simulate(p: L1DecayParams, ctx: Context) -> L1DecayMeasurements:
 # -- theory --------------------------------------------------------------------------------------
 
 
-def _derive(p: L1DecayParams) -> Derivation:
+def derive(p: L1DecayParams) -> Derivation:
     units, thr, bal, rate = theory.time_units(), theory.threshold_form(), theory.norm_balance(), theory.l1_rate()
     slopes, end = theory.local_slope(), theory.end_time()
-    s0 = theory.initial_l1().subs({theory.c: p.init_scale, theory.m: p.m})
+    s0 = theory.initial_l1().subs({theory.c: p.flow.init_scale, theory.m: p.flow.m})
     rho0 = theory.initial_rho()
     end_limit = sp.lambdify(theory.rho, end["limit"], "math")
     return Derivation(
@@ -314,7 +307,7 @@ def _derive(p: L1DecayParams) -> Derivation:
             "support_slope_limit": float(slopes["support_limit"]),
             "S0": float(s0),
             "rho_initial": float(rho0),
-            "plateau_time": float(1 / (p.l1 * s0)),
+            "plateau_time": float(1 / (p.flow.l1 * s0)),
             "window_start": p.window()[0],
             "window_end": p.window()[1],
             "lambda_t_end(rho=pi/2-1)": float(end_limit(float(rho0))),
@@ -327,8 +320,57 @@ def _derive(p: L1DecayParams) -> Derivation:
 
 # -- fits ------------------------------------------------------------------------------------------
 
-N_FITS = 8
 END_BAND = (1.0, 3.0)  # λ·t_end: Θ(1); the closed form gives √(1+ρ)/ρ ∈ [1.41, 2.19] for ρ ∈ [π/2 − 1, 1]
+
+
+def _sgd_window_text(p: L1DecayParams) -> str:
+    _, tau = p.sgd_window()
+    u = tau * p.sgd_l1_code
+    return f"λτ ∈ [{u[0]:.3g}, {u[-1]:.3g}] (×{u[-1] / u[0]:.1f}, {tau.size} records)"
+
+
+def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
+    """The eight fits; their reasons name the window and sizes of ``p``."""
+    lo, hi = p.window_lo, p.window_hi
+    win = f"λt ∈ [{lo:g}/√m, {hi:g}] (×{hi * math.sqrt(p.flow.m) / lo:.1f})"
+    ratio = p.train.n / p.train.m
+    return (
+        FitSpec("l1-slope", "log-log slope of ‖w‖₁ against t in the window (reduced flow)", 0.08,
+                why=f"{win}, m = {p.flow.m:.3g}, λ = {p.flow.l1:g}, {p.replicates} initialisations (mean of "
+                    "per-run OLS slopes, t-interval). Tolerance ±0.08 (catalogue, m ≥ 1e5). Finite size: over the "
+                    "catalogue's [10/(λ√m), 0.1/λ] the slope is −0.993 ± 0.003 at m = 1e6 and −0.978 ± 0.009 at "
+                    "1e5 (the window's start still feels the plateau's crossover)."),
+        FitSpec("support-slope", "log-log slope of m′ against t in the window (reduced flow)", 0.15,
+                why=f"{win}; tolerance ±0.15 (catalogue). Finite size: over the catalogue's [10/(λ√m), 0.1/λ] "
+                    "the slope is −1.977 ± 0.004 at m = 1e6 and −1.930 ± 0.012 at 1e5 (local slope −1.86 at "
+                    "10/(λ√m)); hence the later start and m = 1e6, where the window is a decade."),
+        FitSpec("rho", "ρ from the slope of 1/‖w‖₁ against λt (secant over the window)", 0.1,
+                why="predicted: m′‖w‖²/‖w‖₁² − 1 (relative variance of the live magnitudes; = m′/‖w‖₁² − 1 to "
+                    "1e-4 since ‖w‖² ≈ 1) averaged over the window and the initialisations, since "
+                    "d(1/‖w‖₁)/dt = ρλ/‖w‖² under the balance. The two agree to ≈ 1e-4, far inside the spread of "
+                    "ρ between initialisations that sets the interval. "
+                    "Tolerance ±0.05 (catalogue P1-L1-6). It starts at π/2 − 1 = 0.571 (half-normal)."),
+        FitSpec("end-time-lo", "λ·t_end, t_end the first time m′ = 1", relation=">",
+                why="Θ(1/λ): the closed form gives λt_end → √(1+ρ)/ρ ∈ [1.41, 2.19] for ρ ∈ [0.571, 1]; the "
+                    "band [1, 3] (catalogue P1-L1-7) leaves room for the last few coordinates."),
+        FitSpec("end-time-hi", "λ·t_end, t_end the first time m′ = 1", relation="<",
+                why="upper end of the Θ(1) band [1, 3]"),
+        FitSpec("survivor", "fraction of Euler runs whose survivor is the initial argmax", 0.1,
+                why=f"{p.survivor_runs} per-coordinate Euler runs (m = {p.survivor.m}, λ = {p.survivor.l1:g}, "
+                    f"dt = {p.survivor.dt:g}) to m′ = 1; Clopper–Pearson. A single miss puts 1 outside the "
+                    "interval; tolerance 0.1 asks for enough runs to bound the miss rate below 10 %."),
+        FitSpec("sgd-slope", "log-log slope of mean ‖W_i‖₁ against training time (SGD autoencoder)", 0.08,
+                why=f"n = {p.train.n}, m = {p.train.m}, lr = {p.train.lr:g}, λ = {p.train.l1:g} (code time "
+                    f"4·lr·step, λ_code = λ/4), {_sgd_window_text(p)}; chatter |W| ≤ 2·lr·λ excluded. Estimate = "
+                    f"mean(SGD − exact flow from the same rows) over {p.train.instances} models + mean exact-flow "
+                    f"slope over {p.sgd_flows} more initialisations (control variate; bootstrap over both). The "
+                    "figure's third panel gives the raw SGD, exact-flow and Euler slopes."),
+        FitSpec("sgd-follows-flow", "SGD slope − slope of Euler on the reduced flow from the same initial rows",
+                0.01,
+                why=f"paired over {p.train.instances} autoencoders (Euler step 4·lr, what SGD discretises): the "
+                    f"difference is interference (n/m = {ratio:.1e}), SGD's subgradient chatter and float32. "
+                    "Tolerance 0.01: an eighth of the slope tolerance."),
+    )
 
 
 def _slopes(t: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -336,86 +378,49 @@ def _slopes(t: np.ndarray, y: np.ndarray) -> np.ndarray:
     return fitting.ols_slope(np.log(t), np.log(y))
 
 
-def _fit(meas: L1DecayMeasurements, d: Derivation, p: L1DecayParams) -> list[Fit]:
-    level = 1 - (1 - p.confidence) / N_FITS
-    rng = np.random.default_rng(0)  # the bootstrap's resampling stream: fixed, the data vary
-    R = meas.l1.shape[0]
-    lo, hi = p.window_lo, p.window_hi
-    win = f"λt ∈ [{lo:g}/√m, {hi:g}] (×{hi * math.sqrt(p.m) / lo:.1f})"
+def _sgd_slopes(meas: L1DecayMeasurements) -> dict[str, np.ndarray]:
+    """Per-model slopes in the SGD window: SGD, Euler and the exact flow from the same rows, and
+    the further exact-flow instances."""
+    return {name: _slopes(meas.sgd_tau, y) for name, y in (
+        ("sgd", meas.sgd_l1), ("euler", meas.sgd_euler), ("fast", meas.sgd_fast), ("flows", meas.sgd_flows))}
+
+
+def fit(meas: L1DecayMeasurements, d: Derivation, p: L1DecayParams, judge: Judge) -> list[Fit]:
+    """Slopes, ρ and end time of the reduced flow, the survivor, and the SGD slope."""
+    level = judge.level
     s1 = fitting.mean_ci(_slopes(meas.t, meas.l1), confidence=level)
     sm = fitting.mean_ci(_slopes(meas.t, meas.support), confidence=level)
     rho = fitting.mean_ci(meas.rho_slope, confidence=level)
     rho_pred = float(meas.rho_ratio.mean())
-    end = fitting.mean_ci(meas.t_end * p.l1, confidence=level)
+    end = fitting.mean_ci(meas.t_end * p.flow.l1, confidence=level)
     surv = fitting.proportion_ci(meas.survivor_hits, meas.survivor_runs, confidence=level)
 
-    s_sgd = _slopes(meas.sgd_tau, meas.sgd_l1)
-    s_euler = _slopes(meas.sgd_tau, meas.sgd_euler)
-    s_fast = _slopes(meas.sgd_tau, meas.sgd_fast)
-    s_flow = _slopes(meas.sgd_tau, meas.sgd_flows)
+    s = _sgd_slopes(meas)
     # E[SGD slope] = E[SGD − exact flow, same rows] + E[exact flow]: the paired part is nearly
     # noiseless, the second is averaged over many cheap initialisations (a control variate)
-    sgd = fitting.bootstrap([s_sgd - s_fast, s_flow], lambda a, b, axis=-1: a.mean(axis) + b.mean(axis),
-                            rng=rng, confidence=level)
-    paired = s_sgd - s_euler
-    follows = fitting.mean_ci(paired, confidence=level)
-    ratio = p.sgd_n / p.sgd_m
-    sgd_u = meas.sgd_tau * p.sgd_l1_code
-    sgd_win = f"λτ ∈ [{sgd_u[0]:.3g}, {sgd_u[-1]:.3g}] (×{sgd_u[-1] / sgd_u[0]:.1f}, {meas.sgd_tau.size} records)"
+    sgd = fitting.bootstrap([s["sgd"] - s["fast"], s["flows"]], lambda a, b, axis=-1: a.mean(axis) + b.mean(axis),
+                            rng=judge.rng, confidence=level)
+    follows = fitting.mean_ci(s["sgd"] - s["euler"], confidence=level)
     return [
-        Fit("l1-slope", "log-log slope of ‖w‖₁ against t in the window (reduced flow)", -1.0, s1.value, s1.ci,
-            0.08, confidence=level,
-            why=f"{win}, m = {p.m:.3g}, λ = {p.l1:g}, {R} initialisations (mean of per-run OLS slopes, "
-                "t-interval). Tolerance ±0.08 (catalogue, m ≥ 1e5). Finite size: over the catalogue's "
-                "[10/(λ√m), 0.1/λ] the slope is −0.993 ± 0.003 at m = 1e6 and −0.978 ± 0.009 at 1e5 "
-                "(the window's start still feels the plateau's crossover)."),
-        Fit("support-slope", "log-log slope of m′ against t in the window (reduced flow)", -2.0, sm.value, sm.ci,
-            0.15, confidence=level,
-            why=f"{win}; tolerance ±0.15 (catalogue). Finite size: over the catalogue's [10/(λ√m), 0.1/λ] "
-                "the slope is −1.977 ± 0.004 at m = 1e6 and −1.930 ± 0.012 at 1e5 (local slope −1.86 at "
-                "10/(λ√m)); hence the later start and m = 1e6, where the window is a decade."),
-        Fit("rho", "ρ from the slope of 1/‖w‖₁ against λt (secant over the window)", rho_pred, rho.value, rho.ci,
-            0.1, confidence=level,
-            why="predicted: m′‖w‖²/‖w‖₁² − 1 (relative variance of the live magnitudes; = m′/‖w‖₁² − 1 to "
-                "1e-4 since ‖w‖² ≈ 1) averaged over the window and the initialisations, since "
-                "d(1/‖w‖₁)/dt = ρλ/‖w‖² under the balance. The two agree to ≈ 1e-4, far inside the spread of ρ "
-                "between initialisations that sets the interval. "
-                "Tolerance ±0.05 (catalogue P1-L1-6). It starts at π/2 − 1 = 0.571 (half-normal)."),
-        Fit("end-time-lo", "λ·t_end, t_end the first time m′ = 1", END_BAND[0], end.value, end.ci, None,
-            relation=">", confidence=level,
-            why="Θ(1/λ): the closed form gives λt_end → √(1+ρ)/ρ ∈ [1.41, 2.19] for ρ ∈ [0.571, 1]; the "
-                "band [1, 3] (catalogue P1-L1-7) leaves room for the last few coordinates."),
-        Fit("end-time-hi", "λ·t_end, t_end the first time m′ = 1", END_BAND[1], end.value, end.ci, None,
-            relation="<", confidence=level, why="upper end of the Θ(1) band [1, 3]"),
-        Fit("survivor", "fraction of Euler runs whose survivor is the initial argmax", 1.0, surv.value, surv.ci,
-            0.1, confidence=level,
-            why=f"{meas.survivor_runs} per-coordinate Euler runs (m = {p.survivor_m}, λ = {p.survivor_l1:g}, "
-                f"dt = {p.dt:g}) to m′ = 1; Clopper–Pearson. A single miss puts 1 outside the interval; "
-                "tolerance 0.1 asks for enough runs to bound the miss rate below 10 %."),
-        Fit("sgd-slope", "log-log slope of mean ‖W_i‖₁ against training time (SGD autoencoder)", -1.0,
-            sgd.value, sgd.ci, 0.08, confidence=level,
-            why=f"n = {p.sgd_n}, m = {p.sgd_m}, lr = {p.sgd_lr:g}, λ = {p.sgd_l1:g} (code time 4·lr·step, "
-                f"λ_code = λ/4), {sgd_win}; chatter |W| ≤ 2·lr·λ excluded. Estimate = mean(SGD − exact flow "
-                f"from the same rows) over {s_sgd.size} models + mean exact-flow slope over {s_flow.size} more "
-                f"initialisations (control variate; bootstrap over both). Raw SGD mean {s_sgd.mean():.4f}; "
-                f"exact flow {s_flow.mean():.4f}, SGD − flow {np.mean(s_sgd - s_fast):+.4f} (Euler step 4·lr: "
-                f"{np.mean(s_euler - s_fast):+.4f}; interference and chatter {paired.mean():+.4f}, n/m = {ratio:.1e})."),
-        Fit("sgd-follows-flow", "SGD slope − slope of Euler on the reduced flow from the same initial rows", 0.0,
-            follows.value, follows.ci, 0.01, confidence=level,
-            why=f"paired over {paired.size} autoencoders (Euler step 4·lr, what SGD discretises): the difference is "
-                f"interference (n/m = {ratio:.1e}), SGD's subgradient chatter and float32. Tolerance 0.01: an "
-                "eighth of the slope tolerance."),
+        judge.fit("l1-slope", predicted=-1.0, estimate=s1),
+        judge.fit("support-slope", predicted=-2.0, estimate=sm),
+        judge.fit("rho", predicted=rho_pred, estimate=rho),
+        judge.fit("end-time-lo", predicted=END_BAND[0], estimate=end),
+        judge.fit("end-time-hi", predicted=END_BAND[1], estimate=end),
+        judge.fit("survivor", predicted=1.0, estimate=surv),
+        judge.fit("sgd-slope", predicted=-1.0, estimate=sgd),
+        judge.fit("sgd-follows-flow", predicted=0.0, estimate=follows),
     ]
 
 
-def _random_survivor(fits: Sequence[Fit], meas: L1DecayMeasurements, p: L1DecayParams) -> list[Fit]:
+def _random_survivor(fits: Sequence[Fit], meas: L1DecayMeasurements, p: L1DecayParams, judge: Judge) -> list[Fit]:
     """Mutant: the survivor is a uniformly random coordinate (hit rate 1/m)."""
-    return [f.with_prediction(1.0 / p.survivor_m) for f in fits if f.key == "survivor"]
+    return [f.mutant(predicted=1.0 / p.survivor.m) for f in fits if f.key == "survivor"]
 
 
-def _end_on_plateau(fits: Sequence[Fit], meas: L1DecayMeasurements, p: L1DecayParams) -> list[Fit]:
+def _end_on_plateau(fits: Sequence[Fit], meas: L1DecayMeasurements, p: L1DecayParams, judge: Judge) -> list[Fit]:
     """Mutant: sparsification completes on the plateau timescale, λt_end < 10/√m."""
-    return [f.with_prediction(10.0 / math.sqrt(p.m)) for f in fits if f.key == "end-time-hi"]
+    return [f.mutant(predicted=10.0 / math.sqrt(p.flow.m)) for f in fits if f.key == "end-time-hi"]
 
 
 CONTROLS = (
@@ -455,71 +460,18 @@ _FALSE_FAILURE = (
 )
 
 
-def _plot(result: Result[L1DecayMeasurements], outdir: Path) -> list[Path]:
-    return l1_decay_figure(result, outdir)
-
-
-_STANDARD = L1DecayParams()
-_PAPER = L1DecayParams(m=100_000, l1=1e-5, survivor_m=100_000, survivor_l1=1e-5)
-_SMOKE = L1DecayParams(
-    m=20_000, l1=1e-5, replicates=4, window_lo=10.0, survivor_m=200, survivor_l1=3e-3, survivor_runs=8,
-    sgd_m=16_384, sgd_instances=2, sgd_flows=4, sgd_l1=4 * 0.1 / 128, sgd_log_points=60,
-)
-
-def _strategy() -> Any:
-    """Overrides where the claim should hold: m = 3·10⁵…10⁶ (smaller m biases the slopes, a
-    finite-size effect), any λ (the flow depends on λ only through λt) and init scale, at a
-    family-wise 0.999, with fewer replicates than standard (so some fits may be inconclusive)."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        m = draw_(st.integers(300_000, 1_000_000), label="m")
-        l1 = 10 ** draw_(st.floats(-7.0, -4.0), label="log10 λ")
-        scale = draw_(st.floats(0.5, 0.95), label="init_scale")
-        return {"m": m, "l1": l1, "init_scale": scale, "replicates": 8, "window_lo": 15.0, "window_hi": 0.15,
-                "survivor_runs": 16, "sgd_m": 65_536, "sgd_l1": 1.5625e-3, "sgd_instances": 2, "sgd_flows": 32,
-                "confidence": 0.999}
-
-    return draw()
-
-
-L1_DECAY = Claim(
-    id="l1-decay",
-    title="L1 winner-takes-all: ‖w‖₁ ∝ 1/(1/√m + λt), m′ ∝ ‖w‖₁², the initial argmax survives",
-    statement=(
-        "Under feature benefit and L1 a feature's live weights share one growth factor, so their order "
-        "is kept and the initial argmax survives; the norm stays pinned near 1 and ‖w‖₁ = "
-        "1/(1/‖w(0)‖₁ + ρλt): slope −1 (m′: −2) for 1/(λ√m) ≪ t ≪ 1/λ, m′ = 1 at t = Θ(1/λ); SGD on "
-        "the autoencoder follows the same flow."
-    ),
-    source="Lecomte et al. 2312.03096, sparsification dynamics (sparsity.py ODE); catalogue P1-L1-1…7",
-    params={"smoke": _SMOKE, "standard": _STANDARD, "paper": _PAPER},
-    derive=_derive,
-    simulate=_simulate,
-    fit=_fit,
-    controls=CONTROLS,
-    deviations=DEVIATIONS,
-    false_failure=_FALSE_FAILURE,
-    plot=_plot,
-    strategy=_strategy,
-    paper_figures=paper_figures.l1_trajectory,
-)
-
-CLAIMS = (L1_DECAY,)
-
-
 # -- figure ----------------------------------------------------------------------------------------
 
 
-def l1_decay_figure(result: Result[L1DecayMeasurements], outdir: Path) -> list[Path]:
+def plot(result: Result[L1DecayMeasurements], outdir: Path) -> list[Path]:
     """‖w‖₁(t) and m′(t), log-log: replicate spread, the dsolve prediction, the fitted power law with
-    its band, the window shaded; then the SGD autoencoder against Euler from the same rows."""
-    from ._plots import new_figure, save
+    its band, the window shaded; then the SGD autoencoder against Euler from the same rows, with
+    the raw per-model slopes (SGD, exact flow, Euler) that the control-variate estimate combines."""
+    from ..plotting import new_figure, save
 
     meas, p = result.measurements, result.params
     assert meas is not None
-    lam, m = p["l1"], p["m"]
+    lam, m = p["flow"]["l1"], p["flow"]["m"]
     t0, t1 = meas.t[0], meas.t[-1]
     rho = float(meas.rho_ratio.mean())
     s0 = float(meas.s0.mean())
@@ -530,7 +482,8 @@ def l1_decay_figure(result: Result[L1DecayMeasurements], outdir: Path) -> list[P
         (axes[1], meas.support_wide.astype(float), "support-slope", "m′", theory.predict_support(tw, lam, rho, s0)),
     ):
         lo_q, mid, hi_q = np.quantile(wide, [0.05, 0.5, 0.95], axis=0)
-        ax.fill_between(tw, lo_q, hi_q, color="C0", alpha=0.3, lw=0, label=f"reduced flow: 5–95 % of {wide.shape[0]} runs")
+        ax.fill_between(tw, lo_q, hi_q, color="C0", alpha=0.3, lw=0,
+                        label=f"reduced flow: 5–95 % of {wide.shape[0]} runs")
         ax.plot(tw, mid, color="C0", lw=1.2, label="median")
         ax.plot(tw, pred, "--", color="C1", label=f"dsolve: 1/(1/S0 + ρλt), ρ = {rho:.2f}" if key == "l1-slope"
                 else f"(1 + ρ)·‖w‖₁², ρ = {rho:.2f}")
@@ -552,17 +505,80 @@ def l1_decay_figure(result: Result[L1DecayMeasurements], outdir: Path) -> list[P
     tau = meas.sgd_tau
     for b in range(meas.sgd_l1.shape[0]):
         ax.plot(tau, meas.sgd_l1[b], "o", ms=3, color="C0", label="SGD autoencoder" if b == 0 else None)
-        ax.plot(tau, meas.sgd_euler[b], "-", lw=0.8, color="C1", label="Euler step 4·lr, same initial rows" if b == 0 else None)
+        ax.plot(tau, meas.sgd_euler[b], "-", lw=0.8, color="C1",
+                label="Euler step 4·lr, same initial rows" if b == 0 else None)
     fit = result.fit("sgd-slope")
     xc = math.exp(np.log(tau).mean())
     yc = math.exp(np.log(meas.sgd_l1).mean())
     for b, style in ((fit.fitted, "-"), (-1.0, "--")):
         ax.plot(tau, yc * (tau / xc) ** b, style, color="C3" if style == "-" else "k", lw=1,
                 label=f"fit (control variate) τ^{fit.fitted:.3f}" if style == "-" else "τ^−1")
+    s = _sgd_slopes(meas)
+    ax.text(0.03, 0.03,
+            f"mean slopes: SGD {s['sgd'].mean():.4f}, exact flow {s['flows'].mean():.4f}\n"
+            f"SGD − flow (same rows) {np.mean(s['sgd'] - s['fast']):+.4f}\n"
+            f"Euler − flow {np.mean(s['euler'] - s['fast']):+.4f}, SGD − Euler {np.mean(s['sgd'] - s['euler']):+.4f}",
+            transform=ax.transAxes, fontsize=6.5, va="bottom")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("training time τ = 4·lr·step (code units)")
     ax.set_ylabel("mean ‖W_i‖₁")
-    ax.set_title(f"SGD, n = {p['sgd_n']}, m = {p['sgd_m']}")
+    ax.set_title(f"SGD, n = {p['train']['n']}, m = {p['train']['m']}")
     ax.legend(fontsize=7)
     return [save(fig, outdir / f"{result.claim_id}.png")]
+
+
+def _strategy() -> Any:
+    """Overrides where the claim should hold: m = 3·10⁵…10⁶ (smaller m biases the slopes, a
+    finite-size effect), any λ (the flow depends on λ only through λt) and init scale, at a
+    family-wise 0.999, with fewer replicates than standard (so some fits may be inconclusive)."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def draw(draw_: Any) -> dict[str, Any]:
+        m = draw_(st.integers(300_000, 1_000_000), label="m")
+        l1 = 10 ** draw_(st.floats(-7.0, -4.0), label="log10 λ")
+        scale = draw_(st.floats(0.5, 0.95), label="init_scale")
+        return {"flow.m": m, "flow.l1": l1, "flow.init_scale": scale, "survivor.init_scale": scale,
+                "replicates": 8, "window_lo": 15.0, "window_hi": 0.15, "survivor_runs": 16, "train.m": 65_536,
+                "train.l1": 1.5625e-3, "train.instances": 2, "sgd_flows": 32, "confidence": 0.999}
+
+    return draw()
+
+
+STANDARD = L1DecayParams()
+PAPER = L1DecayParams(  # the paper code's ODE run (sparsity.py): m = 1e5, λ = 1e-5, for the flow and the survivor
+    flow=dataclasses.replace(STANDARD.flow, m=100_000, l1=1e-5),
+    survivor=dataclasses.replace(STANDARD.survivor, m=100_000, l1=1e-5),
+)
+SMOKE = L1DecayParams(
+    flow=dataclasses.replace(STANDARD.flow, m=20_000, l1=1e-5),
+    survivor=dataclasses.replace(STANDARD.survivor, m=200, l1=3e-3),
+    train=dataclasses.replace(STANDARD.train, m=16_384, instances=2, l1=4 * 0.1 / 128, log_points=60),
+    replicates=4, window_lo=10.0, survivor_runs=8, sgd_flows=4,
+)
+
+L1_DECAY = Claim(
+    id="l1-decay",
+    title="L1 winner-takes-all: ‖w‖₁ ∝ 1/(1/√m + λt), m′ ∝ ‖w‖₁², the initial argmax survives",
+    statement=(
+        "Under feature benefit and L1 a feature's live weights share one growth factor, so their order "
+        "is kept and the initial argmax survives; the norm stays pinned near 1 and ‖w‖₁ = "
+        "1/(1/‖w(0)‖₁ + ρλt): slope −1 (m′: −2) for 1/(λ√m) ≪ t ≪ 1/λ, m′ = 1 at t = Θ(1/λ); SGD on "
+        "the autoencoder follows the same flow."
+    ),
+    source="Lecomte et al. 2312.03096, sparsification dynamics (sparsity.py ODE); catalogue P1-L1-1…7",
+    params={"smoke": SMOKE, "standard": STANDARD, "paper": PAPER},
+    derive=derive,
+    simulate=simulate,
+    fits=specs,
+    fit=fit,
+    controls=CONTROLS,
+    deviations=DEVIATIONS,
+    false_failure=_FALSE_FAILURE,
+    plot=plot,
+    strategy=_strategy,
+    paper_figures=paper_figures.l1_trajectory,
+)
+
+CLAIM = L1_DECAY

@@ -1,0 +1,274 @@
+"""Claim ``kurtosis-mechanism``: noise-induced sparsity is an expected-loss effect that needs the output ReLU.
+
+What the measurements say about the paper's reading of ``kurtosis-sparsity`` (catalogue P1-N-4):
+Bernoulli noise at one σ, the reference run against variants at equal lr·t. An expected-loss effect
+survives averaging K noise draws per step and independent noise per input, and does not shrink when
+lr is halved; an SGD gradient-noise effect would. Without the output ReLU the squared error is
+quadratic in ξ and so sees σ² only: the rise must vanish, which the paper's "one term in the loss",
+E[(W_i·ξ)⁴], does not explain. Measurements, replicates and figure helpers are shared with
+``kurtosis-sparsity``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from sim import check_float, check_int
+from sim.autoencoder import AutoencoderParams
+from theory import kurtosis
+
+from .. import fitting
+from .._context import Context
+from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge, Result
+from .kurtosis_sparsity import Trajectory, band, check_replicates, paired_bootstrap, trajectories
+
+__all__ = ["CLAIM", "VARIANTS", "MechanismMeasurements", "MechanismParams"]
+
+VARIANTS = ("reference", "lr-half", "lr-large", "draws", "per-sample", "no-relu")
+
+
+@dataclass(frozen=True)
+class MechanismParams:
+    """Bernoulli noise at one σ; variants of the reference run (``train``) compared at equal lr·t."""
+
+    # each variant sets these (the reference: one draw, the ReLU on)
+    GRID_SET: ClassVar[tuple[str, ...]] = ("train.noise_draws", "train.output_relu")
+
+    train: AutoencoderParams = AutoencoderParams(  # the reference run; each variant changes one thing
+        n=8,  # features (the paper's)
+        m=16,  # hidden neurons (the paper's)
+        instances=48,  # models per run: the replicates when noise_scope != "step"
+        steps=6000,  # lr·t = 120: mid-rise (≈ 0.5 of 0.8), where changes show most; variants run equal lr·t
+        lr=0.02,  # reference SGD learning rate (the paper's)
+        optimizer="sgd",  # the paper's optimiser
+        noise="bernoulli",  # the noise whose rise is dissected (κ = −2)
+        sigma=0.15,  # Bernoulli σ (the paper's largest)
+        noise_scope="instance",  # reference scope: one ξ per instance per step
+        log_points=40,  # recorded steps (log-spaced)
+    )
+    seeds: int = 1  # runs per variant; the replicate unit when train.noise_scope == "step"
+    draws: int = 4  # noise draws averaged per step in the K-draw variant
+    lr_large: float = 4.0  # the "larger lr, fewer steps" variant multiplies lr by this
+    margin: float = 0.02  # a change below this is "no rise" (the no-ReLU variant; 6 % of the reference rise)
+    confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
+
+    def __post_init__(self) -> None:
+        check_replicates(self.train, self.seeds)
+        check_int("draws", self.draws, 2)
+        check_float("lr_large", self.lr_large, 1.0, lo_open=True)
+        check_float("margin", self.margin, 0.0, lo_open=True)
+        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+
+    @property
+    def time(self) -> float:
+        """lr·t of the comparison: the reference run's, and every variant's."""
+        return self.train.lr * self.train.steps
+
+    def variant(self, name: str, *, seed: int, device: str) -> AutoencoderParams:
+        """The trainer's params of one variant: the reference with one thing changed, at equal lr·t."""
+        lr = {"lr-half": self.train.lr / 2, "lr-large": self.train.lr * self.lr_large}.get(name, self.train.lr)
+        return dataclasses.replace(
+            self.train, lr=lr, steps=max(1, round(self.time / lr)),
+            noise_scope="sample" if name == "per-sample" else self.train.noise_scope,
+            noise_draws=self.draws if name == "draws" else 1, output_relu=name != "no-relu", seed=seed, device=device,
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class MechanismMeasurements:
+    runs: Mapping[str, Trajectory]  # variant -> trajectory (same seeds: paired by replicate)
+    replicate_unit: str  # "instance" or "seed"
+
+
+def derive(p: MechanismParams) -> Derivation:
+    return Derivation(
+        expr=kurtosis.shifted_square_moment(),
+        extra={"projection_fourth_moment": kurtosis.projection_moment(4),
+               "isotropic_fourth_norm": kurtosis.isotropic_fourth_norm()},
+        values={"3/(m+2)": kurtosis.predict_isotropic_fourth_norm(p.train.m),
+                "kappa_bernoulli": kurtosis.predict_excess_kurtosis("bernoulli")},
+    )
+
+
+def simulate(p: MechanismParams, ctx: Context) -> MechanismMeasurements:
+    configs = {v: (lambda seed, v=v: p.variant(v, seed=seed, device=ctx.device)) for v in VARIANTS}
+    runs = trajectories(configs, p.seeds, p.train.noise_scope, ctx, "kurtosis-mechanism: variants")
+    return MechanismMeasurements(runs=runs, replicate_unit="seed" if p.train.noise_scope == "step" else "instance")
+
+
+def _k_mid(p: MechanismParams) -> float:
+    return (1 + 1 / p.draws) / 2
+
+
+def _n_mid(p: MechanismParams) -> float:
+    return (1 + 1 / p.train.n) / 2
+
+
+def fit_specs(p: MechanismParams) -> tuple[FitSpec, ...]:
+    """The reference rise (a regime check), four ratios of a variant's rise to it, the no-ReLU change."""
+    at = f"at lr·t = {p.time:g}"
+    k_mid, n_mid = _k_mid(p), _n_mid(p)
+    run = f"{p.train.noise.capitalize()} σ = {p.train.sigma:g}, lr {p.train.lr:g}"
+    return (
+        FitSpec("reference", f"change of mean ‖W_i‖₄⁴/‖W_i‖₂⁴, {run}, {at}",
+                relation=">", why="regime check: the ratios below need a clear reference rise"),
+        FitSpec("lr-half", f"rise with lr/2 over rise with lr, {at}", relation=">",
+                why="first order in lr (an expected-loss effect) predicts 1; an effect of SGD's gradient noise "
+                    "scales with lr at fixed lr·t, predicting 1/2; 3/4 separates them"),
+        FitSpec("lr-large", f"rise with {p.lr_large:g}·lr over rise with lr, {at}", relation=">",
+                why="first order in lr predicts 1: a larger lr with proportionally fewer steps would be legitimate"),
+        FitSpec("draws", f"rise with the mean of K = {p.draws} noise draws per step over rise with one draw, {at}",
+                relation=">",
+                why=f"an expected-loss effect predicts 1; a gradient-noise effect would shrink to 1/K; "
+                    f"(1 + 1/K)/2 = {k_mid:g}"),
+        FitSpec("per-sample", f"rise with independent noise per input over rise with noise shared by the inputs, {at}",
+                relation=">",
+                why=f"an expected-loss effect predicts 1; a gradient-noise effect would shrink towards 1/n; "
+                    f"(1 + 1/n)/2 = {n_mid:g}"),
+        FitSpec("no-relu", f"change of mean ‖W_i‖₄⁴/‖W_i‖₂⁴ without the output ReLU, {at}", relation="<",
+                why="derived: a linear decoder's squared error is quadratic in ξ, E[(c + w·ξ)²] = c² + σ²‖w‖₂² has "
+                    "no μ₄, so the expected loss L(W) + nσ²‖W‖²_F is rotation invariant and gradient flow keeps the "
+                    "ratio at 3/(m+2); SGD with (non-isotropic) Bernoulli noise adds a small measured drift, "
+                    f"−0.006 to −0.014 over seeds 0–2, so the fit asks for no rise above {p.margin:g}, not an exact 0"),
+    )
+
+
+def _ratio(meas: MechanismMeasurements, variant: str, level: float, rng: np.random.Generator) -> fitting.Estimate:
+    """mean change(variant) / mean change(reference), bootstrap over replicates (paired)."""
+    a, b = meas.runs[variant].change, meas.runs["reference"].change
+    return paired_bootstrap(a.size, lambda i: a[i].mean(-1) / b[i].mean(-1), rng=rng, confidence=level)
+
+
+def fit(meas: MechanismMeasurements, d: Derivation, p: MechanismParams, judge: Judge) -> list[Fit]:
+    level = judge.level
+    ref = fitting.mean_ci(meas.runs["reference"].change, confidence=level)
+    half = _ratio(meas, "lr-half", level, judge.rng)
+    large = _ratio(meas, "lr-large", level, judge.rng)
+    draws = _ratio(meas, "draws", level, judge.rng)
+    sample = _ratio(meas, "per-sample", level, judge.rng)
+    no_relu = fitting.mean_ci(meas.runs["no-relu"].change, confidence=level)
+    return [
+        judge.fit("reference", predicted=0.0, estimate=ref),
+        judge.fit("lr-half", predicted=0.75, estimate=half),
+        judge.fit("lr-large", predicted=0.75, estimate=large),
+        judge.fit("draws", predicted=_k_mid(p), estimate=draws),
+        judge.fit("per-sample", predicted=_n_mid(p), estimate=sample),
+        judge.fit("no-relu", predicted=p.margin, estimate=no_relu),
+    ]
+
+
+def _sgd_noise(fits: Sequence[Fit], meas: MechanismMeasurements, p: MechanismParams, judge: Judge) -> list[Fit]:
+    """Mutant: the rise is an SGD gradient-noise effect: ∝ lr at fixed lr·t, divided by K."""
+    by = {f.key: f for f in fits}
+    return [by["lr-half"].mutant(relation="==", predicted=0.5, tolerance=0.5),
+            by["draws"].mutant(relation="==", predicted=1 / p.draws, tolerance=1.0)]
+
+
+def _one_term(fits: Sequence[Fit], meas: MechanismMeasurements, p: MechanismParams, judge: Judge) -> list[Fit]:
+    """Mutant: the κ₄ term sits in the loss whatever the decoder, so removing the output ReLU keeps
+    at least half the rise: the no-ReLU fit, re-measured as a ratio to the reference rise, > 1/2."""
+    r = _ratio(meas, "no-relu", judge.level, judge.rng)
+    return [f.mutant(fitted=r.value, ci=r.ci, relation=">", predicted=0.5,
+                     quantity=f"rise without the output ReLU over rise with it, at lr·t = {p.time:g}")
+            for f in fits if f.key == "no-relu"]
+
+
+def plot(result: Result[MechanismMeasurements], outdir: Path) -> list[Path]:
+    """The mean ‖W_i‖₄⁴/‖W_i‖₂⁴ of every variant against lr·t, with its 95 % band over replicates."""
+    from ..plotting import new_figure, save
+
+    meas, p = result.measurements, result.params
+    assert meas is not None
+    fig, (ax,) = new_figure(width=6.0, height=4.2)
+    labels = {"reference": f"reference (lr {p['train']['lr']:g})", "lr-half": "lr / 2",
+              "lr-large": f"lr × {p['lr_large']:g}", "draws": f"mean of K = {p['draws']} draws",
+              "per-sample": "noise per input", "no-relu": "no output ReLU"}
+    for i, (name, traj) in enumerate(meas.runs.items()):
+        band(ax, traj.time, traj.ratio, f"C{i}", labels[name], dashed=name == "no-relu")
+    m = int(p["train"]["m"])
+    ax.axhline(3 / (m + 2), color="k", lw=0.8, ls=":", label="3/(m+2) (isotropic)")
+    ax.set_xscale("log")
+    ax.set_xlim(left=1.0)  # nothing moves before lr·t ≈ 1
+    ax.set_xlabel("lr · t")
+    ax.set_ylabel("mean ‖W_i‖₄⁴ / ‖W_i‖₂⁴")
+    ax.set_title(f"{p['train']['noise'].capitalize()} σ = {p['train']['sigma']:g}: variants at equal lr·t "
+                 f"(95 % band over {meas.replicate_unit}s)", fontsize=9)
+    ax.legend(fontsize=7)
+    return [save(fig, outdir / f"{result.claim_id}.png")]
+
+
+def _strategy() -> Any:
+    """Overrides of the smoke params where every fit should hold, the lr-large one included: σ
+    around 0.15 with the reference lr at 0.01, so the "large" lr is 0.02, still first order there
+    (lr 0.08 is where it breaks); lr·t = 80; K = 2 draws; family-wise 0.999."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def draw(draw_: Any) -> dict[str, Any]:
+        return {"train.n": 8, "train.m": 16, "train.lr": 0.01, "lr_large": 2.0, "train.steps": 8000, "draws": 2,
+                "train.sigma": draw_(st.sampled_from([0.15, 0.16, 0.17]), label="sigma"),
+                "train.instances": draw_(st.integers(8, 12), label="instances"), "margin": 0.02,
+                "confidence": 0.999}
+
+    return draw()
+
+
+STANDARD = MechanismParams()
+SMOKE = MechanismParams(  # lr·t = 20
+    train=dataclasses.replace(STANDARD.train, instances=4, steps=1000, sigma=0.2, log_points=10), lr_large=2.0,
+    margin=0.2,
+)
+# The paper code's model and optimiser (n 8, m 16, 5 instances, SGD lr 0.02, noise shared per step,
+# σ = 0.15); the catalogue's diagnostics compare at lr·t = 200 (1e4 steps) with K = 8 draws.
+PAPER = MechanismParams(
+    train=dataclasses.replace(STANDARD.train, instances=5, steps=10_000, noise_scope="step", log_points=60),
+    seeds=8, draws=8,
+)
+
+KURTOSIS_MECHANISM = Claim(
+    id="kurtosis-mechanism",
+    title="Noise-induced sparsity is an expected-loss effect that needs the output ReLU",
+    statement=(
+        "Bernoulli noise's sparsification is first order: it survives averaging K noise draws per step "
+        "and independent noise per input, and halving lr at equal lr·t does not shrink it; it vanishes "
+        "without the output ReLU, where the expected loss is L(W) + nσ²‖W‖²_F (σ² only, no μ₄). The "
+        "paper's 'one term in the loss', E[(W_i·ξ)⁴], does not explain that: the squared error is "
+        "quadratic in ξ wherever the ReLU is active, so μ₄ reaches the expected loss only through the "
+        "ReLU's kink. A 4× larger lr at equal lr·t is not equivalent."
+    ),
+    source="catalogue P1-N-4 (measured finding, not in the paper); Lecomte et al. 2312.03096 noise section",
+    params={"smoke": SMOKE, "standard": STANDARD, "paper": PAPER},
+    derive=derive,
+    simulate=simulate,
+    fits=fit_specs,
+    fit=fit,
+    controls=(
+        Control("sgd-noise",
+                "the rise is SGD gradient noise: halving lr at equal lr·t halves it, K draws divide it by K",
+                refit=_sgd_noise),
+        Control("one-term", "the κ₄ term is in the loss whatever the decoder: without the output ReLU at least half "
+                "the rise remains", refit=_one_term),
+    ),
+    deviations={
+        "lr-large": Deviation("fail", (
+            "measured (standard): at lr·t = 120, lr 0.08 reaches 0.30 [0.24, 0.37] of the rise at lr 0.02 "
+            "(seed 0; 0.21 and 0.23 at seeds 1, 2), while lr 0.01 reaches 1.10 [1.05, 1.17] and K = 4 draws "
+            "1.16: SGD's gradient noise slows the rise, so the effect is first order only for lr ≲ 0.02 at "
+            "σ = 0.15 and a larger lr with proportionally fewer steps is not a legitimate shortcut")),
+    },
+    false_failure=(
+        "Six fits at Bonferroni level 1 − 0.05/6 each: a true claim fails with probability ≤ 5 %. 48 "
+        "independent instances put each ratio's bootstrap interval at about ±0.07 (every ratio ≥ 0.3 "
+        "from its threshold) and the no-ReLU change at about ±0.01, ≥ 0.02 below its threshold."
+    ),
+    plot=plot,
+    strategy=_strategy,
+)
+
+CLAIM = KURTOSIS_MECHANISM
