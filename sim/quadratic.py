@@ -20,11 +20,12 @@ importance vector and one K per group) and over independent initialisations:
   through how often each of the 3^N input patterns occurs, so those counts are drawn instead
   (multinomial, exactly the batch's law) at a cost independent of the batch size (N <= 6).
 
-The step of each group is ``lr / κ`` with κ = (K − 1)·max_i v_i² + Σ_i v_i, the scale of the
-loss's curvature at its optimum (‖W_i‖² <= v_i: the feature term gives 8(K − 1)v_i², the
-interference term 8Σ_j ‖W_j‖²), so one ``lr`` (≲ 0.25) is stable for every K and importance
-vector; it decays linearly to ``lr_end / κ`` when ``lr_end`` is set. Randomness: one
-``torch.Generator`` seeded with ``params.seed``.
+The step of each group is ``lr / κ`` with κ = (K − 1)·max_i v_i + Σ_i v_i, the scale of the
+loss's curvature at its optimum (‖W_i‖² <= v_i: the feature term (K − 1)(v_i − ‖W_i‖²)² has
+curvature 8(K − 1)‖W_i‖² <= 8(K − 1)v_i along W_i — linear in v, not v², so the two coincide
+only at max v = 1 — and the interference term 8Σ_j ‖W_j‖²), so one ``lr`` (< 0.25) is stable
+for every K and importance vector; it decays linearly to ``lr_end / κ`` when ``lr_end`` is set.
+Randomness: one ``torch.Generator`` seeded with ``params.seed``.
 
 Usage::
 
@@ -70,7 +71,7 @@ class QuadraticParams:
     d: int = 1  # embedding dimension (neurons)
     instances: int = 4  # independent initialisations per group
     steps: int = 4000  # gradient steps
-    lr: float = 0.05  # the step is lr/κ, κ = (K−1)·max v² + Σ v: the loss's curvature scale (module doc)
+    lr: float = 0.05  # the step is lr/κ, κ = (K−1)·max v + Σ v: the loss's curvature scale (module doc)
     lr_end: float | None = None  # lr at the last step, reached by linear decay (None: constant)
     init_std: float = 0.1  # std of the N(0, std²) initial W (small: the curvature scale assumes ‖W_i‖² ≲ v_i)
     data: Literal["expected", "sparse"] = "expected"  # exact population loss, or sampled inputs
@@ -200,7 +201,10 @@ def train(params: QuadraticParams) -> QuadraticResult:
     W_init = W.clone()
     b = torch.zeros(B, dtype=dtype)
     lr_end = params.lr if params.lr_end is None else params.lr_end
-    kappa = (K - 1) * (v**2).amax(dim=1) + v.sum(dim=1)  # (B,) curvature scale
+    # (B,) curvature scale: 8κ bounds the Hessian at the optimum, so lr < 0.25 is stable (module doc);
+    # (K − 1)·max v² here (issue 18) made the step 8·lr(K − 1)v/κ > 2 for max v ≈ 0.5, K = 20: the
+    # strongest feature's norm then cycles about v_i while every capacity (scale-free) converges
+    kappa = (K - 1) * v.amax(dim=1) + v.sum(dim=1)
     sampler = _PatternCounts(K, N, params.batch, gen, dtype) if params.data == "sparse" else None
     for step in range(params.steps):
         frac = step / max(params.steps - 1, 1)

@@ -198,7 +198,10 @@ def specs(p: AllocationParams) -> tuple[FitSpec, ...]:
                     "of a dimension: a feature near a threshold converges slowly (vanishing curvature)"),
         FitSpec("realisable", "max |L_trained / L_solver − 1|", relation="<", exact=True,
                 why="the relaxation over C is tight: block-semi-orthogonal W realise the optimum (derived "
-                    "here); GD cannot beat the solver, it reaches it to ≈ 1e-7 by 6000 steps"),
+                    "here); GD cannot beat the solver, it reaches it to ≈ 1e-7 by 6000 steps. Compares the "
+                    "model's exact population loss at the trained W (optimal bias) with Σ L_i(C_i) at the "
+                    "solver's C, same K: unlike C (scale-free) it sees the norms ‖W_i‖², so a norm that never "
+                    "settles (issue 18: a step too large when max v < 1) fails here alone"),
         FitSpec("concave", f"fractional features (0.01 < C < 0.99) in models trained at K = {p.K_concave:g}",
                 relation="<", exact=True,
                 why="P2-CONVEX: L_i is concave for K < 3, so the optimum is all-or-nothing"),
