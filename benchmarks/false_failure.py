@@ -35,16 +35,25 @@ def run(ids: list[str], seeds: range, out: Path, scale: str) -> None:
             t = time.perf_counter()
             r = claim.run(scale, seed, ctx=Context())
             row = {
-                "id": claim.id, "seed": seed, "scale": scale, "status": r.status, "expected": r.expected,
-                "meets_expectation": r.meets_expectation, "seconds": time.perf_counter() - t,
-                "off": [f.key for f in r.fits if f.verdict != f.expected], "error": r.error,
+                "id": claim.id,
+                "seed": seed,
+                "scale": scale,
+                "status": r.status,
+                "expected": r.expected,
+                "meets_expectation": r.meets_expectation,
+                "seconds": time.perf_counter() - t,
+                "off": [f.key for f in r.fits if f.verdict != f.expected],
+                "error": r.error,
                 "controls": {c.id: c.rejected for c in r.controls},
             }
             with out.open("a") as fh:
                 fh.write(json.dumps(row) + "\n")
-            print(f"{claim.id} seed {seed}: {r.status} (expected {r.expected}), "
-                  f"{'as expected' if r.meets_expectation else 'NOT as expected ' + str(row['off'])}, "
-                  f"{row['seconds']:.0f} s", flush=True)
+            print(
+                f"{claim.id} seed {seed}: {r.status} (expected {r.expected}), "
+                f"{'as expected' if r.meets_expectation else 'NOT as expected ' + str(row['off'])}, "
+                f"{row['seconds']:.0f} s",
+                flush=True,
+            )
 
 
 def _load(path: Path) -> list[dict]:
@@ -66,8 +75,10 @@ def table(rows: list[dict]) -> str:
         st = Counter(r["status"] for r in rs)
         ok = sum(r["meets_expectation"] for r in rs)
         offs = Counter(k for r in rs for k in r["off"])
-        lines.append(f"| `{cid}` | {len(rs)} | {st['pass']} | {st['fail']} | {st['inconclusive']} | {st['error']} "
-                     f"| {ok}/{len(rs)} | {', '.join(f'{k} ×{v}' for k, v in offs.items()) or '—'} |")
+        lines.append(
+            f"| `{cid}` | {len(rs)} | {st['pass']} | {st['fail']} | {st['inconclusive']} | {st['error']} "
+            f"| {ok}/{len(rs)} | {', '.join(f'{k} ×{v}' for k, v in offs.items()) or '—'} |"
+        )
         for r in rs:
             for k, rejected in r["controls"].items():
                 controls[k]["runs"] += 1
@@ -78,12 +89,16 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("ids", nargs="*", help="claim ids (default: all)")
     ap.add_argument("--seeds", type=int, default=20, help="number of seeds (default 20)")
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--scale", default="standard")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON-lines file of runs (appended)")
+    ap.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="JSON-lines file of runs (appended)"
+    )
     ap.add_argument("--table", type=Path, help="only tabulate this JSON-lines file")
     args = ap.parse_args()
     if args.table:

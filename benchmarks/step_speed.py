@@ -70,7 +70,9 @@ def paper_step(p: AutoencoderParams) -> Callable[[], None]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--n", type=int, default=256)
     ap.add_argument("--m", type=int, nargs="+", default=[1024, 4096])
     ap.add_argument("--instances", type=int, default=16)
@@ -86,14 +88,25 @@ def main() -> None:
     print(head)
     print("-" * len(head))
     for m in args.m:
-        p = AutoencoderParams(n=args.n, m=m, instances=args.instances, lr=1e-3, optimizer="adamw",
-                              weight_decay=0.01, l1=1e-3)
+        p = AutoencoderParams(
+            n=args.n,
+            m=m,
+            instances=args.instances,
+            lr=1e-3,
+            optimizer="adamw",
+            weight_decay=0.01,
+            l1=1e-3,
+        )
         t_fused = _time(fused_step(p), args.reps)
         t_paper = _time(paper_step(p), max(3, args.reps // 2))
         useful = 4 * p.instances * p.n**2 * m / t_fused / 1e9
-        print(f"{p.n:>5} {m:>6} {p.instances:>4} | {t_fused * 1e3:>9.1f} {t_paper * 1e3:>9.1f} "
-              f"{t_paper / t_fused:>7.2f}x | {useful:>14.1f} {useful / peak:>7.0%}")
-    print("\nTargets (issue 2): speedup >= 4x over the paper step; useful rate >= 50 % of the sgemm rate.")
+        print(
+            f"{p.n:>5} {m:>6} {p.instances:>4} | {t_fused * 1e3:>9.1f} {t_paper * 1e3:>9.1f} "
+            f"{t_paper / t_fused:>7.2f}x | {useful:>14.1f} {useful / peak:>7.0%}"
+        )
+    print(
+        "\nTargets (issue 2): speedup >= 4x over the paper step; useful rate >= 50 % of the sgemm rate."
+    )
 
 
 if __name__ == "__main__":

@@ -332,7 +332,7 @@ class SimulationCache:
             raise CorruptEntry(f"payload of {len(payload)} bytes, header says {header.get('size')}")
         try:
             return pickle.loads(payload), header
-        except Exception as exc:  # noqa: BLE001 - e.g. a class that no longer exists
+        except Exception as exc:
             raise CorruptEntry(f"unpickling failed: {type(exc).__name__}: {exc}") from None
 
 
@@ -362,15 +362,20 @@ class TaskCache:
         import sys
 
         self._library = library_version()  # the digests as of now, before any run starts
-        self._modules = {name: _module_digest(name) for name in list(sys.modules)
-                         if name.startswith("claims.") and getattr(sys.modules[name], "__file__", None)}
+        self._modules = {
+            name: _module_digest(name)
+            for name in list(sys.modules)
+            if name.startswith("claims.") and getattr(sys.modules[name], "__file__", None)
+        }
 
     def __repr__(self) -> str:
         return f"TaskCache({str(self.root)!r}, read={self.read})"
 
     def key(self, fn: Callable[..., Any], item: Any) -> dict[str, Any]:
         if "<" in fn.__qualname__:  # lambdas and closures share qualnames: their keys would collide
-            raise TypeError(f"a cached task must be a module-level function, not {fn.__qualname__!r}")
+            raise TypeError(
+                f"a cached task must be a module-level function, not {fn.__qualname__!r}"
+            )
         module = self._modules.get(fn.__module__) or _module_digest(fn.__module__)
         return {
             "format": FORMAT,

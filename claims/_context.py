@@ -76,12 +76,16 @@ class Context:
             import torch
 
             if not torch.cuda.is_available():
-                raise ParamError("device", self.device, "'cpu' (CUDA is not available on this machine)")
+                raise ParamError(
+                    "device", self.device, "'cpu' (CUDA is not available on this machine)"
+                )
         if self.device == "mps":
             import torch
 
             if not torch.backends.mps.is_available():
-                raise ParamError("device", self.device, "'cpu' (MPS is not available on this machine)")
+                raise ParamError(
+                    "device", self.device, "'cpu' (MPS is not available on this machine)"
+                )
 
     def with_seed(self, seed: int) -> Context:
         return dataclasses.replace(self, seed=seed)

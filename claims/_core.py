@@ -84,7 +84,9 @@ class FitSpec:
 
     key: str  # short slug, unique within a claim; controls and deviations refer to it
     quantity: str  # what is fitted, in words ("slope of log count vs log m")
-    tolerance: float | None = None  # largest CI full width that can decide a "==" fit; None for ">"/"<"
+    tolerance: float | None = (
+        None  # largest CI full width that can decide a "==" fit; None for ">"/"<"
+    )
     relation: Relation = "=="  # "==": fitted equals predicted; ">"/"<": fitted lies above/below it
     why: str = ""  # why this tolerance / window / threshold (shown in the report)
     exact: bool = False  # a deterministic computation (interval of zero width, confidence 1): not in the family
@@ -111,7 +113,9 @@ class Fit:
     predicted: float  # the theory's value (or threshold, for ">"/"<")
     fitted: float  # the point estimate from the simulation
     ci: tuple[float, float]  # confidence interval from replicates or a bootstrap (±inf: unbounded)
-    tolerance: float | None = None  # largest CI full width that can decide a "==" fit; None for ">"/"<"
+    tolerance: float | None = (
+        None  # largest CI full width that can decide a "==" fit; None for ">"/"<"
+    )
     relation: Relation = "=="  # "==": fitted equals predicted; ">"/"<": fitted lies above/below it
     confidence: float = 0.95  # the CI's coverage level
     why: str = ""  # why this tolerance / window / threshold (shown in the report)
@@ -132,9 +136,21 @@ class Fit:
     def verdict(self) -> Verdict:
         lo, hi = self.ci
         if self.relation == ">":
-            return "pass" if lo > self.predicted else "fail" if hi <= self.predicted else "inconclusive"
+            return (
+                "pass"
+                if lo > self.predicted
+                else "fail"
+                if hi <= self.predicted
+                else "inconclusive"
+            )
         if self.relation == "<":
-            return "pass" if hi < self.predicted else "fail" if lo >= self.predicted else "inconclusive"
+            return (
+                "pass"
+                if hi < self.predicted
+                else "fail"
+                if lo >= self.predicted
+                else "inconclusive"
+            )
         if not lo <= self.predicted <= hi:
             return "fail"
         assert self.tolerance is not None
@@ -157,10 +173,18 @@ class Fit:
         """The same fit key judged as a control's mutant claim: another prediction, or another
         measured value where the mutant changes what is measured. The one way controls build fits."""
         changes: dict[str, Any] = {"why": "control (mutant claim)"}
-        for name, value in (("predicted", predicted), ("fitted", fitted), ("ci", ci), ("relation", relation),
-                            ("tolerance", tolerance), ("quantity", quantity)):
+        for name, value in (
+            ("predicted", predicted),
+            ("fitted", fitted),
+            ("ci", ci),
+            ("relation", relation),
+            ("tolerance", tolerance),
+            ("quantity", quantity),
+        ):
             if value is not None:
-                changes[name] = float(value) if name in ("predicted", "fitted", "tolerance") else value
+                changes[name] = (
+                    float(value) if name in ("predicted", "fitted", "tolerance") else value
+                )
         if changes.get("relation") in (">", "<") and tolerance is None:
             changes["tolerance"] = None
         return dataclasses.replace(self, **changes)
@@ -208,17 +232,23 @@ class Judge:
         self.claim_id = claim_id
         self.specs: dict[str, FitSpec] = {s.key: s for s in specs}
         if len(self.specs) != len(specs):
-            raise ValueError(f"claim {claim_id!r} declares duplicate fit keys {[s.key for s in specs]}")
+            raise ValueError(
+                f"claim {claim_id!r} declares duplicate fit keys {[s.key for s in specs]}"
+            )
         self.k = sum(not s.exact for s in specs)  # the family: stochastic fits
         self.confidence = confidence
         self.level = 1 - (1 - confidence) / max(self.k, 1)  # each stochastic interval's level
-        self.rng = np.random.default_rng(0)  # the bootstrap's resampling stream: fixed, the data vary
+        self.rng = np.random.default_rng(
+            0
+        )  # the bootstrap's resampling stream: fixed, the data vary
 
     def spec(self, key: str) -> FitSpec:
         try:
             return self.specs[key]
         except KeyError:
-            raise KeyError(f"claim {self.claim_id!r} declares no fit {key!r}; declared: {list(self.specs)}") from None
+            raise KeyError(
+                f"claim {self.claim_id!r} declares no fit {key!r}; declared: {list(self.specs)}"
+            ) from None
 
     def fit(
         self,
@@ -242,8 +272,15 @@ class Judge:
                 raise ValueError(f"fit {key!r}: a stochastic fit needs its confidence interval")
             ci = (float(fitted), float(fitted))
         return Fit(
-            s.key, s.quantity, predicted=float(predicted), fitted=float(fitted), ci=(float(ci[0]), float(ci[1])),
-            tolerance=s.tolerance, relation=s.relation, confidence=1.0 if s.exact else self.level, why=s.why,
+            s.key,
+            s.quantity,
+            predicted=float(predicted),
+            fitted=float(fitted),
+            ci=(float(ci[0]), float(ci[1])),
+            tolerance=s.tolerance,
+            relation=s.relation,
+            confidence=1.0 if s.exact else self.level,
+            why=s.why,
         )
 
 
@@ -315,13 +352,17 @@ class Control:
         else:
             missing = sorted(set(self.predict) - set(by_key))
             if missing:
-                raise KeyError(f"control {self.id!r} mutates unknown fit keys {missing}; have {sorted(by_key)}")
+                raise KeyError(
+                    f"control {self.id!r} mutates unknown fit keys {missing}; have {sorted(by_key)}"
+                )
             mutated = [by_key[k].mutant(predicted=v) for k, v in self.predict.items()]
         keys = [f.key for f in mutated]
         unknown = sorted(set(keys) - set(by_key))
         if unknown or len(set(keys)) != len(keys):
-            raise KeyError(f"control {self.id!r} must re-judge distinct fit keys of the claim; "
-                           f"got {keys}, the claim has {sorted(by_key)}")
+            raise KeyError(
+                f"control {self.id!r} must re-judge distinct fit keys of the claim; "
+                f"got {keys}, the claim has {sorted(by_key)}"
+            )
         return mutated
 
 
@@ -418,13 +459,17 @@ class Result(Generic[M]):
         control was rejected. Stricter than ``status == expected``."""
         if self.status == "error":
             return False
-        return all(self.as_expected(f) for f in self.fits) and all(c.rejected for c in self.controls)
+        return all(self.as_expected(f) for f in self.fits) and all(
+            c.rejected for c in self.controls
+        )
 
     def control(self, control_id: str) -> ControlOutcome:
         for c in self.controls:
             if c.id == control_id or c.id == f"{self.claim_id}/{control_id}":
                 return c
-        raise KeyError(f"{self.claim_id}: no control {control_id!r}; have {[c.id for c in self.controls]}")
+        raise KeyError(
+            f"{self.claim_id}: no control {control_id!r}; have {[c.id for c in self.controls]}"
+        )
 
     def fit(self, key: str) -> Fit:
         for f in self.fits:
@@ -452,7 +497,11 @@ class Result(Generic[M]):
 
     def to_dict(self) -> dict[str, Any]:
         """The claims.json entry (schema 1, design.md)."""
-        pred = self.derivation.to_dict() if self.derivation is not None else {"sympy": None, "latex": None}
+        pred = (
+            self.derivation.to_dict()
+            if self.derivation is not None
+            else {"sympy": None, "latex": None}
+        )
         return {
             "id": self.claim_id,
             "title": self.title,
@@ -518,10 +567,14 @@ class Claim(Generic[P, M]):
             keys = {s.key for s in self.specs(self.params[scale])}
             stale = sorted(set(self.deviations) - keys)
             if scale == "standard" and stale:
-                raise ValueError(f"claim {self.id!r}: deviations {stale} match no declared fit {sorted(keys)}")
+                raise ValueError(
+                    f"claim {self.id!r}: deviations {stale} match no declared fit {sorted(keys)}"
+                )
             unknown = sorted({k for c in self.controls for k in c.predict} - keys)
             if unknown:
-                raise ValueError(f"claim {self.id!r}: controls predict undeclared fit keys {unknown}")
+                raise ValueError(
+                    f"claim {self.id!r}: controls predict undeclared fit keys {unknown}"
+                )
 
     def __repr__(self) -> str:
         return f"Claim({self.id})"
@@ -581,12 +634,18 @@ class Claim(Generic[P, M]):
                 measurements = self.simulate(params, ctx)
             else:
                 # single runs of the sweep go through the task cache too: an interrupted sweep resumes
-                run_ctx = ctx if ctx.tasks is not None else dataclasses.replace(ctx, tasks=cache.tasks)
-                measurements = cache.fetch(self.id, params, seed, ctx.device, lambda: self.simulate(params, run_ctx))
-            fits = self._checked(self.fit(measurements, derivation, params, self.judge(params)), params)
+                run_ctx = (
+                    ctx if ctx.tasks is not None else dataclasses.replace(ctx, tasks=cache.tasks)
+                )
+                measurements = cache.fetch(
+                    self.id, params, seed, ctx.device, lambda: self.simulate(params, run_ctx)
+                )
+            fits = self._checked(
+                self.fit(measurements, derivation, params, self.judge(params)), params
+            )
         except ParamError:
             raise
-        except Exception as exc:  # noqa: BLE001 - reported as status "error", with its cause
+        except Exception as exc:
             return Result(
                 **common,  # type: ignore[arg-type]
                 status="error",
@@ -603,7 +662,7 @@ class Claim(Generic[P, M]):
         if self.paper_figures is not None:
             try:  # a comparison, not a verdict: its failure is reported beside the result, never as it
                 figures = tuple(self.paper_figures(measurements, params))
-            except Exception as exc:  # noqa: BLE001 - shown in the report and claims.json
+            except Exception as exc:
                 figures_error = f"{type(exc).__name__}: {exc}"
         return Result(
             **common,  # type: ignore[arg-type]
@@ -626,15 +685,25 @@ class Claim(Generic[P, M]):
             raise ValueError(f"claim {self.id!r} produced fits {keys}; it declares {declared}")
         stale = sorted(set(self.deviations) - set(keys))
         if stale:
-            raise ValueError(f"stale deviation entries {stale} match no fit of {self.id!r}; fits are {keys}")
+            raise ValueError(
+                f"stale deviation entries {stale} match no fit of {self.id!r}; fits are {keys}"
+            )
         return list(fits)
 
-    def _run_control(self, control: Control, fits: Sequence[Fit], measurements: Any, params: Any) -> ControlOutcome:
+    def _run_control(
+        self, control: Control, fits: Sequence[Fit], measurements: Any, params: Any
+    ) -> ControlOutcome:
         full_id = f"{self.id}/{control.id}"
         try:
             mutated = tuple(control.apply(fits, measurements, params, self.judge(params)))
-        except Exception as exc:  # noqa: BLE001 - a broken control is reported, never a silent pass
-            return ControlOutcome(full_id, control.statement, "error", (), f"{type(exc).__name__}: {exc}")
+        except Exception as exc:
+            return ControlOutcome(
+                full_id, control.statement, "error", (), f"{type(exc).__name__}: {exc}"
+            )
         if not mutated:
-            return ControlOutcome(full_id, control.statement, "error", (), "control produced no fits")
-        return ControlOutcome(full_id, control.statement, aggregate([f.verdict for f in mutated]), mutated)
+            return ControlOutcome(
+                full_id, control.statement, "error", (), "control produced no fits"
+            )
+        return ControlOutcome(
+            full_id, control.statement, aggregate([f.verdict for f in mutated]), mutated
+        )

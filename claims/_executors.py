@@ -37,11 +37,17 @@ def executor(*, workers: int = 1, scheduler: str | None = None) -> Iterator[Exec
         try:
             from dask.distributed import Client
         except ImportError:  # pragma: no cover - depends on the optional extra
-            raise ParamError("--scheduler", scheduler, 'an address, with the dask extra installed: pip install -e ".[dask]"') from None
+            raise ParamError(
+                "--scheduler",
+                scheduler,
+                'an address, with the dask extra installed: pip install -e ".[dask]"',
+            ) from None
         try:
             client = Client(scheduler, timeout=5)
         except OSError as exc:
-            raise ParamError("--scheduler", scheduler, f"the address of a running Dask scheduler ({exc})") from None
+            raise ParamError(
+                "--scheduler", scheduler, f"the address of a running Dask scheduler ({exc})"
+            ) from None
         try:
             yield client.get_executor()
         finally:
@@ -53,8 +59,10 @@ def executor(*, workers: int = 1, scheduler: str | None = None) -> Iterator[Exec
     threads = max(1, (os.cpu_count() or 1) // workers)
     # spawn, not fork: a forked child inherits torch's thread pool in an undefined state
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_limit_threads, initargs=(threads,),
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_limit_threads,
+        initargs=(threads,),
     )
     try:
         yield pool

@@ -67,7 +67,9 @@ def claims_document(
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of claims.json (``claims/schema/claims.schema.json``)."""
-    return json.loads((Path(__file__).resolve().parent / "schema" / "claims.schema.json").read_text("utf-8"))
+    return json.loads(
+        (Path(__file__).resolve().parent / "schema" / "claims.schema.json").read_text("utf-8")
+    )
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -34,7 +34,15 @@ from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 from sim import ParamError
 
-__all__ = ["Leaf", "Overrides", "apply_overrides", "field_comment", "leaves", "params_to_dict", "parse_assignment"]
+__all__ = [
+    "Leaf",
+    "Overrides",
+    "apply_overrides",
+    "field_comment",
+    "leaves",
+    "params_to_dict",
+    "parse_assignment",
+]
 
 P = TypeVar("P")
 RUN_SET = ("seed", "device")  # leaf names the run itself sets (--seed, --device), never --set
@@ -71,7 +79,7 @@ def leaves(params: Any) -> list[Leaf]:
     grid = tuple(getattr(type(params), "GRID_SET", ()))
     try:
         defaults = {leaf_path: value for leaf_path, value in _values(type(params)())}
-    except Exception:  # noqa: BLE001 - a class without a default for every field
+    except Exception:
         defaults = {}
 
     def walk(obj: Any, prefix: str) -> Iterator[Leaf]:
@@ -82,7 +90,9 @@ def leaves(params: Any) -> list[Leaf]:
                 yield from walk(value, path + ".")
                 continue
             own, outer = field_comment(type(obj), f.name), calls.get(path, "")
-            comment = f"{outer} — {own}" if outer and own and not own.startswith(outer) else own or outer
+            comment = (
+                f"{outer} — {own}" if outer and own and not own.startswith(outer) else own or outer
+            )
             if path in defaults and defaults[path] != value and (outer or not prefix):
                 comment = f"(default {_text(defaults[path])}:) {comment}"
             yield Leaf(path, value, type(obj), comment, f.name not in RUN_SET and path not in grid)
@@ -182,7 +192,9 @@ def apply_overrides(params: P, overrides: Mapping[str, Any]) -> P:
         if leaf is None and "." not in path:  # a plain name: the one leaf called that
             found = [lf for p, lf in known.items() if p.rpartition(".")[2] == path]
             if len(found) > 1:
-                raise ParamError(path, value, "one of the full paths " + ", ".join(lf.path for lf in found))
+                raise ParamError(
+                    path, value, "one of the full paths " + ", ".join(lf.path for lf in found)
+                )
             leaf = found[0] if found else None
         if leaf is None:
             raise ParamError(path, value, "a parameter of this claim: " + ", ".join(known))
@@ -196,7 +208,9 @@ def apply_overrides(params: P, overrides: Mapping[str, Any]) -> P:
             flat[head] = value
     changes: dict[str, Any] = {}
     for name, value in flat.items():
-        changes[name] = _coerce(name, value, _hint(type(params), name)) if isinstance(value, str) else value
+        changes[name] = (
+            _coerce(name, value, _hint(type(params), name)) if isinstance(value, str) else value
+        )
     for head, sub in nested.items():
         try:
             changes[head] = _apply_nested(getattr(params, head), sub)
@@ -205,7 +219,11 @@ def apply_overrides(params: P, overrides: Mapping[str, Any]) -> P:
     try:
         return dataclasses.replace(params, **changes)  # type: ignore[type-var]
     except ParamError as exc:
-        path = exc.field if exc.field in known else next((p for p in overrides if p.endswith("." + exc.field)), exc.field)
+        path = (
+            exc.field
+            if exc.field in known
+            else next((p for p in overrides if p.endswith("." + exc.field)), exc.field)
+        )
         raise ParamError(path, exc.value, exc.allowed) from None
     except TypeError as exc:
         raise ParamError(next(iter(overrides)), overrides, str(exc)) from None
@@ -218,7 +236,9 @@ def _apply_nested(obj: Any, sub: Mapping[str, Any]) -> Any:
         if "." in k:
             head, _, rest = k.partition(".")
             deeper.setdefault(head, {})[rest] = v
-    changes = {k: _coerce(k, v, _hint(type(obj), k)) if isinstance(v, str) else v for k, v in flat.items()}
+    changes = {
+        k: _coerce(k, v, _hint(type(obj), k)) if isinstance(v, str) else v for k, v in flat.items()
+    }
     for head, inner in deeper.items():
         try:
             changes[head] = _apply_nested(getattr(obj, head), inner)
@@ -297,10 +317,14 @@ class Overrides:
     """
 
     stated: tuple[str, ...] = ()  # the assignments as typed, in order
-    per_claim: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)  # id -> {path: value}
+    per_claim: Mapping[str, Mapping[str, str]] = dataclasses.field(
+        default_factory=dict
+    )  # id -> {path: value}
 
     @classmethod
-    def parse(cls, assignments: Sequence[str], claims: Sequence[_Claimish], scale: str = "standard") -> Overrides:
+    def parse(
+        cls, assignments: Sequence[str], claims: Sequence[_Claimish], scale: str = "standard"
+    ) -> Overrides:
         """Parse ``KEY=VALUE`` texts and resolve each key in ``claims`` (see the module doc).
 
         Raises :class:`ParamError` for a malformed assignment, a key no claim has, a plain key with
@@ -318,18 +342,28 @@ class Overrides:
                 continue
             hits: dict[str, list[Leaf]] = {}
             for cid, tree in trees.items():
-                found = [tree[path]] if path in tree else [] if "." in path else [
-                    leaf for p, leaf in tree.items() if p.rpartition(".")[2] == path
-                ]
+                found = (
+                    [tree[path]]
+                    if path in tree
+                    else []
+                    if "." in path
+                    else [leaf for p, leaf in tree.items() if p.rpartition(".")[2] == path]
+                )
                 if found:
                     hits[cid] = found
             if not hits:
                 raise ParamError(key, value, _unknown_text(path, ids))
             meanings = {(leaf.path, leaf.owner) for found in hits.values() for leaf in found}
             if len(meanings) > 1 or any(len(found) > 1 for found in hits.values()):
-                listing = "; ".join(f"{cid}: " + ", ".join(f"{cid}.{leaf.path}" for leaf in found)
-                                    for cid, found in hits.items())
-                raise ParamError(key, value, f"a full path, since {key!r} means different things here — {listing}")
+                listing = "; ".join(
+                    f"{cid}: " + ", ".join(f"{cid}.{leaf.path}" for leaf in found)
+                    for cid, found in hits.items()
+                )
+                raise ParamError(
+                    key,
+                    value,
+                    f"a full path, since {key!r} means different things here — {listing}",
+                )
             for cid, found in hits.items():
                 leaf = found[0]
                 if not leaf.settable:
@@ -351,7 +385,10 @@ class Overrides:
         """One line for the top of a report: every assignment as typed and where it landed."""
         if not self.stated:
             return ""
-        landed = "; ".join(f"{cid}: " + ", ".join(f"{p}={v}" for p, v in sub.items()) for cid, sub in self.per_claim.items())
+        landed = "; ".join(
+            f"{cid}: " + ", ".join(f"{p}={v}" for p, v in sub.items())
+            for cid, sub in self.per_claim.items()
+        )
         return f"--set {' '.join(self.stated)} (applied as {landed})"
 
     def resolved(self) -> dict[str, str]:
@@ -365,7 +402,9 @@ def _split_scope(key: str, ids: set[str]) -> tuple[str | None, str]:
     if dot and head in ids:
         return head, rest
     if dot and "-" in head:  # looks like a claim id that is not being run
-        raise ParamError(key, "", "ID.PATH with ID one of the claims run: " + ", ".join(sorted(ids)))
+        raise ParamError(
+            key, "", "ID.PATH with ID one of the claims run: " + ", ".join(sorted(ids))
+        )
     return None, key
 
 
@@ -379,11 +418,17 @@ def _resolve_in(cid: str, tree: Mapping[str, Leaf], path: str, value: str) -> st
     if not found:
         raise ParamError(f"{cid}.{path}", value, f"a parameter of {cid}: " + ", ".join(tree))
     if len(found) > 1:
-        raise ParamError(f"{cid}.{path}", value, "one of the full paths " + ", ".join(f"{cid}.{leaf.path}" for leaf in found))
+        raise ParamError(
+            f"{cid}.{path}",
+            value,
+            "one of the full paths " + ", ".join(f"{cid}.{leaf.path}" for leaf in found),
+        )
     if not found[0].settable:
         raise ParamError(f"{cid}.{found[0].path}", value, _unsettable_reason(found[0].path))
     return found[0].path
 
 
 def _unknown_text(path: str, ids: set[str]) -> str:
-    return f"a parameter of the claims run ({', '.join(sorted(ids))}); `polyclaims show ID` lists them"
+    return (
+        f"a parameter of the claims run ({', '.join(sorted(ids))}); `polyclaims show ID` lists them"
+    )

@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Theory-verification harness for incidental polysemanticity: each claim derives its "
         "prediction (sympy), simulates, fits with confidence intervals and returns a verdict.",
-        epilog="`polyclaims COMMAND --help` explains a command's options.\n" + __doc__.split("\n\n")[1],
+        epilog="`polyclaims COMMAND --help` explains a command's options.\n"
+        + __doc__.split("\n\n")[1],
     )
     ap.add_argument("--version", action="version", version=f"polyclaims {_version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -66,34 +67,78 @@ def _parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="a claim's statement, parameter tree, fits and controls")
     show.add_argument("id", metavar="ID", help="claim id (see `polyclaims list`)")
-    show.add_argument("--scale", default="standard", choices=SCALES, help="parameter set shown (default: standard)")
+    show.add_argument(
+        "--scale",
+        default="standard",
+        choices=SCALES,
+        help="parameter set shown (default: standard)",
+    )
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
-    common.add_argument("--scale", default="standard", choices=SCALES, help="parameter set (default: standard)")
-    common.add_argument("--seed", type=int, default=0, help="root seed of every random stream (default: 0)")
-    common.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a parameter by its dotted path, e.g. --set train.lr=0.05, --set m=64,128; "
-                             "ID.PATH=VALUE for one claim only, e.g. --set collision-count.train.steps=2000 "
-                             "(`polyclaims show ID` lists the paths)")
-    common.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:N, mps (default: cpu)")
-    common.add_argument("--workers", type=int, default=1,
-                        help="run a claim's independent trainings in N local processes (default: 1, in-process)")
-    common.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                        help="run them on a Dask cluster, e.g. tcp://host:8786 (needs the dask extra)")
-    common.add_argument("--no-cache", action="store_true",
-                        help="recompute every simulation instead of reusing cached ones (the cache is refreshed)")
-    common.add_argument("--cache-dir", type=Path, default=None,
-                        help="simulation cache folder (default: $POLYCLAIMS_CACHE, else .polyclaims-cache/ "
-                             "at the repository root)")
+    common.add_argument(
+        "--scale", default="standard", choices=SCALES, help="parameter set (default: standard)"
+    )
+    common.add_argument(
+        "--seed", type=int, default=0, help="root seed of every random stream (default: 0)"
+    )
+    common.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter by its dotted path, e.g. --set train.lr=0.05, --set m=64,128; "
+        "ID.PATH=VALUE for one claim only, e.g. --set collision-count.train.steps=2000 "
+        "(`polyclaims show ID` lists the paths)",
+    )
+    common.add_argument(
+        "--device", default="cpu", help="torch device: cpu, cuda, cuda:N, mps (default: cpu)"
+    )
+    common.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="run a claim's independent trainings in N local processes (default: 1, in-process)",
+    )
+    common.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run them on a Dask cluster, e.g. tcp://host:8786 (needs the dask extra)",
+    )
+    common.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="recompute every simulation instead of reusing cached ones (the cache is refreshed)",
+    )
+    common.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="simulation cache folder (default: $POLYCLAIMS_CACHE, else .polyclaims-cache/ "
+        "at the repository root)",
+    )
 
     run = sub.add_parser("run", parents=[common], help="run claims and print one line per claim")
-    run.add_argument("--json", type=Path, help="also write the claims.json contract (schema 1) to this file")
-    run.add_argument("-v", "--verbose", action="store_true",
-                     help="print every fit and every control (default: only those off their expectation)")
-    rep = sub.add_parser("report", parents=[common], help="run claims and write claims.md/.html/.json and figures")
-    rep.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
-    synopsis = "\n".join("  " + p.format_usage().strip().removeprefix("usage: ") for p in sub.choices.values())
+    run.add_argument(
+        "--json", type=Path, help="also write the claims.json contract (schema 1) to this file"
+    )
+    run.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print every fit and every control (default: only those off their expectation)",
+    )
+    rep = sub.add_parser(
+        "report", parents=[common], help="run claims and write claims.md/.html/.json and figures"
+    )
+    rep.add_argument(
+        "--out", type=Path, default=Path("reports"), help="output folder (default: reports)"
+    )
+    synopsis = "\n".join(
+        "  " + p.format_usage().strip().removeprefix("usage: ") for p in sub.choices.values()
+    )
     ap.epilog = f"commands and their options:\n{synopsis}\n\n{ap.epilog}"
     return ap
 
@@ -107,7 +152,9 @@ def _check_ids(ids: Sequence[str]) -> None:
     known = claim_ids()
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise UsageError(f"unknown claim {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+        raise UsageError(
+            f"unknown claim {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
+        )
 
 
 def _check_writable_file(path: Path, option: str) -> None:
@@ -116,7 +163,9 @@ def _check_writable_file(path: Path, option: str) -> None:
         raise UsageError(f"{option} {path}: is a folder, not a file")
     if path.exists() and not os.access(path, os.W_OK):
         raise UsageError(f"{option} {path}: not writable")
-    _check_writable_dir(path.parent if str(path.parent) else Path("."), f"{option} {path}: its folder")
+    _check_writable_dir(
+        path.parent if str(path.parent) else Path("."), f"{option} {path}: its folder"
+    )
 
 
 def _check_writable_dir(folder: Path, what: str) -> None:
@@ -189,9 +238,13 @@ def _cache(args: argparse.Namespace) -> SimulationCache:
 def _summary(results: Sequence[Result], seconds: float, scale: str) -> str:
     met = sum(r.meets_expectation for r in results)
     controls = [c for r in results for c in r.controls]
-    line = (f"{met}/{len(results)} claims as expected, {sum(c.rejected for c in controls)}/{len(controls)} "
-            f"controls rejected, {seconds:.1f} s")
-    return line + (" (smoke scale: plumbing only, verdicts mean nothing)" if scale == "smoke" else "")
+    line = (
+        f"{met}/{len(results)} claims as expected, {sum(c.rejected for c in controls)}/{len(controls)} "
+        f"controls rejected, {seconds:.1f} s"
+    )
+    return line + (
+        " (smoke scale: plumbing only, verdicts mean nothing)" if scale == "smoke" else ""
+    )
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -203,12 +256,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     with _context(args) as ctx:
-        results = run_claims(claims, scale=args.scale, seed=args.seed, ctx=ctx, cache=_cache(args),
-                             overrides=overrides, details="all" if args.verbose else "off")
+        results = run_claims(
+            claims,
+            scale=args.scale,
+            seed=args.seed,
+            ctx=ctx,
+            cache=_cache(args),
+            overrides=overrides,
+            details="all" if args.verbose else "off",
+        )
     seconds = time.perf_counter() - start
     if args.json:
-        doc = claims_document(results, scale=args.scale, seed=args.seed, device=args.device, seconds=seconds,
-                              overrides=overrides.resolved())
+        doc = claims_document(
+            results,
+            scale=args.scale,
+            seed=args.seed,
+            device=args.device,
+            seconds=seconds,
+            overrides=overrides.resolved(),
+        )
         write_claims_json(args.json, doc)
         print(f"wrote {args.json}", flush=True)
     print(_summary(results, seconds, args.scale), flush=True)
@@ -221,12 +287,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report
 
     with _context(args) as ctx:
-        report = build_report(claims, args.out, scale=args.scale, seed=args.seed, ctx=ctx, cache=_cache(args),
-                              complete=not args.ids, overrides=overrides)
+        report = build_report(
+            claims,
+            args.out,
+            scale=args.scale,
+            seed=args.seed,
+            ctx=ctx,
+            cache=_cache(args),
+            complete=not args.ids,
+            overrides=overrides,
+        )
     for path in report.files[:3]:
         print(f"wrote {path}", flush=True)
-    print(f"{len(report.files) - 3} figures in {args.out / 'figures'}; "
-          + _summary(report.results, report.seconds, args.scale), flush=True)
+    print(
+        f"{len(report.files) - 3} figures in {args.out / 'figures'}; "
+        + _summary(report.results, report.seconds, args.scale),
+        flush=True,
+    )
     return 0 if report.ok else 1
 
 
@@ -261,8 +338,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
-        print("polyclaims: interrupted (finished training runs are kept in the cache; rerun to resume)",
-              file=sys.stderr, flush=True)
+        print(
+            "polyclaims: interrupted (finished training runs are kept in the cache; rerun to resume)",
+            file=sys.stderr,
+            flush=True,
+        )
         return 130
     except (UsageError, ParamError) as exc:
         print(f"polyclaims: error: {exc}", file=sys.stderr)

@@ -18,9 +18,15 @@ from claims._cache import SimulationCache
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("polyclaims")
-    group.addoption("--scale", default="standard", choices=SCALES, help="claim scale (default: standard)")
-    group.addoption("--claims-seed", type=int, default=0, help="root seed of the claim runs (default: 0)")
-    group.addoption("--claims-cache", action="store_true", help="reuse cached simulations (.polyclaims-cache/)")
+    group.addoption(
+        "--scale", default="standard", choices=SCALES, help="claim scale (default: standard)"
+    )
+    group.addoption(
+        "--claims-seed", type=int, default=0, help="root seed of the claim runs (default: 0)"
+    )
+    group.addoption(
+        "--claims-cache", action="store_true", help="reuse cached simulations (.polyclaims-cache/)"
+    )
 
 
 def _claim_params() -> list:

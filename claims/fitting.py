@@ -84,7 +84,9 @@ def bootstrap(
     data = tuple(np.asarray(s, dtype=float) for s in samples)
     value = float(statistic(*data, axis=-1))
     if not np.isfinite(value):
-        raise ValueError(f"the statistic is undefined on the data itself ({value}); too few events?")
+        raise ValueError(
+            f"the statistic is undefined on the data itself ({value}); too few events?"
+        )
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", stats.DegenerateDataWarning)
@@ -122,7 +124,9 @@ def loglog_slope(
     """
     logx = np.log(np.asarray(x, dtype=float))
     if len(samples) != logx.size or logx.size < 2:
-        raise ValueError(f"loglog_slope needs one sample per x and >= 2 points, got {len(samples)} for {logx.size}")
+        raise ValueError(
+            f"loglog_slope needs one sample per x and >= 2 points, got {len(samples)} for {logx.size}"
+        )
 
     def stat(*ys: np.ndarray, axis: int = -1) -> np.ndarray:
         means = np.stack([y.mean(axis=axis) for y in ys], axis=-1)
@@ -132,7 +136,9 @@ def loglog_slope(
     return bootstrap(samples, stat, rng=rng, confidence=confidence, n_resamples=n_resamples)
 
 
-def _poisson_loglinear(u: np.ndarray, totals: np.ndarray, n_obs: np.ndarray, iters: int = 50) -> np.ndarray:
+def _poisson_loglinear(
+    u: np.ndarray, totals: np.ndarray, n_obs: np.ndarray, iters: int = 50
+) -> np.ndarray:
     """MLE slope b of counts ~ Poisson(n_obs * exp(a + b u)), vectorised over leading axes of totals."""
     totals = np.asarray(totals, dtype=float)
     rate0 = (totals + 0.5) / n_obs
@@ -167,7 +173,9 @@ def poisson_slope(
     u = np.log(np.asarray(x, dtype=float))
     n_obs = np.array([len(c) for c in counts], dtype=float)
     if len(counts) != u.size or u.size < 2:
-        raise ValueError(f"poisson_slope needs one sample per x and >= 2 points, got {len(counts)} for {u.size}")
+        raise ValueError(
+            f"poisson_slope needs one sample per x and >= 2 points, got {len(counts)} for {u.size}"
+        )
 
     def stat(*cs: np.ndarray, axis: int = -1) -> np.ndarray:
         totals = np.stack([c.sum(axis=axis) for c in cs], axis=-1)

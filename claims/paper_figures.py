@@ -78,22 +78,38 @@ class Agreement:
     def explain(self) -> str:
         r = self.reference
         word = "agrees" if self.agrees else "DIFFERS"
-        return (f"{r.table}, {r.label}: paper {r.value:.4g} {r.source}, ours {self.ours:.4g} "
-                f"(sd {self.sd:.3g}, {self.replicates} replicates): ratio {self.ratio:.3f} "
-                f"[{self.ci[0]:.3f}, {self.ci[1]:.3f}] at {self.confidence:.4f} — {word}")
+        return (
+            f"{r.table}, {r.label}: paper {r.value:.4g} {r.source}, ours {self.ours:.4g} "
+            f"(sd {self.sd:.3g}, {self.replicates} replicates): ratio {self.ratio:.3f} "
+            f"[{self.ci[0]:.3f}, {self.ci[1]:.3f}] at {self.confidence:.4f} — {word}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         r = self.reference
         return {
-            "table": r.table, "label": r.label, "x": r.x, "paper": r.value, "paper_replicates": r.replicates,
-            "source": r.source, "quantity": self.quantity, "ours": self.ours, "sd": self.sd,
-            "replicates": self.replicates, "ratio": self.ratio, "ci": list(self.ci),
-            "confidence": self.confidence, "agrees": self.agrees,
+            "table": r.table,
+            "label": r.label,
+            "x": r.x,
+            "paper": r.value,
+            "paper_replicates": r.replicates,
+            "source": r.source,
+            "quantity": self.quantity,
+            "ours": self.ours,
+            "sd": self.sd,
+            "replicates": self.replicates,
+            "ratio": self.ratio,
+            "ci": list(self.ci),
+            "confidence": self.confidence,
+            "agrees": self.agrees,
         }
 
 
 def compare(
-    refs: Sequence[Reference], ours: Sequence[Sequence[float] | np.ndarray], *, quantity: str, confidence: float = 0.95
+    refs: Sequence[Reference],
+    ours: Sequence[Sequence[float] | np.ndarray],
+    *,
+    quantity: str,
+    confidence: float = 0.95,
 ) -> list[Agreement]:
     """One :class:`Agreement` per reference; ``ours[i]`` holds our replicate values at ``refs[i]``.
 
@@ -110,14 +126,32 @@ def compare(
     for ref, values in zip(refs, ours, strict=True):
         x = np.asarray(values, dtype=float).ravel()
         if x.size < 2 or not np.all(np.isfinite(x)):
-            raise ValueError(f"{ref.table}, {ref.label}: need >= 2 finite replicates, got {x.tolist()}")
+            raise ValueError(
+                f"{ref.table}, {ref.label}: need >= 2 finite replicates, got {x.tolist()}"
+            )
         if not ref.value > 0:
-            raise ValueError(f"{ref.table}, {ref.label}: the paper's value must be > 0 for a ratio, got {ref.value}")
+            raise ValueError(
+                f"{ref.table}, {ref.label}: the paper's value must be > 0 for a ratio, got {ref.value}"
+            )
         k, mean, sd = x.size, float(x.mean()), float(x.std(ddof=1))
-        half = float(stats.t.ppf(1 - (1 - level) / 2, k - 1)) * sd * math.sqrt(1 / k + 1 / ref.replicates)
+        half = (
+            float(stats.t.ppf(1 - (1 - level) / 2, k - 1))
+            * sd
+            * math.sqrt(1 / k + 1 / ref.replicates)
+        )
         # the quantities compared are non-negative (counts, norms): the interval stops at 0
-        out.append(Agreement(ref, quantity, mean, sd, k, mean / ref.value,
-                             (max(mean - half, 0.0) / ref.value, (mean + half) / ref.value), level))
+        out.append(
+            Agreement(
+                ref,
+                quantity,
+                mean,
+                sd,
+                k,
+                mean / ref.value,
+                (max(mean - half, 0.0) / ref.value, (mean + half) / ref.value),
+                level,
+            )
+        )
     return out
 
 
@@ -147,12 +181,32 @@ def matches(params: Any, settings: Mapping[str, Any]) -> bool:
 # steps, the 0.8-1.2 rule), read off the log-scale plot.
 # Any number of instances: ours are the replicates, the figure's 16 enter as r.
 COLLISIONS_N256_SETTINGS: Mapping[str, Any] = {
-    "train.n": 256, "train.steps": 7500, "train.optimizer": "adamw", "train.lr": 1e-3, "train.l1": 1e-3,
-    "train.weight_decay": 0.01, "lo": 0.8, "hi": 1.2,
+    "train.n": 256,
+    "train.steps": 7500,
+    "train.optimizer": "adamw",
+    "train.lr": 1e-3,
+    "train.l1": 1e-3,
+    "train.weight_decay": 0.01,
+    "lo": 0.8,
+    "hi": 1.2,
 }
 COLLISIONS_N256: Mapping[int, float] = {
-    256: 72, 512: 24, 768: 14, 1024: 10, 1280: 8.3, 1536: 8.2, 1792: 6.2, 2048: 5.4, 2304: 5.0,
-    2560: 4.9, 2816: 4.2, 3072: 3.8, 3328: 3.3, 3584: 3.5, 3840: 3.6, 4096: 3.8,
+    256: 72,
+    512: 24,
+    768: 14,
+    1024: 10,
+    1280: 8.3,
+    1536: 8.2,
+    1792: 6.2,
+    2048: 5.4,
+    2304: 5.0,
+    2560: 4.9,
+    2816: 4.2,
+    3072: 3.8,
+    3328: 3.3,
+    3584: 3.5,
+    3840: 3.6,
+    4096: 3.8,
 }
 COLLISIONS_TABLE = "polysemantic neurons, n = 256 (incidental_collisions.png, mean of 16 instances)"
 
@@ -165,20 +219,36 @@ def collisions(measurements: Any, params: Any) -> list[Agreement]:
     refs, ours = [], []
     for m, counts in zip(measurements.m, measurements.counts, strict=True):
         if int(m) in COLLISIONS_N256:
-            refs.append(Reference(COLLISIONS_TABLE, f"m = {int(m)}", float(m), COLLISIONS_N256[int(m)], 16,
-                                  "[FIG] read off the log plot"))
+            refs.append(
+                Reference(
+                    COLLISIONS_TABLE,
+                    f"m = {int(m)}",
+                    float(m),
+                    COLLISIONS_N256[int(m)],
+                    16,
+                    "[FIG] read off the log plot",
+                )
+            )
             ours.append(counts)
-    return compare(refs, ours, quantity="polysemantic neurons per instance", confidence=params.confidence)
+    return compare(
+        refs, ours, quantity="polysemantic neurons per instance", confidence=params.confidence
+    )
 
 
 # Catalogue P1-N-3, [MEAS] the paper's fourth_norm.py run as published (seed 13): mean ‖W_i‖₄⁴
 # over rows and 5 instances, n = 8, m = 16, SGD lr 0.02, one noise vector per step shared by all
 # inputs and instances. One run: one replicate (the instances share the noise).
 FOURTH_NORM_SETTINGS: Mapping[str, Any] = {
-    "train.n": 8, "train.m": 16, "train.instances": 5, "train.lr": 0.02, "train.noise_scope": "step",
+    "train.n": 8,
+    "train.m": 16,
+    "train.instances": 5,
+    "train.lr": 0.02,
+    "train.noise_scope": "step",
 }
 FOURTH_NORM_STEPS: tuple[int, ...] = (1_000, 3_000, 10_000, 30_000, 100_000)
-FOURTH_NORM: Mapping[tuple[str, float], tuple[float, ...]] = {  # (noise, σ) -> values at the steps above
+FOURTH_NORM: Mapping[
+    tuple[str, float], tuple[float, ...]
+] = {  # (noise, σ) -> values at the steps above
     ("bernoulli", 0.07): (0.17, 0.17, 0.18, 0.21, 0.31),
     ("bernoulli", 0.10): (0.18, 0.20, 0.31, 0.61, 0.79),
     ("bernoulli", 0.15): (0.21, 0.32, 0.69, 0.79, 0.77),
@@ -187,9 +257,16 @@ FOURTH_NORM: Mapping[tuple[str, float], tuple[float, ...]] = {  # (noise, σ) ->
     ("gaussian", 0.15): (0.17, 0.16, 0.17, 0.16, 0.18),
     ("none", 0.0): (0.16, 0.16, 0.16, 0.16, 0.16),
 }
-FOURTH_NORM_STEP0: Mapping[tuple[str, float], float] = {  # the same runs at step 0 (3/m = 0.1875 expected)
-    ("bernoulli", 0.07): 0.18, ("bernoulli", 0.10): 0.18, ("bernoulli", 0.15): 0.16,
-    ("gaussian", 0.07): 0.17, ("gaussian", 0.10): 0.15, ("gaussian", 0.15): 0.15, ("none", 0.0): 0.16,
+FOURTH_NORM_STEP0: Mapping[
+    tuple[str, float], float
+] = {  # the same runs at step 0 (3/m = 0.1875 expected)
+    ("bernoulli", 0.07): 0.18,
+    ("bernoulli", 0.10): 0.18,
+    ("bernoulli", 0.15): 0.16,
+    ("gaussian", 0.07): 0.17,
+    ("gaussian", 0.10): 0.15,
+    ("gaussian", 0.15): 0.15,
+    ("none", 0.0): 0.16,
 }
 
 
@@ -206,19 +283,41 @@ def fourth_norm(measurements: Any, params: Any) -> list[Agreement]:
     runs.update({("gaussian", float(s)): t for s, t in measurements.gaussian.items()})
     out: list[Agreement] = []
     for key, values in FOURTH_NORM.items():
-        traj = next((t for (noise, sigma), t in runs.items() if noise == key[0] and _close(sigma, key[1])), None)
+        traj = next(
+            (t for (noise, sigma), t in runs.items() if noise == key[0] and _close(sigma, key[1])),
+            None,
+        )
         if traj is None:
             continue
         steps = np.rint(traj.time / params.train.lr).astype(int)
-        table = f"mean ‖W_i‖₄⁴, {key[0]}" + (f" σ = {key[1]:g}" if key[0] != "none" else "") + " (fourth_norm.py, seed 13)"
+        table = (
+            f"mean ‖W_i‖₄⁴, {key[0]}"
+            + (f" σ = {key[1]:g}" if key[0] != "none" else "")
+            + " (fourth_norm.py, seed 13)"
+        )
         refs, ours = [], []
-        for step, value in zip((0, *FOURTH_NORM_STEPS), (FOURTH_NORM_STEP0[key], *values), strict=True):
+        for step, value in zip(
+            (0, *FOURTH_NORM_STEPS), (FOURTH_NORM_STEP0[key], *values), strict=True
+        ):
             hit = np.flatnonzero(steps == step)
             if hit.size:
-                refs.append(Reference(table, f"step {step:,}", float(step), value, 1, "[MEAS] the paper's code, one run"))
+                refs.append(
+                    Reference(
+                        table,
+                        f"step {step:,}",
+                        float(step),
+                        value,
+                        1,
+                        "[MEAS] the paper's code, one run",
+                    )
+                )
                 ours.append(traj.fourth[hit[0]])
-        out += compare(refs, ours, quantity="mean ‖W_i‖₄⁴ per seed (its instances share the noise)",
-                       confidence=params.confidence)
+        out += compare(
+            refs,
+            ours,
+            quantity="mean ‖W_i‖₄⁴ per seed (its instances share the noise)",
+            confidence=params.confidence,
+        )
     return out
 
 
@@ -240,11 +339,26 @@ def l1_trajectory(measurements: Any, params: Any) -> list[Agreement]:
     if not matches(params, L1_SETTINGS):
         return []
     out: list[Agreement] = []
-    for name, values, quantity in (("support", L1_TRAJECTORY["support"], "m′, non-zero coordinates"),
-                                   ("l1", L1_TRAJECTORY["l1"], "‖w‖₁")):
+    for name, values, quantity in (
+        ("support", L1_TRAJECTORY["support"], "m′, non-zero coordinates"),
+        ("l1", L1_TRAJECTORY["l1"], "‖w‖₁"),
+    ):
         ours = getattr(measurements, f"{name}_table")
-        refs = [Reference(f"{L1_TABLE}: {'m′' if name == 'support' else '‖w‖₁'}", f"t = {t:g}", t, v, 1,
-                          "[MEAS] the catalogue's re-run of the paper's ODE (= its figure)")
-                for t, v in zip(L1_TIMES, values, strict=True)]
-        out += compare(refs, list(np.asarray(ours, dtype=float).T), quantity=quantity, confidence=params.confidence)
+        refs = [
+            Reference(
+                f"{L1_TABLE}: {'m′' if name == 'support' else '‖w‖₁'}",
+                f"t = {t:g}",
+                t,
+                v,
+                1,
+                "[MEAS] the catalogue's re-run of the paper's ODE (= its figure)",
+            )
+            for t, v in zip(L1_TIMES, values, strict=True)
+        ]
+        out += compare(
+            refs,
+            list(np.asarray(ours, dtype=float).T),
+            quantity=quantity,
+            confidence=params.confidence,
+        )
     return out

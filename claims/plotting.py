@@ -116,7 +116,7 @@ def paper_overlay_figure(result: Any, outdir: Path) -> Path:
     cols, rows = min(len(tables), 3), -(-len(tables) // 3)  # up to three panels a row
     fig, grid = plt.subplots(rows, cols, figsize=(4.8 * cols, 3.8 * rows), squeeze=False)
     axes = grid.ravel()
-    for ax in axes[len(tables):]:
+    for ax in axes[len(tables) :]:
         ax.set_visible(False)
     for ax, (table, points) in zip(axes, tables.items(), strict=False):
         x = np.array([a.reference.x for a in points])
@@ -129,10 +129,21 @@ def paper_overlay_figure(result: Any, outdir: Path) -> Path:
         logx = pos.size > 0 and pos.max() / pos.min() > 20
         xs = np.where(x > 0, x, pos.min() / 3) if logx else x
         ok = np.array([a.agrees for a in points])
-        for mask, colour, label in ((ok, "tab:blue", "ours: agrees"), (~ok, "tab:red", "ours: differs")):
+        for mask, colour, label in (
+            (ok, "tab:blue", "ours: agrees"),
+            (~ok, "tab:red", "ours: differs"),
+        ):
             if mask.any():
-                ax.errorbar(xs[mask], ours[mask], yerr=[ours[mask] - lo[mask], hi[mask] - ours[mask]], fmt="o",
-                            color=colour, ms=4, capsize=3, label=label)
+                ax.errorbar(
+                    xs[mask],
+                    ours[mask],
+                    yerr=[ours[mask] - lo[mask], hi[mask] - ours[mask]],
+                    fmt="o",
+                    color=colour,
+                    ms=4,
+                    capsize=3,
+                    label=label,
+                )
         ax.plot(xs, paper, "kx", ms=7, mew=1.6, label="paper")
         if logx:
             ax.set_xscale("log")

@@ -22,7 +22,9 @@ __all__ = ["all_claims", "claim_ids", "get"]
 
 
 def _modules() -> list[str]:
-    return sorted(i.name for i in pkgutil.iter_modules(catalog.__path__) if not i.name.startswith("_"))
+    return sorted(
+        i.name for i in pkgutil.iter_modules(catalog.__path__) if not i.name.startswith("_")
+    )
 
 
 def claim_ids() -> tuple[str, ...]:
@@ -42,7 +44,9 @@ def all_claims() -> tuple[Claim, ...]:
         if not isinstance(claim, Claim):
             raise TypeError(f"claims.catalog.{name} must define CLAIM: Claim")
         if claim.id.replace("-", "_") != name:
-            raise ValueError(f"claims.catalog.{name} defines claim {claim.id!r}: the module must be named after its id")
+            raise ValueError(
+                f"claims.catalog.{name} defines claim {claim.id!r}: the module must be named after its id"
+            )
         found.append(claim)
     ids = [c.id for c in found]
     dupes = sorted({i for i in ids if ids.count(i) > 1})

@@ -94,9 +94,16 @@ def run_claims(
         for claim in claims:
             if bar is not None:
                 bar.set_postfix_str(claim.id)
-            r = claim.run(scale, seed, ctx=ctx, cache=cache, overrides=overrides.for_claim(claim.id))
+            r = claim.run(
+                scale, seed, ctx=ctx, cache=cache, overrides=overrides.for_claim(claim.id)
+            )
             event = cache.event(claim.id) if cache is not None else None
-            text = "\n".join([claim_line(r, width, event.outcome if event is not None else None), *_details(r, details)])
+            text = "\n".join(
+                [
+                    claim_line(r, width, event.outcome if event is not None else None),
+                    *_details(r, details),
+                ]
+            )
             if bar is None:
                 print(text, flush=True)
             else:
@@ -115,8 +122,10 @@ def claim_line(r: Result, width: int = 0, cache: str | None = None) -> str:
     mark = "as expected" if r.meets_expectation else "NOT as expected"
     met = sum(r.as_expected(f) for f in r.fits)
     rejected = sum(c.rejected for c in r.controls)
-    line = (f"{r.claim_id:<{width}}  {r.status} (expected {r.expected})  {mark}  fits {met}/{len(r.fits)} as expected"
-            f" · controls {rejected}/{len(r.controls)} rejected  {r.seconds:.1f} s")
+    line = (
+        f"{r.claim_id:<{width}}  {r.status} (expected {r.expected})  {mark}  fits {met}/{len(r.fits)} as expected"
+        f" · controls {rejected}/{len(r.controls)} rejected  {r.seconds:.1f} s"
+    )
     return line + (f"  [cache {cache}]" if cache else "")
 
 
@@ -125,7 +134,9 @@ def _details(r: Result, details: str) -> list[str]:
         return [f"    error: {r.error}"]
     every = details == "all"
     lines = [f"    {r.explain_fit(f)}" for f in r.fits if every or not r.as_expected(f)]
-    lines += [f"    {c.explain()}".replace("\n", "\n    ") for c in r.controls if every or not c.rejected]
+    lines += [
+        f"    {c.explain()}".replace("\n", "\n    ") for c in r.controls if every or not c.rejected
+    ]
     return lines
 
 
@@ -140,7 +151,7 @@ def _draw_figures(claim: Claim, result: Result, figdir: Path) -> tuple[Result, s
             from .plotting import paper_overlay_figure
 
             paths.append(paper_overlay_figure(result, figdir))
-    except Exception as exc:  # noqa: BLE001 - reported in the report and in the exit status
+    except Exception as exc:
         return result, f"{type(exc).__name__}: {exc}"
     finally:
         import matplotlib.pyplot as plt
@@ -195,7 +206,14 @@ def build_report(
         for claim, r in zip(claims, results):
             r, err = _draw_figures(claim, r, figdir)
             if r.paper_figures_error is not None:  # as loud as a figure error: the report is not ok
-                err = "; ".join(e for e in (err, f"comparison with the paper's numbers failed: {r.paper_figures_error}") if e)
+                err = "; ".join(
+                    e
+                    for e in (
+                        err,
+                        f"comparison with the paper's numbers failed: {r.paper_figures_error}",
+                    )
+                    if e
+                )
             drawn.append(r)
             if err is not None:
                 figure_errors[claim.id] = err
@@ -258,7 +276,13 @@ def render(
     events = {r.claim_id: cache.event(r.claim_id) for r in results} if cache is not None else {}
     extras = {cid: {"cache": e.to_dict()} for cid, e in events.items() if e is not None}
     doc = claims_document(
-        results, scale=scale, seed=seed, device=device, seconds=seconds, extras=extras, overrides=overrides
+        results,
+        scale=scale,
+        seed=seed,
+        device=device,
+        seconds=seconds,
+        extras=extras,
+        overrides=overrides,
     )
     if cache is not None:
         doc["code_version"] = cache.version
@@ -334,7 +358,7 @@ def latex_png(latex: str | None) -> str | None:
         mathtext.math_to_image(
             f"${latex}$", buf, prop=FontProperties(size=15), dpi=110, format="png"
         )
-    except Exception:  # noqa: BLE001 - mathtext covers a subset of LaTeX; fall back to the source
+    except Exception:
         return None
     return _data_uri(buf.getvalue())
 
@@ -471,7 +495,9 @@ def _view(
     as_expected = sum(r.meets_expectation for r in results)
     env = doc["environment"]
     overrides = doc.get("overrides", {})
-    command = f"polyclaims report --scale {doc['scale']} --seed {doc['seed']} --device {env['device']}"
+    command = (
+        f"polyclaims report --scale {doc['scale']} --seed {doc['seed']} --device {env['device']}"
+    )
     command += "".join(f" --set {k}={v}" for k, v in overrides.items())
     paper = [a for c in claims for a in c["paper"]]
     return {

@@ -33,27 +33,46 @@ def describe(claim: Claim, scale: str = "standard") -> str:
     """The claim's statement, its parameter tree at ``scale`` (each value with its comment), its
     fits with their tolerances, its controls and its recorded deviations."""
     params = claim.params[scale]
-    out = [f"{claim.id} — {claim.title}", _wrap(claim.statement, "  "), _wrap(f"source: {claim.source}", "  "), ""]
-    out.append(f"parameters at scale {scale!r} (override with --set PATH=VALUE, or --set {claim.id}.PATH=VALUE "
-               "for this claim alone):")
+    out = [
+        f"{claim.id} — {claim.title}",
+        _wrap(claim.statement, "  "),
+        _wrap(f"source: {claim.source}", "  "),
+        "",
+    ]
+    out.append(
+        f"parameters at scale {scale!r} (override with --set PATH=VALUE, or --set {claim.id}.PATH=VALUE "
+        "for this claim alone):"
+    )
     rows = leaves(params)
     heads = [f"{leaf.path} = {_value(leaf.value)}" for leaf in rows]
-    width = min(max(len(h) for h in heads), 40) + 2  # comments start in one column; longer values wrap
+    width = (
+        min(max(len(h) for h in heads), 40) + 2
+    )  # comments start in one column; longer values wrap
     for leaf, head in zip(rows, heads, strict=True):
         note = leaf.comment
         if not leaf.settable:
             name = leaf.path.rpartition(".")[2]
-            note = (f"[set by --{name}] " if name in ("seed", "device") else "[set per run by the grid] ") + note
+            note = (
+                f"[set by --{name}] "
+                if name in ("seed", "device")
+                else "[set per run by the grid] "
+            ) + note
         lines = textwrap.wrap(note, _WIDTH - width - 4) or [""]
         if len(head) > width:
             out.append(f"  {head}")
-            out.extend(f"  {'':{width}}# {line}" if i == 0 else f"  {'':{width}}  {line}" for i, line in enumerate(lines))
+            out.extend(
+                f"  {'':{width}}# {line}" if i == 0 else f"  {'':{width}}  {line}"
+                for i, line in enumerate(lines)
+            )
             continue
         out.append(f"  {head.ljust(width)}# {lines[0]}".rstrip())
         out.extend(f"  {'':{width}}  {line}" for line in lines[1:])
     judge = claim.judge(params)
-    out += ["", f"fits (family-wise confidence {judge.confidence:g}: each of the k = {judge.k} stochastic fits at "
-                f"{judge.level:.4g}; exact fits at 1):"]
+    out += [
+        "",
+        f"fits (family-wise confidence {judge.confidence:g}: each of the k = {judge.k} stochastic fits at "
+        f"{judge.level:.4g}; exact fits at 1):",
+    ]
     for s in claim.specs(params):
         if s.relation == "==":
             rule = f"== predicted, tolerance (CI width) {s.tolerance:g}"
@@ -67,7 +86,10 @@ def describe(claim: Claim, scale: str = "standard") -> str:
     out += [_wrap(f"{c.id}: {c.statement}", "  ") for c in claim.controls] or ["  (none)"]
     if claim.deviations:
         out += ["", "recorded deviations (the theory does not hold here; measured):"]
-        out += [_wrap(f"{k}: expected {d.expected} — {d.reason}", "  ") for k, d in claim.deviations.items()]
+        out += [
+            _wrap(f"{k}: expected {d.expected} — {d.reason}", "  ")
+            for k, d in claim.deviations.items()
+        ]
     if claim.false_failure:
         out += ["", _wrap(f"false-failure rate: {claim.false_failure}", "")]
     return "\n".join(out)

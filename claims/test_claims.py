@@ -25,10 +25,14 @@ def test_claim(claim: Claim, run_claim, request: pytest.FixtureRequest) -> None:
     )
 
 
-def test_control_rejected(claim: Claim, control: Control, run_claim, request: pytest.FixtureRequest) -> None:
+def test_control_rejected(
+    claim: Claim, control: Control, run_claim, request: pytest.FixtureRequest
+) -> None:
     """The mutated claim must be rejected (status fail) by the same measurement."""
     outcome = run_claim(claim).control(control.id)
     assert outcome.status != "error", f"{outcome.id}: status=error\n{outcome.explain()}"
     if request.config.getoption("--scale") == "smoke":
         return
-    assert outcome.rejected, f"{outcome.id}: status={outcome.status}, but should be fail (rejected)\n{outcome.explain()}"
+    assert outcome.rejected, (
+        f"{outcome.id}: status={outcome.status}, but should be fail (rejected)\n{outcome.explain()}"
+    )

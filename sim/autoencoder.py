@@ -114,7 +114,9 @@ class AutoencoderParams:
     device: str = "cpu"  # torch device
     seed: int = 0  # seeds the init and the noise (a torch.Generator; nothing global)
     log_points: int = 40  # metrics are recorded at about this many log-spaced steps (and step 0)
-    record_steps: tuple[int, ...] = ()  # further steps to record exactly (e.g. a paper table's columns)
+    record_steps: tuple[
+        int, ...
+    ] = ()  # further steps to record exactly (e.g. a paper table's columns)
     check_every: int = 100  # steps between finiteness checks of the loss (exact step is reported)
 
     def __post_init__(self) -> None:
@@ -139,7 +141,9 @@ class AutoencoderParams:
         check_choice("data", self.data, DATAS)
         if self.data == "basis":
             if self.p is not None:
-                raise ParamError("p", self.p, "None when data='basis' (every step sees each e_i once)")
+                raise ParamError(
+                    "p", self.p, "None when data='basis' (every step sees each e_i once)"
+                )
         elif self.p is None:
             raise ParamError("p", self.p, f"a probability in (0, 1] when data={self.data!r}")
         else:
@@ -150,7 +154,9 @@ class AutoencoderParams:
         check_int("seed", self.seed, 0)
         check_int("log_points", self.log_points, 1)
         if not isinstance(self.record_steps, tuple):
-            raise ParamError("record_steps", self.record_steps, f"a tuple of steps in [0, {self.steps}]")
+            raise ParamError(
+                "record_steps", self.record_steps, f"a tuple of steps in [0, {self.steps}]"
+            )
         for s in self.record_steps:
             check_int("record_steps", s, 0, self.steps)
         check_int("check_every", self.check_every, 1)
@@ -167,7 +173,8 @@ class DivergenceError(RuntimeError):
         self.step = step
         self.params = params
         fields = ", ".join(
-            f"{k}={getattr(params, k)}" for k in ("n", "m", "optimizer", "lr", "l1", "noise", "sigma")
+            f"{k}={getattr(params, k)}"
+            for k in ("n", "m", "optimizer", "lr", "l1", "noise", "sigma")
         )
         super().__init__(f"training diverged at step {step}: loss={loss} ({fields})")
 
@@ -193,12 +200,21 @@ Metric = Callable[[torch.Tensor], torch.Tensor]
 
 def log_steps(steps: int, points: int) -> np.ndarray:
     """Step 0 plus about ``points`` log-spaced steps in [1, steps], ending at ``steps``."""
-    grid = np.unique(np.round(np.logspace(0, math.log10(steps), points)).astype(int)) if steps > 1 else np.array([1])
+    grid = (
+        np.unique(np.round(np.logspace(0, math.log10(steps), points)).astype(int))
+        if steps > 1
+        else np.array([1])
+    )
     return np.unique(np.concatenate([[0], grid, [steps]]))
 
 
 def draw_noise(
-    params: AutoencoderParams, shape: tuple[int, ...], generator: torch.Generator, *, dtype: torch.dtype, device: torch.device
+    params: AutoencoderParams,
+    shape: tuple[int, ...],
+    generator: torch.Generator,
+    *,
+    dtype: torch.dtype,
+    device: torch.device,
 ) -> torch.Tensor:
     """I.i.d. noise with variance σ²: Bernoulli ±σ, Gaussian, uniform on [−√3σ, √3σ], or Laplace
     with scale σ/√2."""
@@ -216,7 +232,9 @@ def draw_noise(
         # fair sign. (The inverse CDF on u − ½ hit log1p(−1) = −inf whenever torch.rand returned
         # exactly 0, probability 2⁻²⁴ per float32 draw, and the clamp at −80 made that an atom at
         # ±80σ/√2 ≈ ±57σ, which makes SGD diverge.)
-        sign = torch.randint(0, 2, shape, generator=generator, device=device).to(dtype).mul_(2).sub_(1)
+        sign = (
+            torch.randint(0, 2, shape, generator=generator, device=device).to(dtype).mul_(2).sub_(1)
+        )
         return torch.log1p(-u).mul_(sign).mul_(-s / math.sqrt(2.0))
     raise ParamError("noise", params.noise, "one of " + ", ".join(NOISES))
 
@@ -227,7 +245,9 @@ def _noise_shape(params: AutoencoderParams) -> tuple[int, ...]:
     return {"step": (1, 1, m), "instance": (b, 1, m), "sample": (b, rows, m)}[params.noise_scope]
 
 
-def reference_loss(W: torch.Tensor, xi: torch.Tensor | None, params: AutoencoderParams) -> torch.Tensor:
+def reference_loss(
+    W: torch.Tensor, xi: torch.Tensor | None, params: AutoencoderParams
+) -> torch.Tensor:
     """The plain formula as the paper's code computes it, for autograd and for the benchmark
     baseline: the identity batch pushed through einsums. Returns the per-instance loss (B,)."""
     b, n, _ = W.shape
@@ -254,7 +274,9 @@ def fused_loss_and_grad(
     return loss, ws.grad.clone()
 
 
-def _add_l1(W: torch.Tensor, l1: float, loss: torch.Tensor | None, grad: torch.Tensor, sign: torch.Tensor) -> None:
+def _add_l1(
+    W: torch.Tensor, l1: float, loss: torch.Tensor | None, grad: torch.Tensor, sign: torch.Tensor
+) -> None:
     """The λ‖W‖₁ term: λ·sign(W) into ``grad`` (through the ``sign`` buffer), λ‖W‖₁ into ``loss``
     unless it is None (the hot loop needs the full loss only at recorded steps)."""
     if loss is not None:
@@ -300,10 +322,16 @@ class _Workspace:
         self.grad = torch.empty_like(W)
         self.sign = torch.empty_like(W) if params.l1 else None
         self.Wxi = torch.empty(b, n, 1, dtype=W.dtype, device=W.device)
-        self.H = torch.empty_like(W) if params.noise_scope == "sample" and params.noise != "none" else None
+        self.H = (
+            torch.empty_like(W)
+            if params.noise_scope == "sample" and params.noise != "none"
+            else None
+        )
         self.eye_diag = torch.ones(n, dtype=W.dtype, device=W.device)
 
-    def evaluate(self, W: torch.Tensor, draws: list[torch.Tensor] | None, *, with_l1: bool = True) -> torch.Tensor:
+    def evaluate(
+        self, W: torch.Tensor, draws: list[torch.Tensor] | None, *, with_l1: bool = True
+    ) -> torch.Tensor:
         """Loss (B,) at W, averaged over the noise ``draws`` (None: no noise); leaves ∂L/∂W in
         ``self.grad``. ``with_l1=False`` leaves the λ‖W‖₁ term out of the returned loss (not out of
         the gradient): the hot loop needs the full loss only at recorded steps."""
@@ -321,7 +349,9 @@ class _Workspace:
             _add_l1(W, p.l1, loss if with_l1 else None, self.grad, self.sign)
         return loss
 
-    def _reconstruction(self, W: torch.Tensor, xi: torch.Tensor | None, *, scale: float, accumulate: bool) -> torch.Tensor:
+    def _reconstruction(
+        self, W: torch.Tensor, xi: torch.Tensor | None, *, scale: float, accumulate: bool
+    ) -> torch.Tensor:
         """Σ(y − I)² per instance for one draw; writes (or adds) scale·DW or scale·(DᵀH + DW) into
         self.grad. The scale goes on the n×n matrix D, not on the (B, n, m) gradient."""
         p, A, D, grad = self.params, self.A, self.D, self.grad
@@ -341,7 +371,9 @@ class _Workspace:
             torch.clamp(A, min=0, out=D)
         else:
             D.copy_(A)
-        D.diagonal(dim1=1, dim2=2).sub_(self.eye_diag if not p.output_relu else self.mask.diagonal(dim1=1, dim2=2).to(A.dtype))
+        D.diagonal(dim1=1, dim2=2).sub_(
+            self.eye_diag if not p.output_relu else self.mask.diagonal(dim1=1, dim2=2).to(A.dtype)
+        )
         loss = D.square().sum(dim=(1, 2))
         if p.output_relu:  # a target 1 whose output is clamped to 0 still costs 1
             loss += (~self.mask.diagonal(dim1=1, dim2=2)).sum(dim=1).to(loss.dtype)
@@ -409,8 +441,13 @@ class _InputSampler:
     Bernoulli(p), untouched by the condition.
     """
 
-    def __init__(self, params: AutoencoderParams, stratified: bool, generator: torch.Generator | None,
-                 device: torch.device) -> None:
+    def __init__(
+        self,
+        params: AutoencoderParams,
+        stratified: bool,
+        generator: torch.Generator | None,
+        device: torch.device,
+    ) -> None:
         self.params = params
         self.stratified = stratified
         self.gen = generator
@@ -418,7 +455,9 @@ class _InputSampler:
         self.idx = torch.arange(n, device=device)
         b = np.arange(1, n)
         w = b * np.exp((b - 1) * math.log1p(-p)) if p < 1.0 else (b == 1).astype(float)
-        self.second = torch.as_tensor(w / w.sum(), dtype=torch.float64, device=device) if n >= 2 else None
+        self.second = (
+            torch.as_tensor(w / w.sum(), dtype=torch.float64, device=device) if n >= 2 else None
+        )
 
     def fill(self, out: torch.Tensor) -> None:
         """Overwrite ``out`` (B, N, n) with N fresh examples per instance."""
@@ -431,8 +470,16 @@ class _InputSampler:
         on = u < p
         if self.stratified:
             assert self.second is not None
-            second = torch.multinomial(self.second, b_ * rows, replacement=True, generator=gen).view(b_, rows, 1) + 1
-            first = (torch.rand(second.shape, generator=gen, dtype=torch.float64, device=out.device) * second).long()
+            second = (
+                torch.multinomial(self.second, b_ * rows, replacement=True, generator=gen).view(
+                    b_, rows, 1
+                )
+                + 1
+            )
+            first = (
+                torch.rand(second.shape, generator=gen, dtype=torch.float64, device=out.device)
+                * second
+            ).long()
             first.clamp_(max=second - 1)  # guards the rounding of rand·b up to b
             on &= self.idx > second
             on.scatter_(-1, second, True).scatter_(-1, first, True)
@@ -442,20 +489,35 @@ class _InputSampler:
 
 
 def draw_inputs(
-    params: AutoencoderParams, generator: torch.Generator, *, dtype: torch.dtype = torch.float32,
+    params: AutoencoderParams,
+    generator: torch.Generator,
+    *,
+    dtype: torch.dtype = torch.float32,
     device: torch.device | str = "cpu",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One step's inputs X (instances, rows, n) and row weights ω (rows,) for ``data != "basis"``:
     Σ_rows ω·Σ_j (y − x)² is an unbiased estimate of E_x Σ_j (y − x)²/(p·E[u²]) (module doc)."""
     if params.data == "basis":
-        raise ParamError("data", params.data, "'bernoulli' or 'bernoulli-uniform' (basis inputs are fixed: e_1..e_n)")
-    ws = _DataWorkspace(torch.zeros(params.instances, params.n, params.m, dtype=dtype, device=device), params, generator)
+        raise ParamError(
+            "data",
+            params.data,
+            "'bernoulli' or 'bernoulli-uniform' (basis inputs are fixed: e_1..e_n)",
+        )
+    ws = _DataWorkspace(
+        torch.zeros(params.instances, params.n, params.m, dtype=dtype, device=device),
+        params,
+        generator,
+    )
     ws.resample()
     return ws.inputs()
 
 
 def data_loss_and_grad(
-    W: torch.Tensor, X: torch.Tensor, weights: torch.Tensor, xi: torch.Tensor | None, params: AutoencoderParams
+    W: torch.Tensor,
+    X: torch.Tensor,
+    weights: torch.Tensor,
+    xi: torch.Tensor | None,
+    params: AutoencoderParams,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-instance loss Σ_rows ω·Σ_j (y − x)² + λ‖W‖₁ (B,) and its gradient (B, n, m) for explicit
     inputs X (B, rows, n) with row weights ω (rows,), y = ReLU(W(Wᵀx + ξ)); ``xi`` is None or
@@ -473,21 +535,34 @@ class _DataWorkspace:
     product is one batched matmul.
     """
 
-    def __init__(self, W: torch.Tensor, params: AutoencoderParams, generator: torch.Generator | None, *,
-                 X: torch.Tensor | None = None, weights: torch.Tensor | None = None) -> None:
+    def __init__(
+        self,
+        W: torch.Tensor,
+        params: AutoencoderParams,
+        generator: torch.Generator | None,
+        *,
+        X: torch.Tensor | None = None,
+        weights: torch.Tensor | None = None,
+    ) -> None:
         b, n, _ = W.shape
         self.params = params
         self.sampler: _InputSampler | None = None
         if X is not None:  # explicit inputs (tests, benchmarks): every row is in X
             assert weights is not None, "explicit inputs need their row weights"
-            self.X, self.weights, self.head_weight = X.to(W.dtype).contiguous(), weights.to(W.dtype), 0.0
+            self.X, self.weights, self.head_weight = (
+                X.to(W.dtype).contiguous(),
+                weights.to(W.dtype),
+                0.0,
+            )
         else:
             stratified = params.noise == "none"
             multi = params.batch if (n >= 2 or not stratified) else 0  # n = 1: no co-occurrence
             w = _row_weights(params, stratified, multi)
             self.head_weight = float(w[0]) if stratified else 0.0
             self.X = torch.zeros(b, multi, n, dtype=W.dtype, device=W.device)
-            self.weights = torch.as_tensor(w[n:] if stratified else w, dtype=W.dtype, device=W.device)
+            self.weights = torch.as_tensor(
+                w[n:] if stratified else w, dtype=W.dtype, device=W.device
+            )
             self.sampler = _InputSampler(params, stratified, generator, W.device)
         rows = self.X.shape[1]
         self.row_w = self.weights.view(1, rows, 1)
@@ -509,14 +584,18 @@ class _DataWorkspace:
             return self.X.clone(), self.weights.clone()
         b, _, n = self.X.shape
         eye = torch.eye(n, dtype=self.X.dtype, device=self.X.device).expand(b, n, n)
-        head = torch.full((n,), self.head_weight, dtype=self.weights.dtype, device=self.weights.device)
+        head = torch.full(
+            (n,), self.head_weight, dtype=self.weights.dtype, device=self.weights.device
+        )
         return torch.cat([eye, self.X], dim=1), torch.cat([head, self.weights])
 
     def resample(self) -> None:
         if self.sampler is not None:
             self.sampler.fill(self.X)
 
-    def evaluate(self, W: torch.Tensor, draws: list[torch.Tensor] | None, *, with_l1: bool = True) -> torch.Tensor:
+    def evaluate(
+        self, W: torch.Tensor, draws: list[torch.Tensor] | None, *, with_l1: bool = True
+    ) -> torch.Tensor:
         """As :meth:`_Workspace.evaluate`, on a fresh batch of examples (shared by the noise draws)."""
         self.resample()
         p = self.params
@@ -534,7 +613,9 @@ class _DataWorkspace:
             _add_l1(W, p.l1, loss if with_l1 else None, self.grad, self.sign)
         return loss
 
-    def _reconstruction(self, W: torch.Tensor, xi: torch.Tensor | None, *, accumulate: bool) -> torch.Tensor:
+    def _reconstruction(
+        self, W: torch.Tensor, xi: torch.Tensor | None, *, accumulate: bool
+    ) -> torch.Tensor:
         """Σ_rows ω Σ_j (y − x)² per instance; writes (or adds) Dᵀ H + (Xᵀ D) W into self.grad.
 
         Through the Gram matrix A = W Wᵀ: Z = X A + ξ Wᵀ and Dᵀ H + Xᵀ D W = (Dᵀ X + Xᵀ D) W + Dᵀ ξ,
@@ -610,9 +691,13 @@ def train(
     W = torch.randn(b, n, m, generator=gen, dtype=dtype, device=device).mul_(params.std)
     W_init = W.detach().cpu().numpy().copy()
 
-    ws: _Workspace | _DataWorkspace = _Workspace(W, params) if params.data == "basis" else _DataWorkspace(W, params, gen)
+    ws: _Workspace | _DataWorkspace = (
+        _Workspace(W, params) if params.data == "basis" else _DataWorkspace(W, params, gen)
+    )
     opt = _Optimizer(params, W, ws.grad)
-    record_at = np.union1d(log_steps(params.steps, params.log_points), np.asarray(params.record_steps, dtype=int))
+    record_at = np.union1d(
+        log_steps(params.steps, params.log_points), np.asarray(params.record_steps, dtype=int)
+    )
     records: dict[str, list[np.ndarray]] = {k: [] for k in metrics}
     # zeros, not empty: a run shorter than check_every checks slots it never wrote
     losses = torch.zeros(params.check_every, b, dtype=dtype, device=device)
@@ -629,7 +714,10 @@ def train(
     with torch.no_grad():
         for step in range(params.steps + 1):
             draws = (
-                [draw_noise(params, shape, gen, dtype=dtype, device=device) for _ in range(params.noise_draws)]
+                [
+                    draw_noise(params, shape, gen, dtype=dtype, device=device)
+                    for _ in range(params.noise_draws)
+                ]
                 if noisy
                 else None
             )
@@ -669,4 +757,3 @@ def _check_finite(losses: torch.Tensor, step: int, params: AutoencoderParams) ->
     bad_steps = sorted(first + s for s in bad_slots if first + s <= step)
     bad = bad_steps[0] if bad_steps else step
     raise DivergenceError(bad, params, float(losses[bad % window].max()))
-

@@ -35,7 +35,9 @@ class PolysemanticCount:
         pos = ((W > 0) & on).sum(axis=1)
         neg = ((W < 0) & on).sum(axis=1)
         self.pairs = two.sum(axis=1)  # neurons with exactly two features (B,)
-        self.opposite_pairs = (two & (pos == 1) & (neg == 1)).sum(axis=1)  # of which opposite-signed
+        self.opposite_pairs = (two & (pos == 1) & (neg == 1)).sum(
+            axis=1
+        )  # of which opposite-signed
         self.crowded = (per_neuron >= 3).sum(axis=1)  # neurons with three or more features (B,)
 
 

@@ -71,9 +71,13 @@ class QuadraticParams:
     d: int = 1  # embedding dimension (neurons)
     instances: int = 4  # independent initialisations per group
     steps: int = 4000  # gradient steps
-    lr: float = 0.05  # the step is lr/κ, κ = (K−1)·max v + Σ v: the loss's curvature scale (module doc)
+    lr: float = (
+        0.05  # the step is lr/κ, κ = (K−1)·max v + Σ v: the loss's curvature scale (module doc)
+    )
     lr_end: float | None = None  # lr at the last step, reached by linear decay (None: constant)
-    init_std: float = 0.1  # std of the N(0, std²) initial W (small: the curvature scale assumes ‖W_i‖² ≲ v_i)
+    init_std: float = (
+        0.1  # std of the N(0, std²) initial W (small: the curvature scale assumes ‖W_i‖² ≲ v_i)
+    )
     data: Literal["expected", "sparse"] = "expected"  # exact population loss, or sampled inputs
     batch: int = 256  # samples per step when data="sparse"
     dtype: Literal["float32", "float64"] = "float64"  # compute dtype
@@ -102,8 +106,12 @@ class QuadraticParams:
         check_choice("data", self.data, ("expected", "sparse"))
         check_int("batch", self.batch, 1)
         if self.data == "sparse" and len(self.v[0]) > MAX_SPARSE_FEATURES:
-            raise ParamError("v", f"{len(self.v[0])} features", f"at most {MAX_SPARSE_FEATURES} features when "
-                             "data='sparse' (its 3^N input patterns are enumerated); use data='expected'")
+            raise ParamError(
+                "v",
+                f"{len(self.v[0])} features",
+                f"at most {MAX_SPARSE_FEATURES} features when "
+                "data='sparse' (its 3^N input patterns are enumerated); use data='expected'",
+            )
         check_choice("dtype", self.dtype, tuple(_DTYPES))
         check_int("seed", self.seed, 0)
 
@@ -126,7 +134,9 @@ class QuadraticResult:
         return f"QuadraticResult(groups={g}, instances={b}, N={n}, d={d}, data={self.params.data})"
 
 
-def expected_loss(W: torch.Tensor, v: torch.Tensor, K: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def expected_loss(
+    W: torch.Tensor, v: torch.Tensor, K: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Exact population loss (B,) at the optimal bias and its gradient M W (B, N, d), for W
     (B, N, d), v (B, N), K (B,) (module doc)."""
     G = W @ W.transpose(1, 2)
@@ -152,10 +162,14 @@ class _PatternCounts:
     made as a chain of binomials (exactly the law of sampling the batch, at a cost independent
     of its size). x_i = ±√K with probability 1/(2K) each, else 0."""
 
-    def __init__(self, K: torch.Tensor, N: int, batch: int, gen: torch.Generator, dtype: torch.dtype) -> None:
+    def __init__(
+        self, K: torch.Tensor, N: int, batch: int, gen: torch.Generator, dtype: torch.dtype
+    ) -> None:
         pat = _patterns(N).to(dtype)  # (P, N)
         q_on = (1.0 / (2.0 * K)).unsqueeze(1)  # (B, 1)
-        per_coord = torch.where(pat.unsqueeze(0) == 0, 1.0 - 2.0 * q_on.unsqueeze(2), q_on.unsqueeze(2))
+        per_coord = torch.where(
+            pat.unsqueeze(0) == 0, 1.0 - 2.0 * q_on.unsqueeze(2), q_on.unsqueeze(2)
+        )
         self.probs = per_coord.prod(dim=2).to(torch.float64)  # (B, P)
         # P(cell c | not one of the cells before it), for the binomial chain
         tail = self.probs.flip(1).cumsum(1).flip(1)
@@ -176,13 +190,17 @@ class _PatternCounts:
         return counts.to(self.dtype)
 
 
-def _sparse_step(W: torch.Tensor, b: torch.Tensor, v: torch.Tensor, sampler: _PatternCounts) -> tuple[torch.Tensor, torch.Tensor]:
+def _sparse_step(
+    W: torch.Tensor, b: torch.Tensor, v: torch.Tensor, sampler: _PatternCounts
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Gradients of the mean squared error on one batch, from its pattern counts."""
     w = sampler.draw() / sampler.batch  # (B, P) empirical frequencies
     x = sampler.x  # (B, P, N)
     y = (x * x) @ v.unsqueeze(2)  # (B, P, 1)
     h = x @ W  # (B, P, d)
-    e = ((h * h).sum(2, keepdim=True) + b.view(-1, 1, 1) - y) * w.unsqueeze(2)  # frequency-weighted ŷ − y
+    e = ((h * h).sum(2, keepdim=True) + b.view(-1, 1, 1) - y) * w.unsqueeze(
+        2
+    )  # frequency-weighted ŷ − y
     gW = 4.0 * (x.transpose(1, 2) @ (e * h))
     gb = 2.0 * e.sum((1, 2))
     return gW, gb
@@ -216,7 +234,9 @@ def train(params: QuadraticParams) -> QuadraticResult:
             b -= step_size * gb
         W -= step_size.view(B, 1, 1) * grad
         if step % 500 == 0 and not bool(torch.isfinite(W).all()):
-            raise FloatingPointError(f"quadratic model diverged by step {step} (lr={params.lr}, K={params.K})")
+            raise FloatingPointError(
+                f"quadratic model diverged by step {step} (lr={params.lr}, K={params.K})"
+            )
     loss, _ = expected_loss(W, v, K)
     if not bool(torch.isfinite(loss).all()):
         raise FloatingPointError(f"quadratic model diverged (lr={params.lr}, K={params.K})")

@@ -58,10 +58,14 @@ class ReducedODEParams:
 
     m: int = 100_000  # coordinates of the feature's code (hidden neurons); paper: 1e5
     l1: float = 1e-5  # λ in code units; paper: 1e-5
-    init_scale: float = 0.9  # initial magnitudes |N(0, init_scale²/m)|, so ‖w(0)‖² ≈ 0.81; paper: 0.9
+    init_scale: float = (
+        0.9  # initial magnitudes |N(0, init_scale²/m)|, so ‖w(0)‖² ≈ 0.81; paper: 0.9
+    )
     dt: float = 0.5  # Euler step in code units; paper: 0.5 (the fast integrator does not step)
     seed: int = 0  # seeds the initial magnitudes (a numpy Generator; nothing global)
-    rtol: float = 1e-7  # relative tolerance of the fast integrator (LSODA); ‖w‖₁ error ≈ 2e-5 at 1e-7
+    rtol: float = (
+        1e-7  # relative tolerance of the fast integrator (LSODA); ‖w‖₁ error ≈ 2e-5 at 1e-7
+    )
 
     def __post_init__(self) -> None:
         check_int("m", self.m, 2)
@@ -112,7 +116,9 @@ def _weights(params: ReducedODEParams, w0: np.ndarray | None) -> np.ndarray:
         return initial_weights(params)
     w0 = np.asarray(w0, dtype=float)
     if w0.shape != (params.m,) or not np.all(w0 >= 0) or not w0.max() > 0:
-        raise ParamError("w0", f"array of shape {w0.shape}", f"{params.m} magnitudes >= 0, not all 0 (params.m)")
+        raise ParamError(
+            "w0", f"array of shape {w0.shape}", f"{params.m} magnitudes >= 0, not all 0 (params.m)"
+        )
     return w0
 
 
@@ -144,7 +150,9 @@ def euler(
         if nxt == steps.size and (not to_end or not math.isnan(t_end)):
             break
         if step * dt * params.l1 > _T_MAX:
-            raise RuntimeError(f"m′ = {w.size} > 1 at τ = {step * dt:.3g} (λ = {params.l1}, m = {params.m})")
+            raise RuntimeError(
+                f"m′ = {w.size} > 1 at τ = {step * dt:.3g} (λ = {params.l1}, m = {params.m})"
+            )
         gap = 1.0 - w @ w
         w *= 1.0 + gap * dt
         w -= lam_dt
@@ -153,8 +161,13 @@ def euler(
             w, idx = w[keep], idx[keep]
         step += 1
     return Trajectory(
-        t=steps * dt, l1=out[:, 0], support=out[:, 1].astype(np.int64), sq_norm=out[:, 2],
-        t_end=t_end, survivor=survivor, seconds=time.perf_counter() - start,
+        t=steps * dt,
+        l1=out[:, 0],
+        support=out[:, 1].astype(np.int64),
+        sq_norm=out[:, 2],
+        t_end=t_end,
+        survivor=survivor,
+        seconds=time.perf_counter() - start,
     )
 
 
@@ -200,7 +213,10 @@ class _Sorted:
 
 
 def _integrate_to_end(
-    solve: Callable[[np.ndarray, np.ndarray], np.ndarray], y0: np.ndarray, d_end: float, lam: float,
+    solve: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    y0: np.ndarray,
+    d_end: float,
+    lam: float,
     times: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Integrate on a log grid (plus ``times``) until d falls to ``d_end`` (c reaches the
@@ -222,7 +238,11 @@ def _integrate_to_end(
     def d_minus_end(tt: float) -> float:
         return float(solve(y[i - 1], np.array([grid[i - 1], tt]))[-1, 1]) - d_end
 
-    return grid, y, float(brentq(d_minus_end, grid[i - 1], grid[i], xtol=1e-12 * grid[i], rtol=1e-12))
+    return (
+        grid,
+        y,
+        float(brentq(d_minus_end, grid[i - 1], grid[i], xtol=1e-12 * grid[i], rtol=1e-12)),
+    )
 
 
 def fast(
@@ -262,13 +282,19 @@ def fast(
         with warnings.catch_warnings():
             warnings.simplefilter("error", ODEintWarning)  # a failed integration is an error
             try:
-                return odeint(rhs, y0, grid, Dfun=jac, rtol=params.rtol, atol=atol, mxstep=1_000_000)
+                return odeint(
+                    rhs, y0, grid, Dfun=jac, rtol=params.rtol, atol=atol, mxstep=1_000_000
+                )
             except ODEintWarning as exc:
-                raise RuntimeError(f"LSODA failed on the reduced flow (m = {params.m}, λ = {lam}): {exc}") from None
+                raise RuntimeError(
+                    f"LSODA failed on the reduced flow (m = {params.m}, λ = {lam}): {exc}"
+                ) from None
 
     y0 = np.array([0.0, srt.top])
     if to_end and not srt.gaps[1] > 0:
-        raise RuntimeError("the two largest initial weights are equal: they never part, m′ never reaches 1")
+        raise RuntimeError(
+            "the two largest initial weights are equal: they never part, m′ never reaches 1"
+        )
     if to_end:
         grid, y, t_end = _integrate_to_end(solve, y0, float(srt.gaps[1]), lam, times)
     else:
@@ -278,6 +304,11 @@ def fast(
     K, L, Q = srt.live(y[at, 1])
     a = np.exp(y[at, 0])
     return Trajectory(
-        t=times, l1=a * L, support=K.astype(np.int64), sq_norm=a * a * Q, t_end=t_end,
-        survivor=int(np.argmax(w0)), seconds=time.perf_counter() - start,
+        t=times,
+        l1=a * L,
+        support=K.astype(np.int64),
+        sq_norm=a * a * Q,
+        t_end=t_end,
+        survivor=int(np.argmax(w0)),
+        seconds=time.perf_counter() - start,
     )

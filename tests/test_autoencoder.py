@@ -38,15 +38,28 @@ def _case(dtype: str, relu: bool, noise: str, scope: str, l1: float) -> str:
 @pytest.mark.parametrize("relu", [True, False], ids=["relu", "linear"])
 @pytest.mark.parametrize(("noise", "scope"), NOISE_CASES, ids=[f"{n}-{s}" for n, s in NOISE_CASES])
 @pytest.mark.parametrize("l1", [0.0, 0.05])
-def test_fused_gradient_matches_autograd(dtype: str, relu: bool, noise: str, scope: str, l1: float) -> None:
+def test_fused_gradient_matches_autograd(
+    dtype: str, relu: bool, noise: str, scope: str, l1: float
+) -> None:
     p = AutoencoderParams(
-        n=6, m=11, instances=3, l1=l1, output_relu=relu, noise=noise,  # type: ignore[arg-type]
-        sigma=0.3 if noise != "none" else 0.0, noise_scope=scope, dtype=dtype,  # type: ignore[arg-type]
+        n=6,
+        m=11,
+        instances=3,
+        l1=l1,
+        output_relu=relu,
+        noise=noise,  # type: ignore[arg-type]
+        sigma=0.3 if noise != "none" else 0.0,
+        noise_scope=scope,
+        dtype=dtype,  # type: ignore[arg-type]
     )
     dt = getattr(torch, dtype)
     gen = torch.Generator().manual_seed(7)
     W = torch.randn(3, 6, 11, generator=gen, dtype=dt) * 0.6
-    xi = draw_noise(p, _noise_shape(p), gen, dtype=dt, device=torch.device("cpu")) if noise != "none" else None
+    xi = (
+        draw_noise(p, _noise_shape(p), gen, dtype=dt, device=torch.device("cpu"))
+        if noise != "none"
+        else None
+    )
     loss, grad = fused_loss_and_grad(W, xi, p)
     Wr = W.clone().requires_grad_(True)
     ref = reference_loss(Wr, xi, p)
@@ -55,15 +68,31 @@ def test_fused_gradient_matches_autograd(dtype: str, relu: bool, noise: str, sco
     err = float((grad - Wr.grad).norm() / Wr.grad.norm())
     lerr = float((loss - ref.detach()).abs().max() / ref.detach().abs().max())
     case = _case(dtype, relu, noise, scope, l1)
-    assert err <= TOL[dtype], f"relative gradient error={err:.3g}, but should be <= {TOL[dtype]} [{case}]"
-    assert lerr <= TOL[dtype], f"relative loss error={lerr:.3g}, but should be <= {TOL[dtype]} [{case}]"
+    assert err <= TOL[dtype], (
+        f"relative gradient error={err:.3g}, but should be <= {TOL[dtype]} [{case}]"
+    )
+    assert lerr <= TOL[dtype], (
+        f"relative loss error={lerr:.3g}, but should be <= {TOL[dtype]} [{case}]"
+    )
 
 
-@pytest.mark.parametrize(("opt", "wd"), [("sgd", 0.0), ("sgd", 0.1), ("adam", 0.0), ("adam", 0.1), ("adamw", 0.01)])
+@pytest.mark.parametrize(
+    ("opt", "wd"), [("sgd", 0.0), ("sgd", 0.1), ("adam", 0.0), ("adam", 0.1), ("adamw", 0.01)]
+)
 def test_optimizer_steps_match_torch_optim(opt: str, wd: float) -> None:
     """Training 20 steps in float64 equals the same loop driven by torch.optim on autograd."""
-    p = AutoencoderParams(n=5, m=9, instances=2, steps=20, lr=0.01, optimizer=opt, weight_decay=wd,  # type: ignore[arg-type]
-                          l1=0.02, dtype="float64", seed=3)
+    p = AutoencoderParams(
+        n=5,
+        m=9,
+        instances=2,
+        steps=20,
+        lr=0.01,
+        optimizer=opt,
+        weight_decay=wd,  # type: ignore[arg-type]
+        l1=0.02,
+        dtype="float64",
+        seed=3,
+    )
     ours = train(p)
     W = torch.from_numpy(ours.W_init.copy()).requires_grad_(True)
     cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[opt]
@@ -73,11 +102,23 @@ def test_optimizer_steps_match_torch_optim(opt: str, wd: float) -> None:
         reference_loss(W, None, p).sum().backward()
         torch_opt.step()
     diff = float(np.abs(W.detach().numpy() - ours.W_final).max())
-    assert diff < 1e-10, f"max |W_ours - W_torch|={diff:.3g}, but should be < 1e-10 [optimizer={opt}, wd={wd}]"
+    assert diff < 1e-10, (
+        f"max |W_ours - W_torch|={diff:.3g}, but should be < 1e-10 [optimizer={opt}, wd={wd}]"
+    )
 
 
 def test_same_seed_same_numbers_different_seed_different() -> None:
-    p = AutoencoderParams(n=4, m=8, instances=2, steps=50, lr=0.05, optimizer="sgd", l1=0.01, noise="bernoulli", sigma=0.1)
+    p = AutoencoderParams(
+        n=4,
+        m=8,
+        instances=2,
+        steps=50,
+        lr=0.05,
+        optimizer="sgd",
+        l1=0.01,
+        noise="bernoulli",
+        sigma=0.1,
+    )
     a, b = train(p), train(p)
     c = train(dataclasses.replace(p, seed=1))
     assert np.array_equal(a.W_final, b.W_final), "same seed gave different weights"
@@ -106,7 +147,12 @@ def test_init_is_normal_with_std_one_over_sqrt_m() -> None:
 
 def test_noise_has_the_stated_variance() -> None:
     gen = torch.Generator().manual_seed(0)
-    for noise, kurt in [("bernoulli", -2.0), ("gaussian", 0.0), ("uniform", -1.2), ("laplace", 3.0)]:
+    for noise, kurt in [
+        ("bernoulli", -2.0),
+        ("gaussian", 0.0),
+        ("uniform", -1.2),
+        ("laplace", 3.0),
+    ]:
         p = AutoencoderParams(noise=noise, sigma=0.5)  # type: ignore[arg-type]
         x = draw_noise(p, (400_000,), gen, dtype=torch.float64, device=torch.device("cpu")).numpy()
         var, ex = x.var(), (x**4).mean() / x.var() ** 2 - 3
@@ -115,7 +161,9 @@ def test_noise_has_the_stated_variance() -> None:
 
 
 def test_divergence_raises_with_the_step() -> None:
-    p = AutoencoderParams(n=8, m=16, instances=2, steps=500, lr=1000.0, optimizer="sgd", check_every=50)
+    p = AutoencoderParams(
+        n=8, m=16, instances=2, steps=500, lr=1000.0, optimizer="sgd", check_every=50
+    )
     with pytest.raises(DivergenceError, match=r"diverged at step \d+") as info:
         train(p)
     assert 0 < info.value.step <= 500 and "lr=1000.0" in str(info.value)
@@ -123,9 +171,22 @@ def test_divergence_raises_with_the_step() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("n", 0), ("m", -3), ("steps", 0), ("lr", 0.0), ("lr", float("nan")), ("l1", -1e-3), ("sigma", -0.1),
-     ("optimizer", "rmsprop"), ("noise", "poisson"), ("noise_scope", "batch"), ("dtype", "float16"),
-     ("instances", 1.5), ("weight_decay", float("inf")), ("device", "tpu")],
+    [
+        ("n", 0),
+        ("m", -3),
+        ("steps", 0),
+        ("lr", 0.0),
+        ("lr", float("nan")),
+        ("l1", -1e-3),
+        ("sigma", -0.1),
+        ("optimizer", "rmsprop"),
+        ("noise", "poisson"),
+        ("noise_scope", "batch"),
+        ("dtype", "float16"),
+        ("instances", 1.5),
+        ("weight_decay", float("inf")),
+        ("device", "tpu"),
+    ],
 )
 def test_bad_params_name_the_field(field: str, value: object) -> None:
     with pytest.raises(ParamError, match=field) as info:
@@ -139,12 +200,18 @@ def test_noise_without_sigma_is_an_error() -> None:
 
 
 def test_record_steps_are_recorded_exactly() -> None:
-    p = AutoencoderParams(n=3, m=5, instances=2, steps=1000, lr=0.05, log_points=5, record_steps=(333, 777))
+    p = AutoencoderParams(
+        n=3, m=5, instances=2, steps=1000, lr=0.05, log_points=5, record_steps=(333, 777)
+    )
     out = train(p)
-    assert {333, 777} <= set(out.steps.tolist()), f"recorded {out.steps.tolist()}, asked for 333 and 777"
+    assert {333, 777} <= set(out.steps.tolist()), (
+        f"recorded {out.steps.tolist()}, asked for 333 and 777"
+    )
     assert out.steps[0] == 0 and out.steps[-1] == 1000 and np.all(np.diff(out.steps) > 0)
     plain = train(dataclasses.replace(p, record_steps=()))
-    np.testing.assert_array_equal(out.W_final, plain.W_final, err_msg="recording must not change training")
+    np.testing.assert_array_equal(
+        out.W_final, plain.W_final, err_msg="recording must not change training"
+    )
 
 
 @pytest.mark.parametrize("bad", [(1001,), (-1,), (2.5,), [10]])

@@ -50,9 +50,15 @@ def test_capacity_sum_is_bounded_by_rank(case: tuple[np.ndarray, int]) -> None:
     W, k = case
     c = capacities(W)
     rank = int(np.linalg.matrix_rank(W, tol=0)) if np.any(W) else 0
-    assert np.all((c >= 0) & (c <= 1 + 1e-12)), f"C={c}, but should lie in [0, 1] [W shape {W.shape}]"
-    assert c.sum() <= rank + 1e-9, f"ΣC={c.sum()}, but should be <= rank(W)={rank} [W shape {W.shape}]"
-    assert c.sum() <= k + 1e-9, f"ΣC={c.sum()}, but should be <= {k} (non-zero columns) <= d={W.shape[1]}"
+    assert np.all((c >= 0) & (c <= 1 + 1e-12)), (
+        f"C={c}, but should lie in [0, 1] [W shape {W.shape}]"
+    )
+    assert c.sum() <= rank + 1e-9, (
+        f"ΣC={c.sum()}, but should be <= rank(W)={rank} [W shape {W.shape}]"
+    )
+    assert c.sum() <= k + 1e-9, (
+        f"ΣC={c.sum()}, but should be <= {k} (non-zero columns) <= d={W.shape[1]}"
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -71,16 +77,28 @@ def test_capacity_special_cases() -> None:
     copies = np.ones((4, 2))
     np.testing.assert_allclose(capacities(copies), 0.25, err_msg="k parallel copies: C = 1/k each")
     W = np.array([[1.0, 0.0], [0.0, 0.0]])
-    np.testing.assert_allclose(capacities(W), [1.0, 0.0], err_msg="a zero row (unrepresented feature): C = 0")
+    np.testing.assert_allclose(
+        capacities(W), [1.0, 0.0], err_msg="a zero row (unrepresented feature): C = 0"
+    )
     pair = np.array([[1.0], [-0.3]])
-    np.testing.assert_allclose(capacities(pair).sum(), 1.0, err_msg="two features on one neuron share one dimension")
+    np.testing.assert_allclose(
+        capacities(pair).sum(), 1.0, err_msg="two features on one neuron share one dimension"
+    )
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("antipodal", sp.Rational(1, 2)), ("3-gon", sp.Rational(2, 3)), ("4-gon", sp.Rational(1, 2)),
-     ("5-gon", sp.Rational(2, 5)), ("6-gon", sp.Rational(1, 3)), ("7-gon", sp.Rational(2, 7)),
-     ("8-gon", sp.Rational(1, 4)), ("tetrahedron", sp.Rational(3, 4)), ("square-antiprism", sp.Rational(3, 8))],
+    [
+        ("antipodal", sp.Rational(1, 2)),
+        ("3-gon", sp.Rational(2, 3)),
+        ("4-gon", sp.Rational(1, 2)),
+        ("5-gon", sp.Rational(2, 5)),
+        ("6-gon", sp.Rational(1, 3)),
+        ("7-gon", sp.Rational(2, 7)),
+        ("8-gon", sp.Rational(1, 4)),
+        ("tetrahedron", sp.Rational(3, 4)),
+        ("square-antiprism", sp.Rational(3, 8)),
+    ],
 )
 def test_frame_values_are_d_over_k(name: str, value: sp.Rational) -> None:
     """Catalogue T-4: C_i = d/k, exactly, and the numeric capacity agrees to round-off."""
@@ -109,8 +127,12 @@ def test_loss_of_capacity() -> None:
     """P2-LC: L_i(C) = 2(K−1)v²(1−C)/(2+(K−3)C), ‖W_i‖²* = (K−1)vC/(2+(K−3)C)."""
     catalogue = 2 * (K - 1) * v**2 * (1 - C) / (2 + (K - 3) * C)
     assert sp.simplify(th.loss_of_capacity() - catalogue) == 0, f"L(C)={th.loss_of_capacity()}"
-    assert sp.simplify(th.optimal_norm() - (K - 1) * v * C / (2 + (K - 3) * C)) == 0, f"s*={th.optimal_norm()}"
-    assert sp.simplify(th.loss_of_capacity().subs(C, 0) - (K - 1) * v**2) == 0, "ignored feature: L(0) = (K−1)v²"
+    assert sp.simplify(th.optimal_norm() - (K - 1) * v * C / (2 + (K - 3) * C)) == 0, (
+        f"s*={th.optimal_norm()}"
+    )
+    assert sp.simplify(th.loss_of_capacity().subs(C, 0) - (K - 1) * v**2) == 0, (
+        "ignored feature: L(0) = (K−1)v²"
+    )
     assert th.loss_of_capacity().subs(C, 1) == 0, "monosemantic feature: L(1) = 0"
 
 
@@ -119,23 +141,33 @@ def test_convexity_flips_at_kurtosis_three(k: float, sign: int) -> None:
     """P2-CONVEX: d²L/dC² has the sign of K − 3 on [0, 1]."""
     curv = th.numeric(th.curvature(), C, v, K)
     values = curv(np.linspace(0, 1, 11), 0.7, k)
-    assert np.all(np.sign(np.round(values, 14)) == sign), f"curvature signs {np.sign(values)}, but should be {sign} [K={k}]"
+    assert np.all(np.sign(np.round(values, 14)) == sign), (
+        f"curvature signs {np.sign(values)}, but should be {sign} [K={k}]"
+    )
 
 
 def test_thresholds_and_interior() -> None:
     thr = th.thresholds()
-    assert sp.simplify(thr["ignored_below"] - sp.sqrt(2 * lam) / (K - 1)) == 0, f"ignored below {thr['ignored_below']}"
-    assert sp.simplify(thr["monosemantic_above"] - sp.sqrt(lam / 2)) == 0, f"mono above {thr['monosemantic_above']}"
+    assert sp.simplify(thr["ignored_below"] - sp.sqrt(2 * lam) / (K - 1)) == 0, (
+        f"ignored below {thr['ignored_below']}"
+    )
+    assert sp.simplify(thr["monosemantic_above"] - sp.sqrt(lam / 2)) == 0, (
+        f"mono above {thr['monosemantic_above']}"
+    )
     inner = th.interior_capacity()
     assert sp.diff(inner, v, 2) == 0, f"C(v)={inner} should be linear in v"
     for name, at in (("ignored_below", 0), ("monosemantic_above", 1)):
-        assert sp.simplify(inner.subs(v, thr[name]) - at) == 0, f"C(v) should reach {at} at the {name} threshold"
+        assert sp.simplify(inner.subs(v, thr[name]) - at) == 0, (
+            f"C(v) should reach {at} at the {name} threshold"
+        )
 
 
 def test_phase_boundary() -> None:
     """P2-PHASE2: r* = 2/(K−1), C₁ = ((K−1) − 2r)/((K−3)(1+r)); sparse inputs K = 1/p: r* = 2p/(1−p)."""
     assert sp.simplify(th.phase_boundary() - 2 / (K - 1)) == 0, f"r*={th.phase_boundary()}"
-    assert sp.simplify(th.phase_capacity() - ((K - 1) - 2 * r) / ((K - 3) * (1 + r))) == 0, f"C1={th.phase_capacity()}"
+    assert sp.simplify(th.phase_capacity() - ((K - 1) - 2 * r) / ((K - 3) * (1 + r))) == 0, (
+        f"C1={th.phase_capacity()}"
+    )
     p = sp.Symbol("p", positive=True)
     assert sp.simplify(th.phase_boundary().subs(K, 1 / p) - 2 * p / (1 - p)) == 0
 
@@ -164,8 +196,12 @@ def test_expected_loss_matches_sampled_data() -> None:
     x = np.sqrt(k) * ((u < 1 / (2 * k)).astype(float) - ((u >= 1 / (2 * k)) & (u < 1 / k)))
     resid = (x**2) @ vv - ((x @ W) ** 2).sum(1)
     mc = resid.var()  # the optimal bias removes the mean
-    exact = float(expected_loss(torch.tensor(W)[None], torch.tensor(vv)[None], torch.tensor([k]))[0][0])
-    assert abs(mc - exact) < 0.02 * exact, f"Monte Carlo loss={mc:.5g}, but should be ≈ {exact:.5g} (P2-LOSS)"
+    exact = float(
+        expected_loss(torch.tensor(W)[None], torch.tensor(vv)[None], torch.tensor([k]))[0][0]
+    )
+    assert abs(mc - exact) < 0.02 * exact, (
+        f"Monte Carlo loss={mc:.5g}, but should be ≈ {exact:.5g} (P2-LOSS)"
+    )
 
 
 def test_pattern_counts_follow_the_input_law() -> None:
@@ -188,12 +224,18 @@ def test_trained_two_features_match_the_derived_capacity() -> None:
     """GD on the population loss, two features in one dimension: C₂ is 0 below r* and
     1 − C₁(r) above it."""
     rs = (0.15, 0.4, 0.7)
-    out = train(QuadraticParams(v=tuple((1.0, x) for x in rs), K=(9.0,) * 3, d=1, instances=2, steps=6000, lr=0.2))
+    out = train(
+        QuadraticParams(
+            v=tuple((1.0, x) for x in rs), K=(9.0,) * 3, d=1, instances=2, steps=6000, lr=0.2
+        )
+    )
     c2 = capacities(out.W_final)[..., 1]
     c1 = th.numeric(th.phase_capacity(), r, K)
     for i, x in enumerate(rs):
         want = 0.0 if x <= 0.25 else 1 - c1(x, 9.0)
-        assert np.allclose(c2[i], want, atol=1e-3), f"C₂={c2[i]}, but should be {want:.4f} [r={x}, K=9]"
+        assert np.allclose(c2[i], want, atol=1e-3), (
+            f"C₂={c2[i]}, but should be {want:.4f} [r={x}, K=9]"
+        )
 
 
 @pytest.mark.parametrize(("k", "vmax"), [(5.0, 1.0), (20.0, 0.475), (50.0, 0.1)])
@@ -202,9 +244,13 @@ def test_one_lr_is_stable_for_every_importance(k: float, vmax: float) -> None:
     has curvature 8(K − 1)v at its optimum ‖W‖² = v, so κ must grow like v, not v² (with
     κ = (K − 1)·max v² + Σv the norm cycled and L stayed ≈ 0.8 at K = 20, v = 0.475; also failed
     at K = 50, v = 0.1; v = 1 is the one scale where the two agree)."""
-    out = train(QuadraticParams(v=((vmax, 0.5 * vmax),), K=(k,), d=2, instances=2, steps=1500, lr=0.24))
+    out = train(
+        QuadraticParams(v=((vmax, 0.5 * vmax),), K=(k,), d=2, instances=2, steps=1500, lr=0.24)
+    )
     loss = float(out.loss.max())
-    assert loss < 1e-12 * vmax**2, f"loss {loss:.3g}, but two features in d = 2 reach 0 [K={k}, v={vmax}]"
+    assert loss < 1e-12 * vmax**2, (
+        f"loss {loss:.3g}, but two features in d = 2 reach 0 [K={k}, v={vmax}]"
+    )
 
 
 @pytest.mark.parametrize("seed", [41, 43])
@@ -220,12 +266,23 @@ def test_trained_loss_reaches_the_solver_issue18(seed: int) -> None:
     p, ctx, k = AllocationParams(), Context(seed=seed), 20.0
     vv = _importances(ctx, p, k)
     a = solve_allocation(vv, k, p.m)
-    out = train(QuadraticParams(v=(tuple(float(x) for x in vv),), K=(k,), d=p.m, instances=1, steps=2000,
-                                lr=p.train.lr, seed=ctx.seed_for("capacity-allocation", "train")))
+    out = train(
+        QuadraticParams(
+            v=(tuple(float(x) for x in vv),),
+            K=(k,),
+            d=p.m,
+            instances=1,
+            steps=2000,
+            lr=p.train.lr,
+            seed=ctx.seed_for("capacity-allocation", "train"),
+        )
+    )
     gap = float(np.abs(out.loss / a.loss - 1).max())
     dev = float(np.abs(capacities(out.W_final) - a.C).max())
     assert dev < 0.01, f"max |C_trained − C_solver|={dev:.3g} [seed={seed}, K={k}]"
-    assert gap < 1e-5, f"max |L_trained / L_solver − 1|={gap:.3g}, but GD should reach the solver [seed={seed}]"
+    assert gap < 1e-5, (
+        f"max |L_trained / L_solver − 1|={gap:.3g}, but GD should reach the solver [seed={seed}]"
+    )
 
 
 def test_quadratic_params_are_validated() -> None:
@@ -249,7 +306,9 @@ def test_solver_satisfies_kkt(k: float) -> None:
     vv = np.sort(np.exp(rng.uniform(np.log(0.02), 0, 12)))[::-1]
     a = solve_allocation(vv, k, 4)
     assert abs(a.C.sum() - 4) < 1e-6, f"ΣC={a.C.sum()}, but the budget 4 should bind [K={k}]"
-    assert a.marginal_spread < 1e-5, f"marginal spread {a.marginal_spread:.3g} should vanish [K={k}]"
+    assert a.marginal_spread < 1e-5, (
+        f"marginal spread {a.marginal_spread:.3g} should vanish [K={k}]"
+    )
     err = np.abs(a.C - rule_capacity(vv, k, a.lam)).max()
     assert err < 1e-5, f"solver vs derived rule: max |ΔC|={err:.3g} [K={k}]"
 
@@ -259,7 +318,9 @@ def test_solver_two_features_match_the_phase_formula() -> None:
     for k, x in itertools.product((5.0, 9.0), (0.1, 0.6, 0.9)):
         a = solve_allocation(np.array([1.0, x]), k, 1)
         want = 1.0 if x <= 2 / (k - 1) else c1(x, k)
-        assert abs(a.C[0] - want) < 1e-6, f"C₁={a.C[0]:.6f}, but should be {want:.6f} [K={k}, r={x}]"
+        assert abs(a.C[0] - want) < 1e-6, (
+            f"C₁={a.C[0]:.6f}, but should be {want:.6f} [K={k}, r={x}]"
+        )
 
 
 def test_proportional_allocation_fills_the_budget() -> None:
@@ -311,5 +372,7 @@ def test_four_stochastic_fits_per_claim(module: str) -> None:
 
     claim = importlib.import_module(f"claims.catalog.{module}").CLAIM
     judge = claim.judge(claim.params["standard"])
-    assert judge.k == 4, f"{claim.id}: {judge.k} stochastic fits, but its false_failure text assumes 4"
+    assert judge.k == 4, (
+        f"{claim.id}: {judge.k} stochastic fits, but its false_failure text assumes 4"
+    )
     assert abs(judge.level - (1 - 0.05 / 4)) < 1e-15

@@ -28,7 +28,9 @@ def test_claim_does_not_fail_where_it_should_hold(claim_id: str, data: st.DataOb
     seed = data.draw(st.integers(0, 10_000), label="seed")
     result = claim.run("smoke", seed=seed, overrides=overrides)
     note(result.explain())
-    failed = [f.key for f in result.fits if f.verdict == "fail" and result.expected_of(f.key) == "pass"]
+    failed = [
+        f.key for f in result.fits if f.verdict == "fail" and result.expected_of(f.key) == "pass"
+    ]
     assert result.status != "error" and not failed, (
         f"{claim.id}: status={result.status}, fits failed={failed}, but should not fail where it holds "
         f"[overrides={overrides}, seed={seed}]\n{result.explain()}"

@@ -38,65 +38,152 @@ def test_list_prints_every_id_first_then_title(capsys: pytest.CaptureFixture[str
         (["run", "collision-count", "--device", "tpu"], "device"),
     ],
 )
-def test_usage_errors_exit_2_and_name_the_key(argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_errors_exit_2_and_name_the_key(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(argv)
     err = capsys.readouterr().err
     assert code == 2, f"exit={code}, but should be 2 [{argv}]"
-    assert needle in err and ("allowed" in err or "unknown" in err), f"stderr={err!r} should name {needle!r} [{argv}]"
+    assert needle in err and ("allowed" in err or "unknown" in err), (
+        f"stderr={err!r} should name {needle!r} [{argv}]"
+    )
     assert "Traceback" not in err, err
 
 
 def test_run_smoke_writes_schema_1_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out.json"
-    code = main(["run", "collision-count", "--scale", "smoke", "--set", "n=6", "--set", "m=24,48",
-                 "--set", "instances=8", "--set", "steps=400", "--json", str(out), "--cache-dir", str(tmp_path / "c")])
+    code = main(
+        [
+            "run",
+            "collision-count",
+            "--scale",
+            "smoke",
+            "--set",
+            "n=6",
+            "--set",
+            "m=24,48",
+            "--set",
+            "instances=8",
+            "--set",
+            "steps=400",
+            "--json",
+            str(out),
+            "--cache-dir",
+            str(tmp_path / "c"),
+        ]
+    )
     doc = json.loads(out.read_text())
     assert code in (0, 1), f"exit={code}, but a smoke run should finish (0 or 1)"
     assert doc["schema"] == 1 and doc["scale"] == "smoke" and doc["seed"] == 0
     (entry,) = doc["claims"]
-    assert entry["id"] == "collision-count" and entry["params"]["train"]["n"] == 6 and entry["params"]["m"] == [24, 48]
+    assert (
+        entry["id"] == "collision-count"
+        and entry["params"]["train"]["n"] == 6
+        and entry["params"]["m"] == [24, 48]
+    )
     assert entry["status"] in ("pass", "fail", "inconclusive"), entry.get("error")
     assert entry["prediction"]["sympy"] and {c["id"] for c in entry["controls"]} == {
-        "collision-count/n2-over-2m", "collision-count/slope-half", "collision-count/same-sign"}
+        "collision-count/n2-over-2m",
+        "collision-count/slope-half",
+        "collision-count/same-sign",
+    }
     printed = capsys.readouterr().out
-    assert "collision-count" in printed and "smoke scale only exercises the plumbing" in printed, printed
+    assert "collision-count" in printed and "smoke scale only exercises the plumbing" in printed, (
+        printed
+    )
     assert "claims as expected" in printed.strip().splitlines()[-1], "a closing summary line"
 
 
 def test_report_states_set_overrides(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    args = ["report", "collision-count", "--scale", "smoke", "--set", "instances=8", "--set", "steps=200",
-            "--out", str(out), "--cache-dir", str(tmp_path / "cache")]
+    args = [
+        "report",
+        "collision-count",
+        "--scale",
+        "smoke",
+        "--set",
+        "instances=8",
+        "--set",
+        "steps=200",
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
     main(args)
     doc = json.loads((out / "claims.json").read_text("utf-8"))
-    assert doc["overrides"] == {"collision-count.train.instances": "8", "collision-count.train.steps": "200"}, doc
+    assert doc["overrides"] == {
+        "collision-count.train.instances": "8",
+        "collision-count.train.steps": "200",
+    }, doc
     train = doc["claims"][0]["params"]["train"]
     assert train["instances"] == 8 and train["steps"] == 200, train
     md = (out / "claims.md").read_text("utf-8")
     assert "`collision-count.train.instances=8`, `collision-count.train.steps=200`" in md
-    assert "--set collision-count.train.instances=8 --set collision-count.train.steps=200" in md, \
+    assert "--set collision-count.train.instances=8 --set collision-count.train.steps=200" in md, (
         "the generating command repeats the overrides"
+    )
     assert "Smoke scale" in md, "a smoke report says its verdicts mean nothing"
 
 
-def test_report_bad_set_exits_2_before_training(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    code = main(["report", "collision-count", "--scale", "smoke", "--set", "instances=1", "--out", str(tmp_path)])
+def test_report_bad_set_exits_2_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    code = main(
+        [
+            "report",
+            "collision-count",
+            "--scale",
+            "smoke",
+            "--set",
+            "instances=1",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 2 and "instances" in capsys.readouterr().err
     assert not (tmp_path / "claims.json").exists()
 
 
 def test_claim_scoped_set_applies_to_that_claim_only(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    code = main(["report", "collision-count", "collision-count-adamw", "--scale", "smoke",
-                 "--set", "collision-count.m=32,64", "--set", "collision-count.train.instances=8",
-                 "--set", "collision-count-adamw.train.steps=50", "--out", str(out), "--cache-dir", str(tmp_path / "cache")])
+    code = main(
+        [
+            "report",
+            "collision-count",
+            "collision-count-adamw",
+            "--scale",
+            "smoke",
+            "--set",
+            "collision-count.m=32,64",
+            "--set",
+            "collision-count.train.instances=8",
+            "--set",
+            "collision-count-adamw.train.steps=50",
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ]
+    )
     doc = json.loads((out / "claims.json").read_text("utf-8"))
     params = {c["id"]: c["params"] for c in doc["claims"]}
-    assert params["collision-count"]["m"] == [32, 64] and params["collision-count"]["train"]["instances"] == 8
-    assert params["collision-count-adamw"]["m"] == [64, 128], "a scoped override must not reach another claim"
-    assert params["collision-count-adamw"]["train"]["steps"] == 50 and params["collision-count"]["train"]["steps"] == 300
-    assert doc["overrides"] == {"collision-count.m": "32,64", "collision-count.train.instances": "8",
-                                "collision-count-adamw.train.steps": "50"}, doc["overrides"]
+    assert (
+        params["collision-count"]["m"] == [32, 64]
+        and params["collision-count"]["train"]["instances"] == 8
+    )
+    assert params["collision-count-adamw"]["m"] == [64, 128], (
+        "a scoped override must not reach another claim"
+    )
+    assert (
+        params["collision-count-adamw"]["train"]["steps"] == 50
+        and params["collision-count"]["train"]["steps"] == 300
+    )
+    assert doc["overrides"] == {
+        "collision-count.m": "32,64",
+        "collision-count.train.instances": "8",
+        "collision-count-adamw.train.steps": "50",
+    }, doc["overrides"]
     assert code in (0, 1)
 
 
@@ -105,43 +192,91 @@ def test_scoped_set_with_unknown_claim_is_named(capsys: pytest.CaptureFixture) -
     assert "no-such-claim.n" in capsys.readouterr().err
 
 
-def test_scoped_set_for_a_claim_not_run_is_named(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    code = main(["report", "collision-count-adamw", "--scale", "smoke", "--set", "collision-count.m=32,64",
-                 "--out", str(tmp_path)])
-    assert code == 2 and "collision-count.m" in capsys.readouterr().err, "it would be silently unused"
+def test_scoped_set_for_a_claim_not_run_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    code = main(
+        [
+            "report",
+            "collision-count-adamw",
+            "--scale",
+            "smoke",
+            "--set",
+            "collision-count.m=32,64",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 2 and "collision-count.m" in capsys.readouterr().err, (
+        "it would be silently unused"
+    )
     assert not (tmp_path / "claims.json").exists()
 
 
 def test_run_json_records_overrides(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
-    main(["run", "collision-count", "--scale", "smoke", "--set", "instances=8", "--json", str(out),
-          "--cache-dir", str(tmp_path / "c")])
-    assert json.loads(out.read_text("utf-8"))["overrides"] == {"collision-count.train.instances": "8"}
+    main(
+        [
+            "run",
+            "collision-count",
+            "--scale",
+            "smoke",
+            "--set",
+            "instances=8",
+            "--json",
+            str(out),
+            "--cache-dir",
+            str(tmp_path / "c"),
+        ]
+    )
+    assert json.loads(out.read_text("utf-8"))["overrides"] == {
+        "collision-count.train.instances": "8"
+    }
 
 
-def test_a_plain_key_with_several_meanings_exits_2_naming_claims_and_paths(capsys: pytest.CaptureFixture) -> None:
+def test_a_plain_key_with_several_meanings_exits_2_naming_claims_and_paths(
+    capsys: pytest.CaptureFixture,
+) -> None:
     assert main(["run", "--scale", "smoke", "--set", "lr=0.05"]) == 2
     err = capsys.readouterr().err
     for path in ("collision-count.train.lr", "init-diagonal.sgd.lr", "init-diagonal.adamw.lr"):
         assert path in err, f"{path!r} missing from: {err}"
 
 
-def test_dotted_override_reaches_the_trainer_of_exactly_that_claim(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_dotted_override_reaches_the_trainer_of_exactly_that_claim(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import claims.catalog.collision_count as cc
 
     seen: list = []
 
-    def record(params):  # noqa: ANN001 - stands in for sim.autoencoder.train
+    def record(params):
         seen.append(params)
         raise RuntimeError("recorded")
 
     monkeypatch.setattr(cc, "train", record)
-    main(["run", "collision-count", "collision-count-adamw", "--scale", "smoke", "--no-cache", "--cache-dir",
-          str(tmp_path), "--set", "collision-count.train.steps=123"])
-    assert [p.steps for p in seen] == [123, 7500], f"steps per trainer call: {[p.steps for p in seen]}"
+    main(
+        [
+            "run",
+            "collision-count",
+            "collision-count-adamw",
+            "--scale",
+            "smoke",
+            "--no-cache",
+            "--cache-dir",
+            str(tmp_path),
+            "--set",
+            "collision-count.train.steps=123",
+        ]
+    )
+    assert [p.steps for p in seen] == [123, 7500], (
+        f"steps per trainer call: {[p.steps for p in seen]}"
+    )
 
 
-def test_show_lists_the_trainer_lr_with_its_default_and_comment(capsys: pytest.CaptureFixture) -> None:
+def test_show_lists_the_trainer_lr_with_its_default_and_comment(
+    capsys: pytest.CaptureFixture,
+) -> None:
     assert main(["show", "collision-count"]) == 0
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.strip().startswith("train.lr = "))
@@ -150,7 +285,9 @@ def test_show_lists_the_trainer_lr_with_its_default_and_comment(capsys: pytest.C
         assert needle in out, f"{needle!r} missing from `show`"
 
 
-def test_unwritable_json_path_exits_2_at_once(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+def test_unwritable_json_path_exits_2_at_once(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
     start = time.perf_counter()
     assert main(["run", "collision-count", "--json", "/proc/x.json"]) == 2
     assert "/proc/x.json" in capsys.readouterr().err
@@ -160,7 +297,16 @@ def test_unwritable_json_path_exits_2_at_once(capsys: pytest.CaptureFixture, tmp
 
 
 def test_second_run_is_served_from_the_cache(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    argv = ["run", "collision-count", "--scale", "smoke", "--set", "instances=8", "--cache-dir", str(tmp_path)]
+    argv = [
+        "run",
+        "collision-count",
+        "--scale",
+        "smoke",
+        "--set",
+        "instances=8",
+        "--cache-dir",
+        str(tmp_path),
+    ]
     main(argv)
     first = capsys.readouterr().out
     main(argv)
@@ -168,22 +314,32 @@ def test_second_run_is_served_from_the_cache(tmp_path: Path, capsys: pytest.Capt
     assert "[cache miss]" in first and "[cache hit]" in second, f"{first}\n---\n{second}"
 
 
-def test_ctrl_c_exits_130_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_ctrl_c_exits_130_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     import claims.report
 
-    def interrupted(*a, **k):  # noqa: ANN002, ANN003
+    def interrupted(*a, **k):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(claims.report, "run_claims", interrupted)
     assert main(["run", "collision-count", "--scale", "smoke"]) == 130
     err = capsys.readouterr().err
-    assert "interrupted" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "interrupted" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, (
+        err
+    )
 
 
 def test_version_and_usage_errors_need_no_torch_or_sympy() -> None:
-    code = ("import sys; from claims.cli import main; rc = main(['run', 'no-such-claim']); "
-            "print(rc, 'torch' in sys.modules, 'sympy' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    code = (
+        "import sys; from claims.cli import main; rc = main(['run', 'no-such-claim']); "
+        "print(rc, 'torch' in sys.modules, 'sympy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["2", "False", "False"], f"exit, torch imported, sympy imported = {out}"
-    version = subprocess.run([sys.executable, "-m", "claims.cli", "--version"], capture_output=True, text=True)
+    version = subprocess.run(
+        [sys.executable, "-m", "claims.cli", "--version"], capture_output=True, text=True
+    )
     assert version.returncode == 0 and version.stdout.startswith("polyclaims "), version

@@ -21,7 +21,9 @@ def test_leading_term_is_n_n_minus_1_over_4m() -> None:
 def test_series_second_order_term() -> None:
     n, m = sp.symbols("n m", positive=True)
     second = sp.simplify(collisions.series(3) - n * (n - 1) / (4 * m))
-    assert sp.simplify(second + n * (n - 1) * (n - 2) / (8 * m**2)) == 0, f"second-order term={second}"
+    assert sp.simplify(second + n * (n - 1) * (n - 2) / (8 * m**2)) == 0, (
+        f"second-order term={second}"
+    )
 
 
 @pytest.mark.parametrize(("n", "m"), [(8, 8), (16, 128), (64, 64), (30, 1000)])
@@ -29,13 +31,18 @@ def test_exact_expectation_matches_monte_carlo(n: int, m: int) -> None:
     counts = static_collisions(n, m, trials=20_000, rng=np.random.default_rng(n * 1000 + m))
     est = fitting.mean_ci(counts, confidence=0.999)
     exact = collisions.predict_exact(n, m)
-    assert est.lo <= exact <= est.hi, f"exact={exact}, but Monte Carlo 99.9% CI is {est.ci} [n={n}, m={m}]"
+    assert est.lo <= exact <= est.hi, (
+        f"exact={exact}, but Monte Carlo 99.9% CI is {est.ci} [n={n}, m={m}]"
+    )
 
 
 def test_polysemantic_count_on_a_hand_built_matrix() -> None:
     W = np.zeros((4, 3))
     W[0, 0], W[1, 0] = 1.0, -0.9  # opposite signs on neuron 0: polysemantic
-    W[2, 1], W[3, 1] = 1.1, 0.85  # same sign on neuron 1: polysemantic (rule counts it), not opposite
+    W[2, 1], W[3, 1] = (
+        1.1,
+        0.85,
+    )  # same sign on neuron 1: polysemantic (rule counts it), not opposite
     W[3, 2] = 0.5  # below the 0.8 threshold: ignored
     c = PolysemanticCount(W)
     assert list(c.count) == [2] and list(c.pairs) == [2] and list(c.opposite_pairs) == [1], vars(c)

@@ -12,7 +12,9 @@ from claims._core import aggregate
 from sim import ParamError, check_float
 
 
-def _fit(pred: float, fitted: float, ci: tuple[float, float], tol: float | None = 0.2, rel: str = "==") -> Fit:
+def _fit(
+    pred: float, fitted: float, ci: tuple[float, float], tol: float | None = 0.2, rel: str = "=="
+) -> Fit:
     return Fit("q", "quantity", predicted=pred, fitted=fitted, ci=ci, tolerance=tol, relation=rel)  # type: ignore[arg-type]
 
 
@@ -31,10 +33,14 @@ def _fit(pred: float, fitted: float, ci: tuple[float, float], tol: float | None 
         (1.0, (float("-inf"), float("inf")), 0.2, "==", "inconclusive"),
     ],
 )
-def test_fit_verdict_rule(pred: float, ci: tuple[float, float], tol: float | None, rel: str, verdict: str) -> None:
+def test_fit_verdict_rule(
+    pred: float, ci: tuple[float, float], tol: float | None, rel: str, verdict: str
+) -> None:
     fitted = sum(ci) / 2 if all(abs(c) < float("inf") for c in ci) else pred
     got = _fit(pred, fitted, ci, tol, rel).verdict
-    assert got == verdict, f"verdict={got}, but should be {verdict} [pred={pred}, ci={ci}, tol={tol}, rel={rel}]"
+    assert got == verdict, (
+        f"verdict={got}, but should be {verdict} [pred={pred}, ci={ci}, tol={tol}, rel={rel}]"
+    )
 
 
 def test_fit_rejects_nan_and_missing_tolerance() -> None:
@@ -59,7 +65,14 @@ VALUE = FitSpec("value", "the value", 0.1, why="toy")
 
 def _toy(**kw) -> Claim:
     def fit(meas: float, d: Derivation, p: ToyParams, judge: Judge) -> list[Fit]:
-        return [judge.fit("value", predicted=float(d.values["x"]), fitted=meas, ci=(meas - p.spread, meas + p.spread))]
+        return [
+            judge.fit(
+                "value",
+                predicted=float(d.values["x"]),
+                fitted=meas,
+                ci=(meas - p.spread, meas + p.spread),
+            )
+        ]
 
     base = dict(
         id="toy",
@@ -110,16 +123,24 @@ def test_stale_deviation_is_refused_when_the_claim_is_built() -> None:
 
 def test_a_fit_that_was_not_declared_is_an_error() -> None:
     def fit(meas: float, d: Derivation, p: ToyParams, judge: Judge) -> list[Fit]:
-        return [Fit("other", "undeclared", predicted=1.0, fitted=meas, ci=(meas, meas), tolerance=0.1)]
+        return [
+            Fit("other", "undeclared", predicted=1.0, fitted=meas, ci=(meas, meas), tolerance=0.1)
+        ]
 
     r = _toy(fit=fit).run("standard")
     assert r.status == "error" and "declares" in (r.error or ""), r.explain()
 
 
 def test_judge_counts_the_family_and_owns_the_generator() -> None:
-    specs = [FitSpec("a", "a", 0.1), FitSpec("b", "b", relation=">"), FitSpec("c", "c", 0.1, exact=True)]
+    specs = [
+        FitSpec("a", "a", 0.1),
+        FitSpec("b", "b", relation=">"),
+        FitSpec("c", "c", 0.1, exact=True),
+    ]
     judge = Judge("toy", specs, confidence=0.95)
-    assert judge.k == 2 and judge.level == pytest.approx(0.975), f"k={judge.k}, level={judge.level}, but should be 2, 0.975"
+    assert judge.k == 2 and judge.level == pytest.approx(0.975), (
+        f"k={judge.k}, level={judge.level}, but should be 2, 0.975"
+    )
     exact = judge.fit("c", predicted=1.0, fitted=1.0)
     assert exact.ci == (1.0, 1.0) and exact.confidence == 1.0, exact
     stoch = judge.fit("a", predicted=1.0, estimate=(1.0, 0.99, 1.01))
@@ -129,7 +150,9 @@ def test_judge_counts_the_family_and_owns_the_generator() -> None:
     with pytest.raises(ValueError, match="confidence interval"):
         judge.fit("a", predicted=1.0, fitted=1.0)
     first = Judge("toy", specs).rng.random(3)
-    assert list(first) == list(Judge("toy", specs).rng.random(3)), "each judge's bootstrap stream starts the same"
+    assert list(first) == list(Judge("toy", specs).rng.random(3)), (
+        "each judge's bootstrap stream starts the same"
+    )
 
 
 def test_fit_arguments_after_the_quantity_are_keyword_only() -> None:
@@ -140,13 +163,18 @@ def test_fit_arguments_after_the_quantity_are_keyword_only() -> None:
 def test_mutant_keeps_the_key_and_changes_what_it_is_told() -> None:
     f = _fit(1.0, 1.0, (0.95, 1.05))
     m = f.mutant(predicted=2.0)
-    assert (m.key, m.predicted, m.fitted, m.ci) == ("q", 2.0, 1.0, (0.95, 1.05)) and m.verdict == "fail", m
+    assert (m.key, m.predicted, m.fitted, m.ci) == (
+        "q",
+        2.0,
+        1.0,
+        (0.95, 1.05),
+    ) and m.verdict == "fail", m
     o = f.mutant(relation=">", predicted=1.2)
     assert o.tolerance is None and o.verdict == "fail", o
 
 
 def test_a_control_may_only_rejudge_the_claims_fit_keys() -> None:
-    def invent(fits, meas, p, judge):  # noqa: ANN001 - the refit signature
+    def invent(fits, meas, p, judge):
         return [Fit("new-key", "x", predicted=2.0, fitted=1.0, ci=(0.9, 1.1), tolerance=0.1)]
 
     r = _toy(controls=(Control("invent", "a new statistic", refit=invent),)).run("standard")
@@ -161,11 +189,15 @@ def test_a_failing_simulation_is_status_error_with_its_cause() -> None:
         raise RuntimeError("diverged at step 7")
 
     r = _toy(simulate=boom).run("standard")
-    assert r.status == "error" and "step 7" in (r.error or "") and not r.meets_expectation, r.explain()
+    assert r.status == "error" and "step 7" in (r.error or "") and not r.meets_expectation, (
+        r.explain()
+    )
 
 
 def test_control_that_is_not_rejected_is_reported() -> None:
-    r = _toy(controls=(Control("same", "the value is 1 again", predict={"value": 1.0}),)).run("standard")
+    r = _toy(controls=(Control("same", "the value is 1 again", predict={"value": 1.0}),)).run(
+        "standard"
+    )
     assert not r.control("same").rejected and not r.meets_expectation
     assert "NOT rejected" in r.explain()
 

@@ -19,7 +19,9 @@ def test_loglog_slope_recovers_a_noiseless_power_law() -> None:
     samples = [np.full(5, 7.0 * xi**-1.3) for xi in x]
     est = fitting.loglog_slope(x, samples, rng=np.random.default_rng(0))
     assert est.value == pytest.approx(-1.3), f"slope={est.value}, but should be -1.3 [noiseless]"
-    assert est.lo == pytest.approx(-1.3) and est.hi == pytest.approx(-1.3), f"ci={est.ci}, but should be degenerate"
+    assert est.lo == pytest.approx(-1.3) and est.hi == pytest.approx(-1.3), (
+        f"ci={est.ci}, but should be degenerate"
+    )
 
 
 def _coverage(make_estimate, truth: float, trials: int) -> float:
@@ -41,7 +43,9 @@ def test_loglog_slope_95_interval_covers_the_true_exponent() -> None:
         return fitting.loglog_slope(x, samples, rng=rng, n_resamples=999)
 
     cov = _coverage(estimate, b, 200)
-    assert 0.90 <= cov <= 0.99, f"coverage={cov}, but should be ≈ 0.95 [loglog_slope, 16 replicates, sd 0.4]"
+    assert 0.90 <= cov <= 0.99, (
+        f"coverage={cov}, but should be ≈ 0.95 [loglog_slope, 16 replicates, sd 0.4]"
+    )
 
 
 def test_poisson_slope_95_interval_covers_the_true_exponent() -> None:
@@ -54,35 +58,51 @@ def test_poisson_slope_95_interval_covers_the_true_exponent() -> None:
         return fitting.poisson_slope(x, counts, rng=rng, n_resamples=999)
 
     cov = _coverage(estimate, b, 150)
-    assert 0.89 <= cov <= 0.995, f"coverage={cov}, but should be ≈ 0.95 [poisson_slope, 48 replicates]"
+    assert 0.89 <= cov <= 0.995, (
+        f"coverage={cov}, but should be ≈ 0.95 [poisson_slope, 48 replicates]"
+    )
 
 
 def test_poisson_slope_handles_zero_counts() -> None:
     x = np.array([1.0, 2.0, 4.0])
-    counts = [np.array([4.0, 3.0, 5.0, 4.0]), np.array([2.0, 1.0, 3.0, 2.0]), np.array([0.0, 1.0, 0.0, 1.0])]
+    counts = [
+        np.array([4.0, 3.0, 5.0, 4.0]),
+        np.array([2.0, 1.0, 3.0, 2.0]),
+        np.array([0.0, 1.0, 0.0, 1.0]),
+    ]
     est = fitting.poisson_slope(x, counts, rng=np.random.default_rng(0), n_resamples=499)
-    assert np.isfinite(est.value) and -2.0 < est.value < -0.5, f"slope={est.value}, but should be ≈ -1.1 [zeros present]"
+    assert np.isfinite(est.value) and -2.0 < est.value < -0.5, (
+        f"slope={est.value}, but should be ≈ -1.1 [zeros present]"
+    )
 
 
 def test_bootstrap_undefined_resamples_give_an_unbounded_interval() -> None:
     x = np.array([1.0, 2.0])
     counts = [np.array([3.0, 0.0, 0.0, 0.0]), np.array([1.0, 0.0, 0.0, 0.0])]
     est = fitting.loglog_slope(x, counts, rng=np.random.default_rng(0), n_resamples=499)
-    assert est.lo == -np.inf and est.hi == np.inf, f"ci={est.ci}, but should be (-inf, inf) [some resamples have mean 0]"
+    assert est.lo == -np.inf and est.hi == np.inf, (
+        f"ci={est.ci}, but should be (-inf, inf) [some resamples have mean 0]"
+    )
 
 
 def test_ratio_ci_known_ratio() -> None:
     rng = np.random.default_rng(3)
     nums = [rng.normal(2.0 * d, 0.05, 30) for d in (1.0, 2.0, 4.0)]
     est = fitting.ratio_ci(nums, [1.0, 2.0, 4.0], rng=rng)
-    assert est.lo <= 2.0 <= est.hi and est.hi - est.lo < 0.05, f"ratio={est}, but should be ≈ 2 with a narrow CI"
+    assert est.lo <= 2.0 <= est.hi and est.hi - est.lo < 0.05, (
+        f"ratio={est}, but should be ≈ 2 with a narrow CI"
+    )
 
 
 def test_mean_ci_is_a_t_interval() -> None:
     a = np.array([1.0, 2.0, 3.0, 4.0])
     est = fitting.mean_ci(a)
     half = 3.182446305284263 * a.std(ddof=1) / 2  # t(0.975, 3) · s / √4
-    assert est.value == 2.5 and est.lo == pytest.approx(2.5 - half) and est.hi == pytest.approx(2.5 + half), f"{est}"
+    assert (
+        est.value == 2.5
+        and est.lo == pytest.approx(2.5 - half)
+        and est.hi == pytest.approx(2.5 + half)
+    ), f"{est}"
 
 
 def test_mean_ci_constant_replicates_are_degenerate() -> None:
@@ -92,7 +112,9 @@ def test_mean_ci_constant_replicates_are_degenerate() -> None:
 def test_proportion_ci_all_successes_is_clopper_pearson() -> None:
     est = fitting.proportion_ci(50, 50)
     assert est.value == 1.0 and est.hi == 1.0, f"{est}"
-    assert est.lo == pytest.approx(0.025 ** (1 / 50)), f"lo={est.lo}, but should be 0.025^(1/50) [k = n = 50]"
+    assert est.lo == pytest.approx(0.025 ** (1 / 50)), (
+        f"lo={est.lo}, but should be 0.025^(1/50) [k = n = 50]"
+    )
 
 
 def test_mean_ci_needs_replicates() -> None:

@@ -30,15 +30,18 @@ def test_same_seed_gives_bit_identical_measurements() -> None:
     assert counts_a != counts_c, "seeds 5 and 6 gave identical counts"
 
 
-def test_diverging_run_is_an_error_with_the_step_and_json_is_written(tmp_path: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_diverging_run_is_an_error_with_the_step_and_json_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out.json"
     argv = ["run", "collision-count", "--scale", "smoke", "--set", "lr=1000", "--json", str(out)]
     for k, v in SMALL.items():
         argv += ["--set", f"{k}={v}"]
     code = main(argv)
     (entry,) = json.loads(out.read_text())["claims"]
-    assert code == 1, f"exit={code}, but should be 1 [a diverging run does not meet its expectation]"
+    assert code == 1, (
+        f"exit={code}, but should be 1 [a diverging run does not meet its expectation]"
+    )
     assert entry["status"] == "error", f"status={entry['status']}, but should be error [lr=1000]"
     assert "diverged at step" in entry["error"] and "lr=1000" in entry["error"], entry["error"]
     assert "diverged at step" in capsys.readouterr().out

@@ -25,7 +25,12 @@ from sim import ParamError
 from sim.autoencoder import AutoencoderParams, draw_noise, reference_loss
 from theory import kurtosis as K
 
-EXPECTED_KAPPA = {"bernoulli": sp.Integer(-2), "uniform": sp.Rational(-6, 5), "gaussian": sp.Integer(0), "laplace": sp.Integer(3)}
+EXPECTED_KAPPA = {
+    "bernoulli": sp.Integer(-2),
+    "uniform": sp.Rational(-6, 5),
+    "gaussian": sp.Integer(0),
+    "laplace": sp.Integer(3),
+}
 
 
 def _at(expr: sp.Expr, w: np.ndarray, sigma2: float, mu4: float) -> float:
@@ -59,8 +64,12 @@ def test_identity_matches_multinomial_expansion_at_concrete_m(m: int) -> None:
     poly = sp.Poly(sp.expand(sum(a * b for a, b in zip(ws, xs, strict=True)) ** 4), *xs)
     moment = {0: 1, 1: 0, 2: K.sigma**2, 3: 0, 4: K.mu4}
     brute = sum(coef * sp.Mul(*(moment[e] for e in exps)) for exps, coef in poly.terms())
-    derived = K.fourth_moment_identity().subs(K.m, m).doit().subs({K.w[i + 1]: ws[i] for i in range(m)})
-    assert sp.expand(brute - derived) == 0, f"brute force - identity = {sp.expand(brute - derived)} [m={m}]"
+    derived = (
+        K.fourth_moment_identity().subs(K.m, m).doit().subs({K.w[i + 1]: ws[i] for i in range(m)})
+    )
+    assert sp.expand(brute - derived) == 0, (
+        f"brute force - identity = {sp.expand(brute - derived)} [m={m}]"
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -71,7 +80,9 @@ def test_identity_matches_multinomial_expansion_at_concrete_m(m: int) -> None:
     p=st.floats(0.05, 0.95),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_identity_holds_for_random_symmetric_distributions(m: int, a: float, b: float, p: float, seed: int) -> None:
+def test_identity_holds_for_random_symmetric_distributions(
+    m: int, a: float, b: float, p: float, seed: int
+) -> None:
     """ξ_k = ±a with probability p, ±b otherwise (random numeric σ², μ₄): exact E[(w·ξ)⁴] by
     enumerating all 4^m noise vectors equals the identity."""
     w = np.random.default_rng(seed).normal(size=m)
@@ -94,7 +105,9 @@ def test_excess_kurtosis_and_variance_from_sympy_stats(noise: str) -> None:
     assert K.excess_kurtosis(noise) == EXPECTED_KAPPA[noise], (
         f"excess kurtosis={K.excess_kurtosis(noise)}, but should be {EXPECTED_KAPPA[noise]} [{noise}]"
     )
-    assert K.predicted_sign(noise) == -int(sp.sign(EXPECTED_KAPPA[noise])), f"sign of the change [{noise}]"
+    assert K.predicted_sign(noise) == -int(sp.sign(EXPECTED_KAPPA[noise])), (
+        f"sign of the change [{noise}]"
+    )
 
 
 @pytest.mark.parametrize("noise", K.NOISES)
@@ -134,13 +147,17 @@ def test_init_and_isotropic_fourth_norms(m: int) -> None:
     w4 = ((g / np.sqrt(m)) ** 4).sum(1)
     for name, sample, exact in (("sphere", u4, 3 / (m + 2)), ("init", w4, 3 / m)):
         se = sample.std() / np.sqrt(sample.size)
-        assert abs(sample.mean() - exact) < 5 * se, f"{name}: Monte Carlo {sample.mean():.5f} ± {se:.1e}, exact {exact} [m={m}]"
+        assert abs(sample.mean() - exact) < 5 * se, (
+            f"{name}: Monte Carlo {sample.mean():.5f} ± {se:.1e}, exact {exact} [m={m}]"
+        )
 
 
 @pytest.mark.parametrize("m_prime", [1, 2, 3, 5])
 def test_bound_identities(m_prime: int) -> None:
     lower, upper = K.bound_identities(m_prime)
-    assert lower == 0 and upper == 0, f"sum-of-squares identities leave {lower}, {upper} [m′={m_prime}]"
+    assert lower == 0 and upper == 0, (
+        f"sum-of-squares identities leave {lower}, {upper} [m′={m_prime}]"
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -152,7 +169,9 @@ def test_fourth_norm_range(w: list[float]) -> None:
     if nz == 0:
         return
     r = (v**4).sum() / (v**2).sum() ** 2
-    assert 1 / nz - 1e-12 <= r <= 1 + 1e-12, f"‖w‖₄⁴/‖w‖₂⁴={r}, but should be in [1/{nz}, 1] [w={v}]"
+    assert 1 / nz - 1e-12 <= r <= 1 + 1e-12, (
+        f"‖w‖₄⁴/‖w‖₂⁴={r}, but should be in [1/{nz}, 1] [w={v}]"
+    )
     assert (nz == 1) == math.isclose(r, 1.0), f"‖w‖₄⁴/‖w‖₂⁴={r} is 1 iff one-hot [w={v}]"
 
 
@@ -162,7 +181,9 @@ def test_linear_decoder_sees_sigma2_only() -> None:
     assert sp.simplify(expr - K.c**2 - K.sigma**2 * K.power_sum(2)) == 0, f"E[(c + w·ξ)²] = {expr}"
 
 
-@pytest.mark.parametrize("levels", [(1.0,), (1.0, 2.5)])  # Bernoulli ±1; a 4-point law with another μ₄
+@pytest.mark.parametrize(
+    "levels", [(1.0,), (1.0, 2.5)]
+)  # Bernoulli ±1; a 4-point law with another μ₄
 def test_linear_decoder_expected_loss_by_enumeration(levels: tuple[float, ...]) -> None:
     """Without the output ReLU, E_ξ L(W, ξ) = L(W) + nσ²‖W‖_F² exactly, whatever μ₄: enumerate ξ."""
     n, m = 2, 3
@@ -177,7 +198,9 @@ def test_linear_decoder_expected_loss_by_enumeration(levels: tuple[float, ...]) 
         xi = torch.tensor(values[list(combo)]).reshape(1, 1, m)
         mean += float(np.prod(probs[list(combo)])) * float(reference_loss(W, xi, p))
     expected = float(reference_loss(W, None, p)) + n * sigma2 * float(W.square().sum())
-    assert math.isclose(mean, expected, rel_tol=1e-10), f"E L={mean}, but L(W) + nσ²‖W‖²_F = {expected} [levels={levels}]"
+    assert math.isclose(mean, expected, rel_tol=1e-10), (
+        f"E L={mean}, but L(W) + nσ²‖W‖²_F = {expected} [levels={levels}]"
+    )
 
 
 def test_fourth_norms_on_known_rows() -> None:
@@ -185,15 +208,21 @@ def test_fourth_norms_on_known_rows() -> None:
     W[0, 0, 1] = 2.0  # one-hot: ‖w‖₄⁴ = 16, ratio 1
     W[0, 1] = 0.5  # uniform over 4: ‖w‖₄⁴ = 4/16, ratio 1/4
     out = fourth_norms(W)
-    assert torch.allclose(out, torch.tensor([[(16 + 0.25) / 2, (1 + 0.25) / 2]], dtype=torch.float64)), f"{out}"
+    assert torch.allclose(
+        out, torch.tensor([[(16 + 0.25) / 2, (1 + 0.25) / 2]], dtype=torch.float64)
+    ), f"{out}"
 
 
 def test_crossing_time_on_synthetic_curves() -> None:
     t = np.array([0.0, 1.0, 10.0, 100.0])
-    curves = np.array([[0.0, 0.1, 0.5, 0.9],  # crosses 0.7 halfway between 10 and 100 in log time
-                       [0.0, 0.1, 0.2, 0.3],  # never
-                       [0.8, 0.9, 0.9, 0.9],  # already above at step 0
-                       [0.0, 0.9, 0.9, 0.9]])  # between step 0 and the first recorded step
+    curves = np.array(
+        [
+            [0.0, 0.1, 0.5, 0.9],  # crosses 0.7 halfway between 10 and 100 in log time
+            [0.0, 0.1, 0.2, 0.3],  # never
+            [0.8, 0.9, 0.9, 0.9],  # already above at step 0
+            [0.0, 0.9, 0.9, 0.9],
+        ]
+    )  # between step 0 and the first recorded step
     got = crossing_time(t, curves, 0.7)
     assert math.isclose(got[0], math.sqrt(1000.0)), f"crossing={got[0]}, but should be 10^1.5"
     assert got[1] == np.inf and np.isnan(got[2]) and got[3] == 1.0, f"crossings={got}"
@@ -203,7 +232,9 @@ def test_params_validation_names_the_field() -> None:
     with pytest.raises(ParamError, match="sigmas"):
         KurtosisParams(sigmas=(0.1,))
     with pytest.raises(ParamError, match="seeds"):
-        KURTOSIS_SPARSITY.resolve("standard", {"train.noise_scope": "step"})  # one seed: one replicate
+        KURTOSIS_SPARSITY.resolve(
+            "standard", {"train.noise_scope": "step"}
+        )  # one seed: one replicate
     with pytest.raises(ParamError, match="plateau"):
         KurtosisParams(plateau=0.1)  # below 3/(m+2)
     with pytest.raises(ParamError, match="draws"):
@@ -212,9 +243,15 @@ def test_params_validation_names_the_field() -> None:
         KURTOSIS_MECHANISM.resolve("standard", {"train.lr": "-1"})
 
 
-@pytest.mark.parametrize(("claim", "path"), [(KURTOSIS_SPARSITY, "train.sigma"), (KURTOSIS_SPARSITY, "train.noise"),
-                                             (KURTOSIS_MECHANISM, "train.noise_draws"),
-                                             (KURTOSIS_MECHANISM, "train.output_relu")])
+@pytest.mark.parametrize(
+    ("claim", "path"),
+    [
+        (KURTOSIS_SPARSITY, "train.sigma"),
+        (KURTOSIS_SPARSITY, "train.noise"),
+        (KURTOSIS_MECHANISM, "train.noise_draws"),
+        (KURTOSIS_MECHANISM, "train.output_relu"),
+    ],
+)
 def test_fields_the_runs_set_are_not_settable(claim: Claim, path: str) -> None:
     with pytest.raises(ParamError, match="not settable"):
         claim.resolve("standard", {path: "1"})
@@ -224,13 +261,24 @@ def test_fields_the_runs_set_are_not_settable(claim: Claim, path: str) -> None:
 def test_mechanism_variants_change_one_thing_at_equal_lr_t(scale: str) -> None:
     p = KURTOSIS_MECHANISM.params[scale]
     ref = p.variant("reference", seed=3, device="cpu")
-    assert ref == dataclasses.replace(p.train, seed=3, device="cpu"), "the reference run is the train params"
-    changed = {"lr-half": {"lr", "steps"}, "lr-large": {"lr", "steps"}, "draws": {"noise_draws"},
-               "per-sample": {"noise_scope"}, "no-relu": {"output_relu"}}
+    assert ref == dataclasses.replace(p.train, seed=3, device="cpu"), (
+        "the reference run is the train params"
+    )
+    changed = {
+        "lr-half": {"lr", "steps"},
+        "lr-large": {"lr", "steps"},
+        "draws": {"noise_draws"},
+        "per-sample": {"noise_scope"},
+        "no-relu": {"output_relu"},
+    }
     for name in VARIANTS[1:]:
         v = p.variant(name, seed=3, device="cpu")
         diff = {f.name for f in dataclasses.fields(v) if getattr(v, f.name) != getattr(ref, f.name)}
-        assert diff == changed[name], f"{name} changes {sorted(diff)}, not {sorted(changed[name])} [{scale}]"
-        assert math.isclose(v.lr * v.steps, p.time, rel_tol=1e-9), f"{name}: lr·t={v.lr * v.steps}, not {p.time}"
+        assert diff == changed[name], (
+            f"{name} changes {sorted(diff)}, not {sorted(changed[name])} [{scale}]"
+        )
+        assert math.isclose(v.lr * v.steps, p.time, rel_tol=1e-9), (
+            f"{name}: lr·t={v.lr * v.steps}, not {p.time}"
+        )
     assert p.variant("lr-half", seed=0, device="cpu").lr == p.train.lr / 2
     assert p.variant("draws", seed=0, device="cpu").noise_draws == p.draws

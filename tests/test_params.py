@@ -56,17 +56,27 @@ class _C:
 
 
 def _claim(cid: str, p: object) -> _C:
-    return _C(cid, {s: p for s in ("smoke", "standard", "paper")})
+    return _C(cid, dict.fromkeys(("smoke", "standard", "paper"), p))
 
 
-ONE, TWO, QUAD = _claim("one-arm", OneArm()), _claim("two-arms", TwoArms()), _claim("quad", Quadratic())
+ONE, TWO, QUAD = (
+    _claim("one-arm", OneArm()),
+    _claim("two-arms", TwoArms()),
+    _claim("quad", Quadratic()),
+)
 
 
 def test_leaves_are_dotted_paths_with_comments_and_settability() -> None:
     rows = {leaf.path: leaf for leaf in leaves(OneArm())}
     assert list(rows) == ["train.lr", "train.steps", "train.seed", "train.m", "grid"], list(rows)
-    assert rows["train.lr"].comment == "this claim's own reason for 0.2 — learning rate", rows["train.lr"]
-    assert not rows["train.seed"].settable and not rows["train.m"].settable and rows["train.lr"].settable
+    assert rows["train.lr"].comment == "this claim's own reason for 0.2 — learning rate", rows[
+        "train.lr"
+    ]
+    assert (
+        not rows["train.seed"].settable
+        and not rows["train.m"].settable
+        and rows["train.lr"].settable
+    )
 
 
 def test_a_plain_key_resolves_when_it_means_one_thing() -> None:
@@ -82,7 +92,9 @@ def test_a_plain_key_with_several_meanings_is_an_error_naming_every_path() -> No
     text = str(err.value)
     for path in ("one-arm.train.lr", "two-arms.sgd.lr", "two-arms.adamw.lr", "quad.train.lr"):
         assert path in text, f"{path!r} missing from the error: {text}"
-    with pytest.raises(ParamError, match="quad.train.lr"):  # same path, different dataclass: different meaning
+    with pytest.raises(
+        ParamError, match="quad.train.lr"
+    ):  # same path, different dataclass: different meaning
         Overrides.parse(["train.lr=0.05"], [ONE, QUAD])
 
 
@@ -95,7 +107,9 @@ def test_a_dotted_path_reaches_exactly_the_arm_it_names() -> None:
 def test_a_scoped_path_reaches_one_claim_only_and_wins() -> None:
     other = _claim("one-b", OneArm())
     o = Overrides.parse(["train.steps=7", "one-arm.train.steps=9"], [ONE, other])
-    assert o.for_claim("one-arm") == {"train.steps": "9"} and o.for_claim("one-b") == {"train.steps": "7"}, o
+    assert o.for_claim("one-arm") == {"train.steps": "9"} and o.for_claim("one-b") == {
+        "train.steps": "7"
+    }, o
     assert o.resolved() == {"one-arm.train.steps": "9", "one-b.train.steps": "7"}, o.resolved()
     with pytest.raises(ParamError, match="two-arms.sgd.steps"):  # ambiguous inside one claim
         Overrides.parse(["steps=7"], [TWO])

@@ -15,14 +15,25 @@ from hypothesis import strategies as st
 
 from claims import fitting
 from sim import ParamError
-from sim.autoencoder import AutoencoderParams, _noise_shape, draw_noise, fused_loss_and_grad, reference_loss
+from sim.autoencoder import (
+    AutoencoderParams,
+    _noise_shape,
+    draw_noise,
+    fused_loss_and_grad,
+    reference_loss,
+)
 from sim.balls_bins import static_collisions
 from theory import collisions
 
 from ._strategies import widen
 
-NOISE_SCOPES = [("none", "step"), ("bernoulli", "step"), ("gaussian", "instance"), ("uniform", "sample"),
-                ("laplace", "instance")]
+NOISE_SCOPES = [
+    ("none", "step"),
+    ("bernoulli", "step"),
+    ("gaussian", "instance"),
+    ("uniform", "sample"),
+    ("laplace", "instance"),
+]
 
 
 @given(data=st.data())
@@ -35,11 +46,24 @@ def test_fused_gradient_equals_autograd_for_random_hyperparameters(data: st.Data
     relu = data.draw(st.booleans(), label="output_relu")
     scale = data.draw(st.floats(0.05, 2.0), label="weight scale")
     seed = data.draw(st.integers(0, 2**31 - 1), label="seed")
-    p = AutoencoderParams(n=n, m=m, instances=b, l1=l1, noise=noise, sigma=0.2 if noise != "none" else 0.0,  # type: ignore[arg-type]
-                          noise_scope=scope, output_relu=relu, dtype="float64")  # type: ignore[arg-type]
+    p = AutoencoderParams(
+        n=n,
+        m=m,
+        instances=b,
+        l1=l1,
+        noise=noise,
+        sigma=0.2 if noise != "none" else 0.0,  # type: ignore[arg-type]
+        noise_scope=scope,
+        output_relu=relu,
+        dtype="float64",
+    )  # type: ignore[arg-type]
     gen = torch.Generator().manual_seed(seed)
     W = torch.randn(b, n, m, generator=gen, dtype=torch.float64) * scale
-    xi = draw_noise(p, _noise_shape(p), gen, dtype=torch.float64, device=torch.device("cpu")) if noise != "none" else None
+    xi = (
+        draw_noise(p, _noise_shape(p), gen, dtype=torch.float64, device=torch.device("cpu"))
+        if noise != "none"
+        else None
+    )
     _, grad = fused_loss_and_grad(W, xi, p)
     Wr = W.clone().requires_grad_(True)
     reference_loss(Wr, xi, p).sum().backward()
@@ -56,7 +80,9 @@ def test_exact_collision_expectation_equals_monte_carlo(n: int, m: int) -> None:
     counts = static_collisions(n, m, trials=4000, rng=rng)
     exact = collisions.predict_exact(n, m)
     if counts.min() == counts.max():  # no spread: the exact value must equal it
-        assert math.isclose(exact, counts[0], abs_tol=1e-3), f"exact={exact}, MC constant {counts[0]} [n={n}, m={m}]"
+        assert math.isclose(exact, counts[0], abs_tol=1e-3), (
+            f"exact={exact}, MC constant {counts[0]} [n={n}, m={m}]"
+        )
         return
     est = fitting.mean_ci(counts, confidence=0.9999)
     assert est.lo <= exact <= est.hi, f"exact={exact}, but MC 99.99% CI is {est.ci} [n={n}, m={m}]"
@@ -78,10 +104,14 @@ _BAD_VALUES = {
     "steps": st.integers(max_value=0),
     "lr": st.one_of(st.floats(max_value=0.0), st.just(float("inf")), st.just(float("nan"))),
     "l1": st.one_of(st.floats(max_value=-1e-12, allow_infinity=False), st.just(float("nan"))),
-    "weight_decay": st.one_of(st.floats(max_value=-1e-12, allow_infinity=False), st.just(float("inf"))),
+    "weight_decay": st.one_of(
+        st.floats(max_value=-1e-12, allow_infinity=False), st.just(float("inf"))
+    ),
     "sigma": st.floats(max_value=-1e-12, allow_infinity=False),
     "optimizer": st.text(min_size=1).filter(lambda s: s not in ("sgd", "adam", "adamw")),
-    "noise": st.text(min_size=1).filter(lambda s: s not in ("none", "bernoulli", "gaussian", "uniform", "laplace")),
+    "noise": st.text(min_size=1).filter(
+        lambda s: s not in ("none", "bernoulli", "gaussian", "uniform", "laplace")
+    ),
     "noise_scope": st.sampled_from(["batch", "global", ""]),
     "dtype": st.sampled_from(["float16", "bfloat16", "int32"]),
     "device": st.sampled_from(["tpu", "gpu", ""]),
@@ -96,7 +126,9 @@ def test_invalid_autoencoder_params_raise_a_named_error(data: st.DataObject) -> 
     value = data.draw(_BAD_VALUES[field], label="value")
     with pytest.raises(ParamError) as info:
         AutoencoderParams(**{field: value})  # type: ignore[arg-type]
-    assert info.value.field == field, f"error names {info.value.field!r}, but should name {field!r} [{value!r}]"
+    assert info.value.field == field, (
+        f"error names {info.value.field!r}, but should name {field!r} [{value!r}]"
+    )
     assert "allowed" in str(info.value)
 
 
@@ -120,5 +152,9 @@ def test_fast_flow_matches_fine_euler_and_keeps_the_norm_below_one(data: st.Data
     eul = euler(p, times, to_end=False)
     err = float(np.max(np.abs(eul.l1 / ref.l1 - 1)))
     note(f"max relative ‖w‖₁ difference {err:.3g}")
-    assert err < 0.02, f"fast vs Euler(dt=0.05): max rel. ‖w‖₁ difference {err:.3g}, but should be < 0.02 [{p}]"
-    assert np.all(ref.sq_norm <= 1 + 1e-9), f"‖w‖₂² = {ref.sq_norm.max()}, but should stay ≤ 1 [{p}]"
+    assert err < 0.02, (
+        f"fast vs Euler(dt=0.05): max rel. ‖w‖₁ difference {err:.3g}, but should be < 0.02 [{p}]"
+    )
+    assert np.all(ref.sq_norm <= 1 + 1e-9), (
+        f"‖w‖₂² = {ref.sq_norm.max()}, but should stay ≤ 1 [{p}]"
+    )

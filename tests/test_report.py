@@ -20,7 +20,18 @@ import pytest
 import sympy
 
 import sim.autoencoder
-from claims import Claim, Context, Control, Derivation, Deviation, Fit, FitSpec, Judge, Result, all_claims
+from claims import (
+    Claim,
+    Context,
+    Control,
+    Derivation,
+    Deviation,
+    Fit,
+    FitSpec,
+    Judge,
+    Result,
+    all_claims,
+)
 from claims._cache import SimulationCache
 from claims._json import schema
 from claims.cli import main

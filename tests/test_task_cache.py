@@ -37,7 +37,9 @@ def test_interrupted_sweep_resumes_where_it_stopped(tmp_path: Path) -> None:
     CALLS.clear()
     again = TaskCache(tmp_path)
     out = _squares(Context(tasks=again), [1, 2, 4, 3])
-    assert CALLS == [4, 3], f"the rerun computed {CALLS}; items 1 and 2 were stored before the failure"
+    assert CALLS == [4, 3], (
+        f"the rerun computed {CALLS}; items 1 and 2 were stored before the failure"
+    )
     assert again.hits == 2 and out == [[0, 1, 2], [0, 4, 8], [0, 16, 32], [0, 9, 18]]
 
 
@@ -89,11 +91,21 @@ def test_read_false_recomputes_and_stores(tmp_path: Path) -> None:
     assert CALLS == [2], "--no-cache recomputes every task"
 
 
-def test_claims_sharing_runs_train_them_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_claims_sharing_runs_train_them_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """collision-count and collision-count-adamw with the same params train the same grid points
     (the same seeds): through one cache folder the second claim trains nothing."""
-    small = {"n": "6", "m": "24,48", "instances": "8", "steps": "300", "optimizer": "sgd", "lr": "0.1",
-             "l1": "0.1", "weight_decay": "0"}
+    small = {
+        "n": "6",
+        "m": "24,48",
+        "instances": "8",
+        "steps": "300",
+        "optimizer": "sgd",
+        "lr": "0.1",
+        "l1": "0.1",
+        "weight_decay": "0",
+    }
     first = get("collision-count").run("smoke", 3, overrides=small, cache=SimulationCache(tmp_path))
     trained: list[int] = []
     real_train = cc.train
@@ -106,4 +118,6 @@ def test_claims_sharing_runs_train_them_once(tmp_path: Path, monkeypatch: pytest
     cache = SimulationCache(tmp_path)
     second = get("collision-count-adamw").run("smoke", 3, overrides=small, cache=cache)
     assert trained == [] and cache.tasks.hits == 2, f"trained again: m = {trained}"
-    assert [f.fitted for f in first.fits] == [f.fitted for f in second.fits if f.key != "ratio-exact"]
+    assert [f.fitted for f in first.fits] == [
+        f.fitted for f in second.fits if f.key != "ratio-exact"
+    ]

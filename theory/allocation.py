@@ -44,8 +44,12 @@ def solve_allocation(v: np.ndarray, K: float, m: int) -> Allocation:
     benefit = th.numeric(th.marginal(), th.C, th.v, th.K)
     n = len(v)
     res = minimize(
-        lambda c: float(np.sum(L(c, v, K))), np.full(n, m / n), jac=lambda c: dL(c, v, K),
-        bounds=[(0.0, 1.0)] * n, method="SLSQP", options={"ftol": 1e-15, "maxiter": 2000},
+        lambda c: float(np.sum(L(c, v, K))),
+        np.full(n, m / n),
+        jac=lambda c: dL(c, v, K),
+        bounds=[(0.0, 1.0)] * n,
+        method="SLSQP",
+        options={"ftol": 1e-15, "maxiter": 2000},
         constraints=[{"type": "ineq", "fun": lambda c: m - c.sum(), "jac": lambda c: -np.ones(n)}],
     )
     # SLSQP mode 8 ("positive directional derivative for linesearch") means no further descent at
@@ -62,16 +66,24 @@ def solve_allocation(v: np.ndarray, K: float, m: int) -> Allocation:
         hi = float(np.min(benefit(1.0, v[C >= 1 - 1e-7], K), initial=np.inf))
         lam = float(np.sqrt(lo * hi)) if lo > 0 and np.isfinite(hi) else (lo if lo > 0 else hi / 2)
         spread = 0.0
-    return Allocation(K=K, v=v, C=C, loss=float(np.sum(L(C, v, K))), lam=lam, marginal_spread=spread)
+    return Allocation(
+        K=K, v=v, C=C, loss=float(np.sum(L(C, v, K))), lam=lam, marginal_spread=spread
+    )
 
 
-def rule_capacity(v: np.ndarray, K: float, lam: float, *, mono_threshold: float | None = None) -> np.ndarray:
+def rule_capacity(
+    v: np.ndarray, K: float, lam: float, *, mono_threshold: float | None = None
+) -> np.ndarray:
     """The derived KKT rule at multiplier λ: 0 below √(2λ)/(K−1), 1 above √(λ/2), the linear C(v)
     between (not clipped: with the right thresholds it stays in [0, 1] by itself, so a wrong
     threshold shows up as a capacity outside the band). ``mono_threshold`` replaces √(λ/2)."""
     thr = th.thresholds()
     low = float(thr["ignored_below"].subs({th.lam: lam, th.K: K}))
-    high = float(thr["monosemantic_above"].subs({th.lam: lam})) if mono_threshold is None else mono_threshold
+    high = (
+        float(thr["monosemantic_above"].subs({th.lam: lam}))
+        if mono_threshold is None
+        else mono_threshold
+    )
     inner = th.numeric(th.interior_capacity(), th.v, th.lam, th.K)(v, lam, K)
     return np.where(v <= low, 0.0, np.where(v >= high, 1.0, inner))
 

@@ -67,7 +67,9 @@ def capacity_expr(n_features: int = 3, i: int = 0) -> sp.Expr:
 
 
 def _gram_symbols(n_features: int) -> sp.Matrix:
-    return sp.Matrix(n_features, n_features, lambda i, j: sp.Symbol(f"G{min(i, j)}{max(i, j)}", real=True))
+    return sp.Matrix(
+        n_features, n_features, lambda i, j: sp.Symbol(f"G{min(i, j)}{max(i, j)}", real=True)
+    )
 
 
 # -- tight frames (catalogue §3 T-4) --------------------------------------------------------------
@@ -86,9 +88,14 @@ def frame_vectors(name: str) -> sp.Matrix:
         return sp.Matrix([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]) / sp.sqrt(3)
     if name == "square-antiprism":
         h = _antiprism_height()
-        rows = [[sp.cos(sp.pi * j / 4), sp.sin(sp.pi * j / 4), h if j % 2 == 0 else -h] for j in range(8)]
+        rows = [
+            [sp.cos(sp.pi * j / 4), sp.sin(sp.pi * j / 4), h if j % 2 == 0 else -h]
+            for j in range(8)
+        ]
         return sp.Matrix(rows) / sp.sqrt(1 + h**2)
-    raise ValueError(f"unknown frame {name!r}; known: antipodal, <k>-gon, tetrahedron, square-antiprism")
+    raise ValueError(
+        f"unknown frame {name!r}; known: antipodal, <k>-gon, tetrahedron, square-antiprism"
+    )
 
 
 @cache
@@ -97,7 +104,10 @@ def _antiprism_height() -> sp.Expr:
     operator Σ v vᵀ = diag(4, 4, 8h²) is a multiple of I iff 8h² = 4 (the D4d symmetry alone leaves
     h free)."""
     h = sp.Symbol("h", positive=True)
-    rows = [sp.Matrix([[sp.cos(sp.pi * j / 4), sp.sin(sp.pi * j / 4), h if j % 2 == 0 else -h]]) for j in range(8)]
+    rows = [
+        sp.Matrix([[sp.cos(sp.pi * j / 4), sp.sin(sp.pi * j / 4), h if j % 2 == 0 else -h]])
+        for j in range(8)
+    ]
     S = sum((row.T * row for row in rows), sp.zeros(3, 3))
     (sol,) = sp.solve(sp.Eq(sp.simplify(S[2, 2]), sp.simplify(S[0, 0])), h)
     return sol
@@ -131,7 +141,8 @@ def quadratic_loss(n_features: int = 3) -> sp.Expr:
     poly = sp.Poly(sp.expand((y - yhat) ** 2), *x)
     moment = {0: sp.Integer(1), 1: sp.Integer(0), 2: sp.Integer(1), 3: sp.Integer(0), 4: K}
     expected = sum(
-        coeff * sp.prod([moment[k] for k in powers]) for powers, coeff in zip(poly.monoms(), poly.coeffs())
+        coeff * sp.prod([moment[k] for k in powers])
+        for powers, coeff in zip(poly.monoms(), poly.coeffs())
     )
     (b_opt,) = sp.solve(sp.diff(expected, b), b)
     return sp.expand(expected.subs(b, b_opt))

@@ -64,7 +64,9 @@ def half_normal(s: sp.Expr = sigma) -> tuple[sp.Expr, sp.Expr]:
     return pdf, cdf
 
 
-def expected_max_integral(form: str = "survival", m_: sp.Expr = m, s: sp.Expr = sigma) -> sp.Integral:
+def expected_max_integral(
+    form: str = "survival", m_: sp.Expr = m, s: sp.Expr = sigma
+) -> sp.Integral:
     """E max of ``m_`` i.i.d. |N(0, s²)| as an unevaluated integral.
 
     ``form="survival"``: ∫₀^∞ (1 − F^m) dx; ``form="density"``: ∫₀^∞ m x f F^(m−1) dx (the two are
@@ -145,7 +147,9 @@ def asymptotic_max() -> sp.Expr:
 def asymptotic_max_gumbel() -> sp.Expr:
     """Second-order (Gumbel) asymptotic at σ = 1/√m: (a − (ln ln 2m + ln 4π − 2γ)/(2a))/√m."""
     a = sp.sqrt(2 * sp.log(2 * m))
-    return (a - (sp.log(sp.log(2 * m)) + sp.log(4 * sp.pi) - 2 * sp.EulerGamma) / (2 * a)) / sp.sqrt(m)
+    return (
+        a - (sp.log(sp.log(2 * m)) + sp.log(4 * sp.pi) - 2 * sp.EulerGamma) / (2 * a)
+    ) / sp.sqrt(m)
 
 
 def miss_scale(n_: int, m_: int) -> float:

@@ -94,7 +94,11 @@ def _distinct_index_sum(exponents: tuple[int, ...]) -> sp.Expr:
     for rho in multiset_partitions(list(range(len(exponents)))):
         term = sp.Integer(1)
         for block in rho:
-            term *= (-1) ** (len(block) - 1) * factorial(len(block) - 1) * power_sum(sum(exponents[i] for i in block))
+            term *= (
+                (-1) ** (len(block) - 1)
+                * factorial(len(block) - 1)
+                * power_sum(sum(exponents[i] for i in block))
+            )
         total += term
     return total
 

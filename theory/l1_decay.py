@@ -122,7 +122,12 @@ def time_units() -> dict[str, sp.Expr]:
     # dw/dτ = (dw/dt)/a must equal the code flow for every w and S: match the coefficients
     residual = sp.expand(flow_real / a - flow_code.subs(lam, b * lam_real))
     sol = sp.solve(sp.Poly(residual, wk, S).coeffs(), [a, b], dict=True)[0]
-    return {"flow_real": flow_real, "flow_code": flow_code, "tau_per_t": sol[a], "lambda_code": sol[b] * lam_real}
+    return {
+        "flow_real": flow_real,
+        "flow_code": flow_code,
+        "tau_per_t": sol[a],
+        "lambda_code": sol[b] * lam_real,
+    }
 
 
 @cache
@@ -168,7 +173,13 @@ def l1_rate() -> dict[str, sp.Expr]:
     rel_var = sp.simplify((second - mean**2) / mean**2)
     support = sp.solve(sp.Eq(rho, rel_var), mp)[0]
     with_rho = sp.factor(sp.simplify(balanced.subs(mp, support)))
-    return {"dL1_dt": rate, "balanced": balanced, "rho": rel_var, "support": support, "with_rho": with_rho}
+    return {
+        "dL1_dt": rate,
+        "balanced": balanced,
+        "rho": rel_var,
+        "support": support,
+        "with_rho": with_rho,
+    }
 
 
 @cache
@@ -193,7 +204,12 @@ def local_slope() -> dict[str, sp.Expr]:
     for ρλτ ≫ 1/S0 (the power-law window): ``{"l1", "support", "l1_limit", "support_limit"}``."""
     s1 = sp.simplify(t * sp.diff(sp.log(l1_solution()), t))
     sm = sp.simplify(t * sp.diff(sp.log(support_solution()), t))
-    return {"l1": s1, "support": sm, "l1_limit": sp.limit(s1, t, sp.oo), "support_limit": sp.limit(sm, t, sp.oo)}
+    return {
+        "l1": s1,
+        "support": sm,
+        "l1_limit": sp.limit(s1, t, sp.oo),
+        "support_limit": sp.limit(sm, t, sp.oo),
+    }
 
 
 @cache

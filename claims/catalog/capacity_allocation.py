@@ -50,8 +50,15 @@ class AllocationParams:
         steps=5000,  # full-batch GD steps (max |ΔC| ≤ 5e-4 by 6000 over 12 seeds, measured)
         lr=0.2,  # the step is lr/κ, κ the loss's curvature scale (sim.quadratic; stable below ≈ 0.25)
     )
-    phase_K: tuple[float, ...] = (2.5, 5.0, 9.0, 17.0)  # kurtoses of the phase diagram (r* = 2/(K−1) for K > 3)
-    phase_r: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(1, 20))  # v₂/v₁ grid (r = 1: no stronger one)
+    phase_K: tuple[float, ...] = (
+        2.5,
+        5.0,
+        9.0,
+        17.0,
+    )  # kurtoses of the phase diagram (r* = 2/(K−1) for K > 3)
+    phase_r: tuple[float, ...] = tuple(
+        round(0.05 * i, 2) for i in range(1, 20)
+    )  # v₂/v₁ grid (r = 1: no stronger one)
     phase: QuadraticParams = QuadraticParams(  # the phase diagram: features (1, r) on one neuron per (K, r)
         d=1,  # one neuron: the two features compete for one dimension
         instances=8,  # two-feature models per (K, r) (a bootstrap over fewer understates the spread)
@@ -69,8 +76,11 @@ class AllocationParams:
         check_int("n", self.n, 2)
         check_int("train.d", self.train.d, 1, self.n - 1)
         if self.train.data != "expected":
-            raise ParamError("train.data", self.train.data, "'expected': GD on the population loss, compared "
-                             "with the solver's exact optimum")
+            raise ParamError(
+                "train.data",
+                self.train.data,
+                "'expected': GD on the population loss, compared with the solver's exact optimum",
+            )
         if not self.K:
             raise ParamError("K", self.K, "at least one kurtosis > 3")
         for k in self.K:
@@ -80,7 +90,9 @@ class AllocationParams:
         for k in self.phase_K:
             check_float("phase_K", k, 1.0)
         if not any(k > 3 for k in self.phase_K):
-            raise ParamError("phase_K", self.phase_K, "at least one kurtosis > 3 (a boundary to fit)")
+            raise ParamError(
+                "phase_K", self.phase_K, "at least one kurtosis > 3 (a boundary to fit)"
+            )
         if len({f"{k:g}" for k in self.phase_K}) != len(self.phase_K):
             raise ParamError("phase_K", self.phase_K, "distinct kurtoses (one fit each)")
         if len(self.phase_r) < 4:
@@ -119,27 +131,43 @@ def simulate(p: AllocationParams, ctx: Context) -> AllocationMeasurements:
     vs = [_importances(ctx, p, K) for K in p.K]
     allocations = [solve_allocation(v, K, p.m) for v, K in zip(vs, p.K)]
     concave_v = _importances(ctx, p, p.K_concave)
-    q = train(dataclasses.replace(
-        p.train, v=tuple(tuple(float(x) for x in v) for v in vs + [concave_v]), K=tuple(p.K) + (p.K_concave,),
-        seed=ctx.seed_for("capacity-allocation", "train"),
-    ))
+    q = train(
+        dataclasses.replace(
+            p.train,
+            v=tuple(tuple(float(x) for x in v) for v in vs + [concave_v]),
+            K=tuple(p.K) + (p.K_concave,),
+            seed=ctx.seed_for("capacity-allocation", "train"),
+        )
+    )
     caps = capacities(q.W_final)  # (groups, instances, n)
     grid = [(K, r) for K in p.phase_K for r in p.phase_r]
-    ph = train(dataclasses.replace(
-        p.phase, v=tuple((1.0, float(r)) for _, r in grid), K=tuple(float(K) for K, _ in grid),
-        seed=ctx.seed_for("capacity-allocation", "phase"),
-    ))
+    ph = train(
+        dataclasses.replace(
+            p.phase,
+            v=tuple((1.0, float(r)) for _, r in grid),
+            K=tuple(float(K) for K, _ in grid),
+            seed=ctx.seed_for("capacity-allocation", "phase"),
+        )
+    )
     C2 = capacities(ph.W_final)[..., 1].reshape(len(p.phase_K), len(p.phase_r), p.phase.instances)
     return AllocationMeasurements(
-        allocations=allocations, trained_C=caps[:-1], trained_loss=q.loss[:-1], concave_v=concave_v,
-        concave_C=caps[-1], phase_K=np.asarray(p.phase_K, float), phase_r=np.asarray(p.phase_r, float), phase_C2=C2,
+        allocations=allocations,
+        trained_C=caps[:-1],
+        trained_loss=q.loss[:-1],
+        concave_v=concave_v,
+        concave_C=caps[-1],
+        phase_K=np.asarray(p.phase_K, float),
+        phase_r=np.asarray(p.phase_r, float),
+        phase_C2=C2,
     )
 
 
 def derive(p: AllocationParams) -> Derivation:
     n3 = th.quadratic_loss(3)
     if sp.simplify(n3 - th.quadratic_loss_reference(3)) != 0:
-        raise ArithmeticError("the loss derived from the quadratic model differs from (K−1)Σ(v−G_ii)² + 2ΣG_ij²")
+        raise ArithmeticError(
+            "the loss derived from the quadratic model differs from (K−1)Σ(v−G_ii)² + 2ΣG_ij²"
+        )
     thr = th.thresholds()
     return Derivation(
         expr=th.loss_of_capacity(),
@@ -154,7 +182,9 @@ def derive(p: AllocationParams) -> Derivation:
             "two features: C₁(r)": th.phase_capacity(),
             "phase boundary r*": th.phase_boundary(),
         },
-        values={f"r*(K={K:g})": float(th.phase_boundary().subs(th.K, K)) for K in p.phase_K if K > 3},
+        values={
+            f"r*(K={K:g})": float(th.phase_boundary().subs(th.K, K)) for K in p.phase_K if K > 3
+        },
     )
 
 
@@ -162,14 +192,17 @@ def _phase_fit_window(C2: np.ndarray, floor: float) -> np.ndarray:
     return C2.mean(axis=-1) > floor
 
 
-def phase_boundary_estimate(r: np.ndarray, C2: np.ndarray, *, floor: float, level: float,
-                            rng: np.random.Generator) -> fitting.Estimate:
+def phase_boundary_estimate(
+    r: np.ndarray, C2: np.ndarray, *, floor: float, level: float, rng: np.random.Generator
+) -> fitting.Estimate:
     """r* from trained two-feature models: on the r points that share capacity (mean C₂ > floor),
     C₂(1 + r) is a straight line in r (derived here); r* is where it reaches 0. The interval is a
     bootstrap over the models at each r."""
     sel = _phase_fit_window(C2, floor)
     if sel.sum() < 2:
-        raise ValueError(f"fewer than two ratios share capacity (mean C₂ > {floor}): no boundary to fit")
+        raise ValueError(
+            f"fewer than two ratios share capacity (mean C₂ > {floor}): no boundary to fit"
+        )
     rs = r[sel]
 
     def stat(*ys: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -188,45 +221,81 @@ def _phase_boundary(K: float) -> float:
 def specs(p: AllocationParams) -> tuple[FitSpec, ...]:
     """Five exact fits (solver, rule, GD, relaxation, concave regime) and one phase fit per phase_K."""
     fixed = (
-        FitSpec("kkt", "max relative spread of −dL/dC over polysemantic features (solver)", relation="<", exact=True,
-                why="P2-KKT: equal marginal loss across polysemantic features; SLSQP reaches ≈ 1e-8"),
-        FitSpec("rule", "max |C_solver − C_rule(v, λ*)| (ignored < √(2λ)/(K−1) < linear < √(λ/2) < mono)",
-                relation="<", exact=True,
-                why="P2-THR, derived here: thresholds and C(v) linear between them, at the solver's λ*"),
-        FitSpec("trained", "max |C_trained − C_solver| over features, models and K", relation="<", exact=True,
-                why="gradient descent on the model's loss (not on L(C)) reaches the solver's allocation, to 1 % "
-                    "of a dimension: a feature near a threshold converges slowly (vanishing curvature)"),
-        FitSpec("realisable", "max |L_trained / L_solver − 1|", relation="<", exact=True,
-                why="the relaxation over C is tight: block-semi-orthogonal W realise the optimum (derived "
-                    "here); GD cannot beat the solver, it reaches it to ≈ 1e-7 by 6000 steps. Compares the "
-                    "model's exact population loss at the trained W (optimal bias) with Σ L_i(C_i) at the "
-                    "solver's C, same K: unlike C (scale-free) it sees the norms ‖W_i‖², so a norm that never "
-                    "settles (issue 18: a step too large when max v < 1) fails here alone"),
-        FitSpec("concave", f"fractional features (0.01 < C < 0.99) in models trained at K = {p.K_concave:g}",
-                relation="<", exact=True,
-                why="P2-CONVEX: L_i is concave for K < 3, so the optimum is all-or-nothing"),
+        FitSpec(
+            "kkt",
+            "max relative spread of −dL/dC over polysemantic features (solver)",
+            relation="<",
+            exact=True,
+            why="P2-KKT: equal marginal loss across polysemantic features; SLSQP reaches ≈ 1e-8",
+        ),
+        FitSpec(
+            "rule",
+            "max |C_solver − C_rule(v, λ*)| (ignored < √(2λ)/(K−1) < linear < √(λ/2) < mono)",
+            relation="<",
+            exact=True,
+            why="P2-THR, derived here: thresholds and C(v) linear between them, at the solver's λ*",
+        ),
+        FitSpec(
+            "trained",
+            "max |C_trained − C_solver| over features, models and K",
+            relation="<",
+            exact=True,
+            why="gradient descent on the model's loss (not on L(C)) reaches the solver's allocation, to 1 % "
+            "of a dimension: a feature near a threshold converges slowly (vanishing curvature)",
+        ),
+        FitSpec(
+            "realisable",
+            "max |L_trained / L_solver − 1|",
+            relation="<",
+            exact=True,
+            why="the relaxation over C is tight: block-semi-orthogonal W realise the optimum (derived "
+            "here); GD cannot beat the solver, it reaches it to ≈ 1e-7 by 6000 steps. Compares the "
+            "model's exact population loss at the trained W (optimal bias) with Σ L_i(C_i) at the "
+            "solver's C, same K: unlike C (scale-free) it sees the norms ‖W_i‖², so a norm that never "
+            "settles (issue 18: a step too large when max v < 1) fails here alone",
+        ),
+        FitSpec(
+            "concave",
+            f"fractional features (0.01 < C < 0.99) in models trained at K = {p.K_concave:g}",
+            relation="<",
+            exact=True,
+            why="P2-CONVEX: L_i is concave for K < 3, so the optimum is all-or-nothing",
+        ),
     )
     phases = []
     for K in p.phase_K:
         if K > 3:
-            phases.append(FitSpec(
-                f"phase-K{K:g}", f"phase boundary v₂/v₁ at K = {K:g} (two features, one neuron, SGD on data)",
-                0.25 * _phase_boundary(K),
-                why="P2-PHASE2, derived here: r* = 2/(K−1); ±12.5 % separates it from 1/(K−1) and 2/K… at K ≤ 9",
-            ))
+            phases.append(
+                FitSpec(
+                    f"phase-K{K:g}",
+                    f"phase boundary v₂/v₁ at K = {K:g} (two features, one neuron, SGD on data)",
+                    0.25 * _phase_boundary(K),
+                    why="P2-PHASE2, derived here: r* = 2/(K−1); ±12.5 % separates it from 1/(K−1) and 2/K… at K ≤ 9",
+                )
+            )
         else:
-            phases.append(FitSpec(
-                f"phase-K{K:g}", f"fraction of two-feature models sharing capacity at K = {K:g} (r <= 1)",
-                relation="<", why="P2-CONVEX: for K <= 3 the stronger feature takes the whole dimension at every r < 1",
-            ))
+            phases.append(
+                FitSpec(
+                    f"phase-K{K:g}",
+                    f"fraction of two-feature models sharing capacity at K = {K:g} (r <= 1)",
+                    relation="<",
+                    why="P2-CONVEX: for K <= 3 the stronger feature takes the whole dimension at every r < 1",
+                )
+            )
     return fixed + tuple(phases)
 
 
-def fit(meas: AllocationMeasurements, d: Derivation, p: AllocationParams, judge: Judge) -> list[Fit]:
+def fit(
+    meas: AllocationMeasurements, d: Derivation, p: AllocationParams, judge: Judge
+) -> list[Fit]:
     spreads = [a.marginal_spread for a in meas.allocations]
     rule_err = [float(np.abs(a.C - rule_capacity(a.v, a.K, a.lam)).max()) for a in meas.allocations]
-    dev = np.stack([np.abs(meas.trained_C[g] - a.C).max(axis=-1) for g, a in enumerate(meas.allocations)])
-    gap = np.stack([np.abs(meas.trained_loss[g] / a.loss - 1) for g, a in enumerate(meas.allocations)])
+    dev = np.stack(
+        [np.abs(meas.trained_C[g] - a.C).max(axis=-1) for g, a in enumerate(meas.allocations)]
+    )
+    gap = np.stack(
+        [np.abs(meas.trained_loss[g] / a.loss - 1) for g, a in enumerate(meas.allocations)]
+    )
     fractional = ((meas.concave_C > 0.01) & (meas.concave_C < 0.99)).sum(axis=-1)
     fits = [
         judge.fit("kkt", predicted=1e-5, fitted=max(spreads)),
@@ -238,45 +307,73 @@ def fit(meas: AllocationMeasurements, d: Derivation, p: AllocationParams, judge:
     for g, K in enumerate(meas.phase_K):
         C2 = meas.phase_C2[g]
         if K > 3:
-            est = phase_boundary_estimate(meas.phase_r, C2, floor=p.phase_floor, level=judge.level, rng=judge.rng)
+            est = phase_boundary_estimate(
+                meas.phase_r, C2, floor=p.phase_floor, level=judge.level, rng=judge.rng
+            )
             fits.append(judge.fit(f"phase-K{K:g}", predicted=_phase_boundary(K), estimate=est))
         else:
             # sharing = a fractional C₂; at K < 3 either feature may take the whole neuron (both
             # monosemantic states are local minima of a concave loss), which is not sharing
-            shared = int(((C2 > p.phase_floor) & (C2 < 1 - p.phase_floor)).sum())
+            shared = int(((p.phase_floor < C2) & (1 - p.phase_floor > C2)).sum())
             est = fitting.proportion_ci(shared, C2.size, confidence=judge.level)
             fits.append(judge.fit(f"phase-K{K:g}", predicted=0.1, estimate=est))
     return fits
 
 
-def _half_boundary(fits: Sequence[Fit], meas: AllocationMeasurements, p: AllocationParams, judge: Judge) -> list[Fit]:
+def _half_boundary(
+    fits: Sequence[Fit], meas: AllocationMeasurements, p: AllocationParams, judge: Judge
+) -> list[Fit]:
     """Mutant: the boundary at 1/(K−1), half the derived value."""
-    return [f.mutant(predicted=f.predicted / 2) for f in fits if f.key.startswith("phase-K") and f.relation == "=="]
+    return [
+        f.mutant(predicted=f.predicted / 2)
+        for f in fits
+        if f.key.startswith("phase-K") and f.relation == "=="
+    ]
 
 
-def _proportional(fits: Sequence[Fit], meas: AllocationMeasurements, p: AllocationParams, judge: Judge) -> list[Fit]:
+def _proportional(
+    fits: Sequence[Fit], meas: AllocationMeasurements, p: AllocationParams, judge: Judge
+) -> list[Fit]:
     """Mutant: capacity in proportion to importance (C_i = min(1, c·v_i), Σ C_i = m): the trained
     capacities are judged against it."""
     f = next(f for f in fits if f.key == "trained")
-    errs = [float(np.abs(meas.trained_C[g] - proportional_allocation(a.v, p.m)).max())
-            for g, a in enumerate(meas.allocations)]
+    errs = [
+        float(np.abs(meas.trained_C[g] - proportional_allocation(a.v, p.m)).max())
+        for g, a in enumerate(meas.allocations)
+    ]
     err = max(errs)
     return [f.mutant(fitted=err, ci=(err, err), quantity="max |C_trained − C_proportional|")]
 
 
-def _flip_at_two(fits: Sequence[Fit], meas: AllocationMeasurements, p: AllocationParams, judge: Judge) -> list[Fit]:
+def _flip_at_two(
+    fits: Sequence[Fit], meas: AllocationMeasurements, p: AllocationParams, judge: Judge
+) -> list[Fit]:
     """Mutant: the convexity flip sits at K = 2, so K = 2.5 would already share capacity (more than
     half a fractional feature per model)."""
     f = next(f for f in fits if f.key == "concave")
     return [f.mutant(relation=">")]
 
 
-def _wrong_mono(fits: Sequence[Fit], meas: AllocationMeasurements, p: AllocationParams, judge: Judge) -> list[Fit]:
+def _wrong_mono(
+    fits: Sequence[Fit], meas: AllocationMeasurements, p: AllocationParams, judge: Judge
+) -> list[Fit]:
     """Mutant: monosemantic above √(2λ) instead of √(λ/2): the solver is judged against that rule."""
     f = next(f for f in fits if f.key == "rule")
-    err = max(float(np.abs(a.C - rule_capacity(a.v, a.K, a.lam, mono_threshold=float(np.sqrt(2 * a.lam)))).max())
-              for a in meas.allocations)
-    return [f.mutant(fitted=err, ci=(err, err), quantity="max |C_solver − C_rule| with the mono threshold √(2λ)")]
+    err = max(
+        float(
+            np.abs(
+                a.C - rule_capacity(a.v, a.K, a.lam, mono_threshold=float(np.sqrt(2 * a.lam)))
+            ).max()
+        )
+        for a in meas.allocations
+    )
+    return [
+        f.mutant(
+            fitted=err,
+            ci=(err, err),
+            quantity="max |C_solver − C_rule| with the mono threshold √(2λ)",
+        )
+    ]
 
 
 def plot(result: Result[AllocationMeasurements], outdir: Path) -> list[Path]:
@@ -291,7 +388,13 @@ def plot(result: Result[AllocationMeasurements], outdir: Path) -> list[Path]:
         low = float(thr["ignored_below"].subs({th.lam: a.lam, th.K: a.K}))
         high = float(thr["monosemantic_above"].subs({th.lam: a.lam}))
         grid = np.geomspace(a.v.min() * 0.8, 1.05, 300)
-        ax.plot(grid, rule_capacity(grid, a.K, a.lam), "-", color="C0", label="KKT rule at the solver's λ*")
+        ax.plot(
+            grid,
+            rule_capacity(grid, a.K, a.lam),
+            "-",
+            color="C0",
+            label="KKT rule at the solver's λ*",
+        )
         ax.plot(a.v, a.C, "o", mfc="none", color="C0", ms=8, label="convex solver")
         for row in tc:
             ax.plot(a.v, row, ".", color="C1", alpha=0.6)
@@ -316,29 +419,59 @@ def plot(result: Result[AllocationMeasurements], outdir: Path) -> list[Path]:
         C2 = meas.phase_C2[g]
         for j, x in enumerate(r):
             ax.plot(x + jitter, C2[j], ".", ms=3, alpha=0.6, color=f"C{g}")
-        ax.plot([], [], "o", ms=3, color=f"C{g}", label=f"K = {K:g}" + (" (either feature wins)" if K <= 3 else ""))
+        ax.plot(
+            [],
+            [],
+            "o",
+            ms=3,
+            color=f"C{g}",
+            label=f"K = {K:g}" + (" (either feature wins)" if K <= 3 else ""),
+        )
         theory = th.numeric(1 - th.phase_capacity(), th.r, th.K)
         if K > 3:
             rstar = 2 / (K - 1)
-            ax.plot(fine, np.where(fine > rstar, np.clip(theory(fine, K), 0, 1), 0.0), "-", color=f"C{g}", lw=1)
+            ax.plot(
+                fine,
+                np.where(fine > rstar, np.clip(theory(fine, K), 0, 1), 0.0),
+                "-",
+                color=f"C{g}",
+                lw=1,
+            )
         else:
             ax.plot(fine, np.zeros_like(fine), "-", color=f"C{g}", lw=1)
     ax.set_xlabel("importance ratio r = v₂/v₁")
     ax.set_ylabel("capacity C₂ of the weaker feature")
-    ax.set_title("two features, one neuron: trained (SGD on data, dots) vs derived (lines)", fontsize=9)
+    ax.set_title(
+        "two features, one neuron: trained (SGD on data, dots) vs derived (lines)", fontsize=9
+    )
     ax.legend(fontsize=8)
     Kgrid = np.geomspace(max(1.2, meas.phase_K.min() * 0.8), meas.phase_K.max() * 1.3, 100)
     KK, RR = np.meshgrid(meas.phase_K, r, indexing="ij")
-    shared = np.minimum(meas.phase_C2, 1 - meas.phase_C2).mean(axis=-1)  # 0 when one feature owns the neuron
+    shared = np.minimum(meas.phase_C2, 1 - meas.phase_C2).mean(
+        axis=-1
+    )  # 0 when one feature owns the neuron
     sc = bx.scatter(KK.ravel(), RR.ravel(), c=shared.ravel(), cmap="viridis", s=40)
     fig.colorbar(sc, ax=bx, label="mean shared capacity min(C₁, C₂)")
-    bx.plot(Kgrid[Kgrid > 3], np.minimum(2 / (Kgrid[Kgrid > 3] - 1), 1.0), "-", color="C3", label="r* = 2/(K−1)")
+    bx.plot(
+        Kgrid[Kgrid > 3],
+        np.minimum(2 / (Kgrid[Kgrid > 3] - 1), 1.0),
+        "-",
+        color="C3",
+        label="r* = 2/(K−1)",
+    )
     bx.axvline(3, ls=":", color="grey", label="K = 3 (no sharing below)")
     for f in result.fits:
         if f.key.startswith("phase-K") and f.relation == "==":
-            K = float(f.key[len("phase-K"):])
-            bx.errorbar([K], [f.fitted], yerr=[[f.fitted - f.ci[0]], [f.ci[1] - f.fitted]], fmt="s", color="C3",
-                        ms=5, capsize=3)
+            K = float(f.key[len("phase-K") :])
+            bx.errorbar(
+                [K],
+                [f.fitted],
+                yerr=[[f.fitted - f.ci[0]], [f.ci[1] - f.fitted]],
+                fmt="s",
+                color="C3",
+                ms=5,
+                capsize=3,
+            )
     bx.set_xscale("log")
     bx.set_xticks(list(meas.phase_K), [f"{K:g}" for K in meas.phase_K])
     bx.minorticks_off()
@@ -348,7 +481,6 @@ def plot(result: Result[AllocationMeasurements], outdir: Path) -> list[Path]:
     bx.legend(fontsize=8, loc="upper right")
     paths.append(save(fig, outdir / f"{result.claim_id}-phase.png"))
     return paths
-
 
 
 def _strategy() -> Any:
@@ -363,23 +495,38 @@ def _strategy() -> Any:
         k = draw_(st.floats(4.0, 30.0), label="K")
         k_phase = draw_(st.sampled_from([5.0, 9.0, 17.0]), label="phase K")
         std = STANDARD  # the phase fit needs the standard r grid, steps and batch
-        return {"n": n, "train.d": m, "K": (round(k, 2),), "train.instances": 4, "train.steps": std.train.steps,
-                "phase_K": (2.5, k_phase), "phase_r": std.phase_r, "phase.instances": std.phase.instances,
-                "phase.steps": std.phase.steps, "phase.batch": std.phase.batch, "confidence": 0.999}
+        return {
+            "n": n,
+            "train.d": m,
+            "K": (round(k, 2),),
+            "train.instances": 4,
+            "train.steps": std.train.steps,
+            "phase_K": (2.5, k_phase),
+            "phase_r": std.phase_r,
+            "phase.instances": std.phase.instances,
+            "phase.steps": std.phase.steps,
+            "phase.batch": std.phase.batch,
+            "confidence": 0.999,
+        }
 
     return draw()
 
 
 STANDARD = AllocationParams()
 SMOKE = AllocationParams(
-    n=6, K=(10.0,), phase_K=(2.5, 9.0), phase_r=(0.1, 0.3, 0.5, 0.7, 0.9),
+    n=6,
+    K=(10.0,),
+    phase_K=(2.5, 9.0),
+    phase_r=(0.1, 0.3, 0.5, 0.7, 0.9),
     train=dataclasses.replace(STANDARD.train, d=2, instances=2, steps=300),
     phase=dataclasses.replace(STANDARD.phase, instances=2, steps=200, batch=32),
 )
 # the paper's own settings for these experiments could not be retrieved (catalogue §2): "paper" is
 # a larger version of the standard design
 PAPER = AllocationParams(
-    n=64, K=(4.0, 5.0, 10.0, 20.0, 50.0), phase_K=(1.5, 2.5, 4.0, 5.0, 9.0, 17.0, 33.0),
+    n=64,
+    K=(4.0, 5.0, 10.0, 20.0, 50.0),
+    phase_K=(1.5, 2.5, 4.0, 5.0, 9.0, 17.0, 33.0),
     train=dataclasses.replace(STANDARD.train, d=16, instances=32, steps=20000),
     phase=dataclasses.replace(STANDARD.phase, instances=16, steps=8000, batch=1024),
 )
@@ -403,9 +550,19 @@ CAPACITY_ALLOCATION = Claim(
     fits=specs,
     fit=fit,
     controls=(
-        Control("boundary-1-over-K-1", "two features share a neuron iff v₂/v₁ > 1/(K−1)", refit=_half_boundary),
-        Control("proportional", "capacity is allocated in proportion to importance", refit=_proportional),
-        Control("flip-at-2", "the convexity flip sits at K = 2 (K = 2.5 already shares)", refit=_flip_at_two),
+        Control(
+            "boundary-1-over-K-1",
+            "two features share a neuron iff v₂/v₁ > 1/(K−1)",
+            refit=_half_boundary,
+        ),
+        Control(
+            "proportional", "capacity is allocated in proportion to importance", refit=_proportional
+        ),
+        Control(
+            "flip-at-2",
+            "the convexity flip sits at K = 2 (K = 2.5 already shares)",
+            refit=_flip_at_two,
+        ),
         Control("mono-sqrt-2lambda", "monosemantic above √(2λ)", refit=_wrong_mono),
     ),
     false_failure=(

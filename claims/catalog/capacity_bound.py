@@ -31,7 +31,17 @@ from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Result
 
 __all__ = ["CLAIM", "BoundMeasurements", "BoundParams"]
 
-FRAMES = ("antipodal", "3-gon", "4-gon", "5-gon", "6-gon", "7-gon", "8-gon", "tetrahedron", "square-antiprism")
+FRAMES = (
+    "antipodal",
+    "3-gon",
+    "4-gon",
+    "5-gon",
+    "6-gon",
+    "7-gon",
+    "8-gon",
+    "tetrahedron",
+    "square-antiprism",
+)
 EXACT = 1e-9  # numerical equality: float64 round-off on these sizes is ≈ 1e-15
 
 
@@ -43,15 +53,17 @@ class BoundParams:
     features_per_dim: int = 4  # N = 4d features per random W (over-complete: the bound binds)
     draws: int = 100  # random W per d and family (Gaussian, sparse, rank-deficient)
     blocks: int = 100  # random block-semi-orthogonal W (and as many perturbed ones)
-    train: AutoencoderParams = AutoencoderParams(  # the trained autoencoders whose wasted capacity is measured
-        n=16,  # features
-        m=64,  # hidden neurons (m = 4n: ≈ 0.94 polysemantic neurons per model)
-        instances=256,  # trained models: ≈ 240 collisions
-        steps=500,  # SGD steps (the count is final by ≈ 400 at lr = λ = 0.1)
-        lr=0.1,  # as collision-count
-        optimizer="sgd",  # gradient descent, as collision-count
-        l1=0.1,  # λ, as collision-count
-        dtype="float32",  # trainer dtype
+    train: AutoencoderParams = (
+        AutoencoderParams(  # the trained autoencoders whose wasted capacity is measured
+            n=16,  # features
+            m=64,  # hidden neurons (m = 4n: ≈ 0.94 polysemantic neurons per model)
+            instances=256,  # trained models: ≈ 240 collisions
+            steps=500,  # SGD steps (the count is final by ≈ 400 at lr = λ = 0.1)
+            lr=0.1,  # as collision-count
+            optimizer="sgd",  # gradient descent, as collision-count
+            l1=0.1,  # λ, as collision-count
+            dtype="float32",  # trainer dtype
+        )
     )
     confidence: float = 0.95  # family-wise level of the stochastic fits (Bonferroni)
 
@@ -74,7 +86,9 @@ class BoundMeasurements:
     random_slack: np.ndarray  # d − ΣC per Gaussian W (full rank)
     random_d: np.ndarray  # d per random W (for the figure)
     random_sum: np.ndarray  # ΣC per random W
-    frame_error: np.ndarray  # |ΣC − d| per tight frame (named, rotated, random block-semi-orthogonal)
+    frame_error: (
+        np.ndarray
+    )  # |ΣC − d| per tight frame (named, rotated, random block-semi-orthogonal)
     frame_values: dict[str, tuple[np.ndarray, list[float]]]  # name -> (numeric C_i, exact C_i)
     frame_k: dict[str, tuple[int, int]]  # name -> (d, k)
     perturbed_slack: np.ndarray  # d − ΣC after rescaling one vector of a non-trivial block
@@ -88,7 +102,9 @@ def _random_orthogonal(rng: np.random.Generator, d: int) -> np.ndarray:
     return q * np.sign(np.diag(r))
 
 
-def _block_semi_orthogonal(rng: np.random.Generator, d: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+def _block_semi_orthogonal(
+    rng: np.random.Generator, d: int
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """A random W (N, d): d split into blocks of random sizes; each block a random tight frame of
     k >= its dimension vectors (orthonormal columns, random scale), the blocks in orthogonal
     subspaces, then a random rotation. Returns W and the (row start, block dim) of the blocks."""
@@ -102,7 +118,7 @@ def _block_semi_orthogonal(rng: np.random.Generator, d: int) -> tuple[np.ndarray
         k = size + int(rng.integers(0, 4))
         q, _ = np.linalg.qr(rng.standard_normal((k, size)))  # k × size, orthonormal columns
         block = np.zeros((k, d))
-        block[:, col:col + size] = q * rng.uniform(0.3, 3.0)
+        block[:, col : col + size] = q * rng.uniform(0.3, 3.0)
         rows.append(block)
         starts.append((start, size, k))
         col += size
@@ -141,7 +157,9 @@ def simulate(p: BoundParams, ctx: Context) -> BoundMeasurements:
         values[name] = (capacities(W), exact)
         shapes[name] = (W.shape[1], W.shape[0])
         for _ in range(10):  # capacities are rotation invariant
-            frame_error.append(abs(capacities(W @ _random_orthogonal(rng, W.shape[1])).sum() - W.shape[1]))
+            frame_error.append(
+                abs(capacities(W @ _random_orthogonal(rng, W.shape[1])).sum() - W.shape[1])
+            )
         frame_error.append(abs(capacities(W).sum() - W.shape[1]))
     # the catalogue's example: [monosemantic, triangle, pentagon] in d = 5 (C = 1, 2/3 ×3, 2/5 ×5)
     tri = np.array(th.frame_vectors("3-gon").evalf(30).tolist(), dtype=float)
@@ -159,7 +177,7 @@ def simulate(p: BoundParams, ctx: Context) -> BoundMeasurements:
             W = W.copy()
             # the block's longest vector, for the largest effect; still, a random frame close to
             # "orthogonal vectors plus a near-zero one" moves ΣC only slightly (min slack 9e-8 seen)
-            row = start + int(np.argmax(np.linalg.norm(W[start:start + k], axis=1)))
+            row = start + int(np.argmax(np.linalg.norm(W[start : start + k], axis=1)))
             W[row] *= rng.choice([rng.uniform(0.3, 0.8), rng.uniform(1.25, 3.0)])
             perturbed.append(d - capacities(W).sum())
     seed = ctx.seed_for("capacity-bound", "train", p.train.n, p.train.m)
@@ -169,10 +187,17 @@ def simulate(p: BoundParams, ctx: Context) -> BoundMeasurements:
     on = (np.abs(Wf) >= LO) & (np.abs(Wf) <= HI)
     shared = np.clip(on.sum(axis=1) - 1, 0, None).sum(axis=1)
     return BoundMeasurements(
-        random_excess=np.asarray(excess), random_slack=np.asarray(slack), random_d=np.asarray(ds),
-        random_sum=np.asarray(sums), frame_error=np.asarray(frame_error), frame_values=values, frame_k=shapes,
-        perturbed_slack=np.asarray(perturbed), waste=p.train.n - capacities(Wf).sum(axis=1),
-        shared=shared.astype(float), count=count.count.astype(float),
+        random_excess=np.asarray(excess),
+        random_slack=np.asarray(slack),
+        random_d=np.asarray(ds),
+        random_sum=np.asarray(sums),
+        frame_error=np.asarray(frame_error),
+        frame_values=values,
+        frame_k=shapes,
+        perturbed_slack=np.asarray(perturbed),
+        waste=p.train.n - capacities(Wf).sum(axis=1),
+        shared=shared.astype(float),
+        count=count.count.astype(float),
     )
 
 
@@ -191,29 +216,63 @@ def specs(p: BoundParams) -> tuple[FitSpec, ...]:
     """The fits (the bound's why counts the random W of the grid)."""
     random_w = 3 * len(p.d) * p.draws
     return (
-        FitSpec("bound", "max over random W of ΣC_i − rank(W) (rank <= d)", relation="<", exact=True,
-                why=f"P2-BOUND over {random_w} Gaussian, sparse and rank-deficient W; interval = range over W"),
-        FitSpec("slack", "mean d − ΣC_i over Gaussian W (N = 4d)", relation=">",
-                why="generic W waste capacity: the bound is not an identity"),
-        FitSpec("tight", "max |ΣC_i − d| over tight frames and block-semi-orthogonal W", relation="<", exact=True,
-                why="P2-EFF: equality for block-semi-orthogonal W (named frames, rotated, random unions)"),
-        FitSpec("frame-values", "max |C_i − exact| over the T-4 frames (sympy: d/k)", relation="<", exact=True,
-                why="T-4: a tight frame of k vectors in R^d gives C_i = d/k, derived exactly here"),
-        FitSpec("perturbed", "min d − ΣC_i after rescaling one vector of a non-trivial block", relation=">",
-                exact=True,
-                why="equality only for block-semi-orthogonal W: one rescaled vector breaks it, strictly; "
-                    "judged at the resolution of the equality check (EXACT), since the theory predicts "
-                    "strict inequality, not its size (near-degenerate random frames give slacks ≈ 1e-7)"),
-        FitSpec("waste-per-neuron", "|slope − 1|, slope of n − ΣC_i against Σ_neurons (features on it − 1)",
-                relation="<",
-                why="derived here: f features on one neuron (opposite signs) form a rank-1 block, ΣC = 1, so the "
-                    "neuron wastes f − 1 dimensions; exact for 1-sparse rows, within 5 % with SGD's L1 jitter "
-                    "(see waste-residual; bootstrap over models)"),
-        FitSpec("waste-residual", "mean n − ΣC_i − Σ_neurons (features on it − 1) per trained model", relation="<",
-                why="what the supports do not explain: SGD's L1 subgradient leaves |W| ≈ lr·λ on dead "
-                    "coordinates, overlaps ≈ lr·λ with each winner, ≈ n(n−1)(lr·λ)² = 0.024 of a dimension"),
-        FitSpec("waste-level", "mean n − ΣC_i / (n(n−1)/4m), trained autoencoders", 0.35,
-                why="one wasted dimension per collision, n(n−1)/4m collisions (catalogue P1-COUNT: ±35 %)"),
+        FitSpec(
+            "bound",
+            "max over random W of ΣC_i − rank(W) (rank <= d)",
+            relation="<",
+            exact=True,
+            why=f"P2-BOUND over {random_w} Gaussian, sparse and rank-deficient W; interval = range over W",
+        ),
+        FitSpec(
+            "slack",
+            "mean d − ΣC_i over Gaussian W (N = 4d)",
+            relation=">",
+            why="generic W waste capacity: the bound is not an identity",
+        ),
+        FitSpec(
+            "tight",
+            "max |ΣC_i − d| over tight frames and block-semi-orthogonal W",
+            relation="<",
+            exact=True,
+            why="P2-EFF: equality for block-semi-orthogonal W (named frames, rotated, random unions)",
+        ),
+        FitSpec(
+            "frame-values",
+            "max |C_i − exact| over the T-4 frames (sympy: d/k)",
+            relation="<",
+            exact=True,
+            why="T-4: a tight frame of k vectors in R^d gives C_i = d/k, derived exactly here",
+        ),
+        FitSpec(
+            "perturbed",
+            "min d − ΣC_i after rescaling one vector of a non-trivial block",
+            relation=">",
+            exact=True,
+            why="equality only for block-semi-orthogonal W: one rescaled vector breaks it, strictly; "
+            "judged at the resolution of the equality check (EXACT), since the theory predicts "
+            "strict inequality, not its size (near-degenerate random frames give slacks ≈ 1e-7)",
+        ),
+        FitSpec(
+            "waste-per-neuron",
+            "|slope − 1|, slope of n − ΣC_i against Σ_neurons (features on it − 1)",
+            relation="<",
+            why="derived here: f features on one neuron (opposite signs) form a rank-1 block, ΣC = 1, so the "
+            "neuron wastes f − 1 dimensions; exact for 1-sparse rows, within 5 % with SGD's L1 jitter "
+            "(see waste-residual; bootstrap over models)",
+        ),
+        FitSpec(
+            "waste-residual",
+            "mean n − ΣC_i − Σ_neurons (features on it − 1) per trained model",
+            relation="<",
+            why="what the supports do not explain: SGD's L1 subgradient leaves |W| ≈ lr·λ on dead "
+            "coordinates, overlaps ≈ lr·λ with each winner, ≈ n(n−1)(lr·λ)² = 0.024 of a dimension",
+        ),
+        FitSpec(
+            "waste-level",
+            "mean n − ΣC_i / (n(n−1)/4m), trained autoencoders",
+            0.35,
+            why="one wasted dimension per collision, n(n−1)/4m collisions (catalogue P1-COUNT: ±35 %)",
+        ),
     )
 
 
@@ -229,6 +288,7 @@ def _frame_value_error(meas: BoundMeasurements, reference: str = "exact") -> flo
 def _waste_slope(meas: BoundMeasurements) -> Callable[..., np.ndarray]:
     """The OLS slope of the waste n − ΣC_i on Σ_neurons (features on it − 1), as a bootstrap
     statistic of model indices."""
+
     def slope(i: np.ndarray, axis: int = -1) -> np.ndarray:
         j = i.astype(int)
         x, y = meas.shared[j], meas.waste[j]
@@ -243,10 +303,16 @@ def fit(meas: BoundMeasurements, d: Derivation, p: BoundParams, judge: Judge) ->
     slack = fitting.mean_ci(meas.random_slack, confidence=judge.level)
     idx = np.arange(len(meas.waste), dtype=float)
     slope = _waste_slope(meas)
-    per = fitting.bootstrap([idx], lambda i, axis=-1: np.abs(slope(i) - 1.0), rng=judge.rng, confidence=judge.level)
+    per = fitting.bootstrap(
+        [idx], lambda i, axis=-1: np.abs(slope(i) - 1.0), rng=judge.rng, confidence=judge.level
+    )
     resid = fitting.mean_ci(meas.waste - meas.shared, confidence=judge.level)
-    level_waste = fitting.ratio_ci([meas.waste], [collisions.predict_leading(p.train.n, p.train.m)], rng=judge.rng,
-                                   confidence=judge.level)
+    level_waste = fitting.ratio_ci(
+        [meas.waste],
+        [collisions.predict_leading(p.train.n, p.train.m)],
+        rng=judge.rng,
+        confidence=judge.level,
+    )
     return [
         judge.fit("bound", predicted=EXACT, fitted=float(ex.max())),
         judge.fit("slack", predicted=0.0, estimate=slack),
@@ -259,26 +325,47 @@ def fit(meas: BoundMeasurements, d: Derivation, p: BoundParams, judge: Judge) ->
     ]
 
 
-def _identity(fits: Sequence[Fit], meas: BoundMeasurements, p: BoundParams, judge: Judge) -> list[Fit]:
+def _identity(
+    fits: Sequence[Fit], meas: BoundMeasurements, p: BoundParams, judge: Judge
+) -> list[Fit]:
     """Mutant: ΣC_i = d for every W (the bound is an identity): the mean slack is 0 (tolerance 0.05)."""
     f = next(f for f in fits if f.key == "slack")
     return [f.mutant(predicted=0.0, relation="==", tolerance=0.05)]
 
 
-def _slope_mutant(value: float) -> Callable[[Sequence[Fit], BoundMeasurements, BoundParams, Judge], list[Fit]]:
+def _slope_mutant(
+    value: float,
+) -> Callable[[Sequence[Fit], BoundMeasurements, BoundParams, Judge], list[Fit]]:
     """Mutant: each extra feature on a neuron wastes ``value`` dimensions (the slope of the waste
     on it, not |slope − 1|, judged to ±0.05)."""
-    def refit(fits: Sequence[Fit], meas: BoundMeasurements, p: BoundParams, judge: Judge) -> list[Fit]:
+
+    def refit(
+        fits: Sequence[Fit], meas: BoundMeasurements, p: BoundParams, judge: Judge
+    ) -> list[Fit]:
         f = next(f for f in fits if f.key == "waste-per-neuron")
-        est = fitting.bootstrap([np.arange(len(meas.waste), dtype=float)], _waste_slope(meas), rng=judge.rng,
-                                confidence=judge.level)
-        return [f.mutant(predicted=value, fitted=est.value, ci=est.ci, relation="==", tolerance=0.1,
-                         quantity="slope of n − ΣC_i against Σ_neurons (features on it − 1)")]
+        est = fitting.bootstrap(
+            [np.arange(len(meas.waste), dtype=float)],
+            _waste_slope(meas),
+            rng=judge.rng,
+            confidence=judge.level,
+        )
+        return [
+            f.mutant(
+                predicted=value,
+                fitted=est.value,
+                ci=est.ci,
+                relation="==",
+                tolerance=0.1,
+                quantity="slope of n − ΣC_i against Σ_neurons (features on it − 1)",
+            )
+        ]
 
     return refit
 
 
-def _one_over_k(fits: Sequence[Fit], meas: BoundMeasurements, p: BoundParams, judge: Judge) -> list[Fit]:
+def _one_over_k(
+    fits: Sequence[Fit], meas: BoundMeasurements, p: BoundParams, judge: Judge
+) -> list[Fit]:
     """Mutant: a tight frame of k vectors gives C_i = 1/k (as k parallel copies would)."""
     f = next(f for f in fits if f.key == "frame-values")
     err = _frame_value_error(meas, reference="1/k")
@@ -294,7 +381,14 @@ def plot(result: Result[BoundMeasurements], outdir: Path) -> list[Path]:
     assert meas is not None
     fig, (ax, bx) = new_figure(2)
     jitter = np.random.default_rng(0).uniform(-0.25, 0.25, len(meas.random_d))
-    ax.scatter(meas.random_d + jitter, meas.random_sum, s=4, alpha=0.3, color="C0", label="random W (N = 4d)")
+    ax.scatter(
+        meas.random_d + jitter,
+        meas.random_sum,
+        s=4,
+        alpha=0.3,
+        color="C0",
+        label="random W (N = 4d)",
+    )
     for name, (numeric, _) in meas.frame_values.items():
         d, _ = meas.frame_k[name]
         ax.scatter([d], [numeric.sum()], marker="*", s=60, color="C3", zorder=3)
@@ -306,8 +400,13 @@ def plot(result: Result[BoundMeasurements], outdir: Path) -> list[Path]:
     ax.set_title("capacity-bound: ΣC ≤ d, equality for tight frames")
     ax.legend(fontsize=8)
     top = int(max(meas.shared.max(), meas.waste.max())) + 1
-    bx.scatter(meas.shared + np.random.default_rng(1).uniform(-0.15, 0.15, len(meas.shared)), meas.waste, s=6,
-               alpha=0.4, color="C1")
+    bx.scatter(
+        meas.shared + np.random.default_rng(1).uniform(-0.15, 0.15, len(meas.shared)),
+        meas.waste,
+        s=6,
+        alpha=0.4,
+        color="C1",
+    )
     bx.plot([0, top], [0, top], "--", color="k", lw=1, label="one dimension per extra feature")
     bx.set_xlabel("Σ_neurons (features on it − 1)")
     bx.set_ylabel("wasted capacity n − ΣC_i")
@@ -324,20 +423,38 @@ def _strategy() -> Any:
 
     @st.composite
     def draw(draw_: Any) -> dict[str, Any]:
-        d = tuple(sorted(set(draw_(st.lists(st.integers(2, 12), min_size=2, max_size=4), label="d"))))
+        d = tuple(
+            sorted(set(draw_(st.lists(st.integers(2, 12), min_size=2, max_size=4), label="d")))
+        )
         n = draw_(st.integers(8, 16), label="n")
-        return {"d": d if len(d) >= 2 else (2, 3), "features_per_dim": draw_(st.integers(2, 6), label="N/d"),
-                "draws": 20, "blocks": 20, "train.n": n, "train.m": 4 * n, "train.instances": 96,
-                "train.steps": 500, "confidence": 0.999}
+        return {
+            "d": d if len(d) >= 2 else (2, 3),
+            "features_per_dim": draw_(st.integers(2, 6), label="N/d"),
+            "draws": 20,
+            "blocks": 20,
+            "train.n": n,
+            "train.m": 4 * n,
+            "train.instances": 96,
+            "train.steps": 500,
+            "confidence": 0.999,
+        }
 
     return draw()
 
 
 STANDARD = BoundParams()
-SMOKE = BoundParams(d=(2, 3), draws=5, blocks=5,
-                    train=dataclasses.replace(STANDARD.train, n=8, m=32, instances=16, steps=200))
-PAPER = BoundParams(d=(2, 3, 5, 8, 13, 21, 34), draws=1000, blocks=1000,
-                    train=dataclasses.replace(STANDARD.train, n=256, m=1024, instances=16, steps=800))
+SMOKE = BoundParams(
+    d=(2, 3),
+    draws=5,
+    blocks=5,
+    train=dataclasses.replace(STANDARD.train, n=8, m=32, instances=16, steps=200),
+)
+PAPER = BoundParams(
+    d=(2, 3, 5, 8, 13, 21, 34),
+    draws=1000,
+    blocks=1000,
+    train=dataclasses.replace(STANDARD.train, n=256, m=1024, instances=16, steps=800),
+)
 
 CAPACITY_BOUND = Claim(
     id="capacity-bound",
@@ -360,9 +477,16 @@ CAPACITY_BOUND = Claim(
     controls=(
         Control("identity", "ΣC_i = d for every W", refit=_identity),
         Control("one-over-k", "a tight frame of k vectors gives C_i = 1/k", refit=_one_over_k),
-        Control("free-collisions", "an opposite-sign pair on one neuron wastes no capacity",
-                refit=_slope_mutant(0.0)),
-        Control("half-per-neuron", "a two-feature neuron wastes half a dimension", refit=_slope_mutant(0.5)),
+        Control(
+            "free-collisions",
+            "an opposite-sign pair on one neuron wastes no capacity",
+            refit=_slope_mutant(0.0),
+        ),
+        Control(
+            "half-per-neuron",
+            "a two-feature neuron wastes half a dimension",
+            refit=_slope_mutant(0.5),
+        ),
     ),
     false_failure=(
         "The exact fits cannot fail by chance (round-off ≈ 1e-15 against 1e-9). Four stochastic fits at "

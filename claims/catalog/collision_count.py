@@ -44,7 +44,12 @@ class CollisionParams:
         l1=0.1,  # λ; sparsification completes in ≈ 2/(lr·λ) = 200 steps, final |W| ≈ 1 − λ/8
         weight_decay=0.0,  # explicit (the paper code's AdamW silently used 0.01)
     )
-    m: tuple[int, ...] = (128, 256, 512, 1024)  # hidden sizes of the grid (8n…64n: the n ≪ m regime)
+    m: tuple[int, ...] = (
+        128,
+        256,
+        512,
+        1024,
+    )  # hidden sizes of the grid (8n…64n: the n ≪ m regime)
     lo: float = LO  # a feature is "on" a neuron when lo <= |W_ik| <= hi (the paper's rule)
     hi: float = HI  # upper end of that window
     confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
@@ -104,20 +109,33 @@ class _GridPoint:
 def _train_point(point: _GridPoint) -> tuple[np.ndarray, int, int, int, int, float]:
     out = train(point.params)
     c = PolysemanticCount(out.W_final, lo=point.lo, hi=point.hi)
-    return (c.count.astype(float), int(c.learned.sum()), int(c.pairs.sum()), int(c.opposite_pairs.sum()),
-            int(c.crowded.sum()), out.seconds)
+    return (
+        c.count.astype(float),
+        int(c.learned.sum()),
+        int(c.pairs.sum()),
+        int(c.opposite_pairs.sum()),
+        int(c.crowded.sum()),
+        out.seconds,
+    )
 
 
 def simulate(p: CollisionParams, ctx: Context) -> CollisionMeasurements:
     points = [
-        _GridPoint(p.point(m, seed=ctx.seed_for("collision-count", p.n, m), device=ctx.device), p.lo, p.hi)
+        _GridPoint(
+            p.point(m, seed=ctx.seed_for("collision-count", p.n, m), device=ctx.device), p.lo, p.hi
+        )
         for m in p.m
     ]
     rows = ctx.map(_train_point, points, label="collision-count: grid of m")
     counts, learned, pairs, opposite, crowded, secs = zip(*rows)
     return CollisionMeasurements(
-        m=np.asarray(p.m, float), counts=list(counts), learned=np.asarray(learned), pairs=sum(pairs),
-        opposite_pairs=sum(opposite), crowded=sum(crowded), seconds=np.asarray(secs),
+        m=np.asarray(p.m, float),
+        counts=list(counts),
+        learned=np.asarray(learned),
+        pairs=sum(pairs),
+        opposite_pairs=sum(opposite),
+        crowded=sum(crowded),
+        seconds=np.asarray(secs),
     )
 
 
@@ -138,12 +156,24 @@ def check_regime(meas: CollisionMeasurements, p: CollisionParams) -> None:
         )
 
 
-SLOPE = FitSpec("slope", "exponent b of mean count ∝ m^b (Poisson fit, bootstrap over instances)", 0.25,
-                why="catalogue P1-COUNT: −1 ± 0.25; on an 8n…64n grid the exact static model's own exponent is −0.977")
-RATIO = FitSpec("ratio", "pooled count / (n(n−1)/4m)", 0.35,
-                why="catalogue: within ±35 % of n(n−1)/4m; the −(n−2)/2m correction is ≤ 6 % on an 8n…64n grid")
-OPPOSITE = FitSpec("opposite-sign", "fraction of two-feature neurons whose features have opposite signs", 0.1,
-                   why="sign condition: same-sign co-residents repel (Clopper-Pearson interval over neurons)")
+SLOPE = FitSpec(
+    "slope",
+    "exponent b of mean count ∝ m^b (Poisson fit, bootstrap over instances)",
+    0.25,
+    why="catalogue P1-COUNT: −1 ± 0.25; on an 8n…64n grid the exact static model's own exponent is −0.977",
+)
+RATIO = FitSpec(
+    "ratio",
+    "pooled count / (n(n−1)/4m)",
+    0.35,
+    why="catalogue: within ±35 % of n(n−1)/4m; the −(n−2)/2m correction is ≤ 6 % on an 8n…64n grid",
+)
+OPPOSITE = FitSpec(
+    "opposite-sign",
+    "fraction of two-feature neurons whose features have opposite signs",
+    0.1,
+    why="sign condition: same-sign co-residents repel (Clopper-Pearson interval over neurons)",
+)
 
 
 def fit(meas: CollisionMeasurements, d: Derivation, p: CollisionParams, judge: Judge) -> list[Fit]:
@@ -168,10 +198,17 @@ def same_sign(fits: list[Fit], meas: Any, p: Any, judge: Judge) -> list[Fit]:
 def controls(n: int) -> tuple[Control, ...]:
     """The mutants of both collision claims (n: the standard scale's features)."""
     return (
-        Control("n2-over-2m", "the count is n²/(2m) (no factor ½ from the sign condition)",
-                predict={"ratio": 2.0 * n / (n - 1)}),
+        Control(
+            "n2-over-2m",
+            "the count is n²/(2m) (no factor ½ from the sign condition)",
+            predict={"ratio": 2.0 * n / (n - 1)},
+        ),
         Control("slope-half", "the count falls as m^(−1/2)", predict={"slope": -0.5}),
-        Control("same-sign", "collisions are sign-blind: half the co-resident pairs share a sign", refit=same_sign),
+        Control(
+            "same-sign",
+            "collisions are sign-blind: half the co-resident pairs share a sign",
+            refit=same_sign,
+        ),
     )
 
 
@@ -303,11 +340,10 @@ def plot(result: Result[CollisionMeasurements], outdir: Path) -> list[Path]:
     rax.legend(fontsize=7.5, loc="best", framealpha=0.8)
     per = f"{instances[0]}" if len(set(instances)) == 1 else f"{min(instances)}–{max(instances)}"
     fig.suptitle(
-        f"{result.claim_id}: n = {n} features, {p['train']['optimizer']}, {per} instances per m", fontsize=10
+        f"{result.claim_id}: n = {n} features, {p['train']['optimizer']}, {per} instances per m",
+        fontsize=10,
     )
     return [save(fig, outdir / f"{result.claim_id}.png")]
-
-
 
 
 def _strategy() -> Any:
@@ -322,8 +358,16 @@ def _strategy() -> Any:
         lo = draw_(st.sampled_from([8, 10, 12]), label="m_min/n")
         m = tuple(int(n * lo * 2**k) for k in range(3))
         expected = sum(n * (n - 1) / (4 * x) for x in m)
-        return {"train.n": n, "m": m, "train.instances": int(min(600, max(32, 150 / expected))),
-                "train.steps": 600, "train.optimizer": "sgd", "train.lr": 0.1, "train.l1": 0.1, "confidence": 0.999}
+        return {
+            "train.n": n,
+            "m": m,
+            "train.instances": int(min(600, max(32, 150 / expected))),
+            "train.steps": 600,
+            "train.optimizer": "sgd",
+            "train.lr": 0.1,
+            "train.l1": 0.1,
+            "confidence": 0.999,
+        }
 
     return draw()
 
@@ -338,12 +382,17 @@ FALSE_FAILURE = (
 )
 
 STANDARD = CollisionParams()
-PAPER = CollisionParams(  # the paper code: torch AdamW's default weight decay 0.01, n = 256, m = n…16n
-    train=AutoencoderParams(n=256, instances=16, steps=7500, optimizer="adamw", lr=1e-3, l1=1e-3, weight_decay=0.01),
-    m=tuple(range(256, 4097, 256)),
+PAPER = (
+    CollisionParams(  # the paper code: torch AdamW's default weight decay 0.01, n = 256, m = n…16n
+        train=AutoencoderParams(
+            n=256, instances=16, steps=7500, optimizer="adamw", lr=1e-3, l1=1e-3, weight_decay=0.01
+        ),
+        m=tuple(range(256, 4097, 256)),
+    )
 )
 SMOKE = CollisionParams(
-    train=dataclasses.replace(STANDARD.train, n=8, instances=32, steps=300), m=(64, 128),
+    train=dataclasses.replace(STANDARD.train, n=8, instances=32, steps=300),
+    m=(64, 128),
 )
 
 COLLISION_COUNT = Claim(

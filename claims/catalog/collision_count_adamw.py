@@ -33,8 +33,12 @@ from .collision_count import (
 
 __all__ = ["CLAIM"]
 
-RATIO_EXACT = FitSpec("ratio-exact", "pooled count / exact static expectation (sympy, all orders)", 0.35,
-                      why="the same band against the all-orders static model")
+RATIO_EXACT = FitSpec(
+    "ratio-exact",
+    "pooled count / exact static expectation (sympy, all orders)",
+    0.35,
+    why="the same band against the all-orders static model",
+)
 
 
 def fit(meas: CollisionMeasurements, d: Derivation, p: CollisionParams, judge: Judge) -> list[Fit]:
@@ -65,16 +69,33 @@ def _strategy() -> Any:
     def draw(draw_: Any) -> dict[str, Any]:
         n = draw_(st.integers(16, 20), label="n")
         m = (2 * n, 4 * n, 8 * n)
-        return {"train.n": n, "m": m, "train.instances": 48, "train.steps": 7500, "train.optimizer": "adamw",
-                "train.lr": 1e-3, "train.l1": 1e-3, "train.weight_decay": 0.01, "confidence": 0.999}
+        return {
+            "train.n": n,
+            "m": m,
+            "train.instances": 48,
+            "train.steps": 7500,
+            "train.optimizer": "adamw",
+            "train.lr": 1e-3,
+            "train.l1": 1e-3,
+            "train.weight_decay": 0.01,
+            "confidence": 0.999,
+        }
 
     return draw()
 
 
 _ADAMW = AutoencoderParams(  # the paper's optimizer settings at a CPU-sized n
-    n=16, instances=384, steps=7500, optimizer="adamw", lr=1e-3, l1=1e-3, weight_decay=0.01,
+    n=16,
+    instances=384,
+    steps=7500,
+    optimizer="adamw",
+    lr=1e-3,
+    l1=1e-3,
+    weight_decay=0.01,
 )
-STANDARD = CollisionParams(train=_ADAMW, m=(32, 64, 128, 256))  # m = 2n…16n, the paper's range in n/m
+STANDARD = CollisionParams(
+    train=_ADAMW, m=(32, 64, 128, 256)
+)  # m = 2n…16n, the paper's range in n/m
 # smoke exercises the plumbing only (at n = 8 AdamW learns only 70-85 % of the features in 7500 steps)
 SMOKE = CollisionParams(train=dataclasses.replace(_ADAMW, instances=24), m=(64, 128))
 

@@ -39,7 +39,10 @@ class CooccurrenceParams:
     (train.n, m_scaling), one at (n_scaling, train.m), and the U[0, 1]-magnitude variant at
     (train.n, train.m). Each curve trains ``train`` with its own n, m, data, p and instances."""
 
-    GRID_SET: ClassVar[tuple[str, ...]] = ("train.data", "train.p")  # every curve sets its data law and p per run
+    GRID_SET: ClassVar[tuple[str, ...]] = (
+        "train.data",
+        "train.p",
+    )  # every curve sets its data law and p per run
 
     train: AutoencoderParams = AutoencoderParams(  # the trainer; the main curve's n, m and instances
         n=16,  # features (the collision-count claim's n); the n-scaling curve uses n_scaling
@@ -58,12 +61,16 @@ class CooccurrenceParams:
     # two or more features) and the largest p that lr = 0.1 trains stably at n = 16
     p: tuple[float, ...] = (1e-4, 0.002, 0.004, 0.007, 0.012, 0.02, 0.04, 0.1)
     m_scaling: int = 256  # a second m at train.n: p½'s exponent in m over a factor 4
-    instances_m: int = 512  # ≈ 120 collisions at p → 0 (m = 16n collides rarely): exponent CI ≈ ±0.35
+    instances_m: int = (
+        512  # ≈ 120 collisions at p → 0 (m = 16n collides rarely): exponent CI ≈ ±0.35
+    )
     n_scaling: int = 8  # a second n at train.m: p½'s exponent in n over a factor 2
     instances_n: int = 512  # ≈ 110 collisions at p → 0: exponent CI ≈ ±0.5
     p_scaling: tuple[float, ...] = (1e-4, 0.004, 0.007, 0.012)  # brackets p½ ≈ 0.007 (λ = 0.1)
     p_uniform: tuple[float, ...] = (1e-4, 0.004, 0.012, 0.03, 0.1)  # the U[0,1]-magnitude variant
-    instances_uniform: int = 512  # models per p of the variant: ≈ 480 collisions bound S(0.1) ≈ 0.01 below 0.05
+    instances_uniform: int = (
+        512  # models per p of the variant: ≈ 480 collisions bound S(0.1) ≈ 0.01 below 0.05
+    )
     confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
 
     def __post_init__(self) -> None:
@@ -71,11 +78,17 @@ class CooccurrenceParams:
         check_int("n_scaling", self.n_scaling, 2)
         check_int("m_scaling", self.m_scaling, 1)
         if self.m_scaling == self.train.m:
-            raise ParamError("m_scaling", self.m_scaling,
-                             f"an m other than train.m={self.train.m} (the exponent needs two)")
+            raise ParamError(
+                "m_scaling",
+                self.m_scaling,
+                f"an m other than train.m={self.train.m} (the exponent needs two)",
+            )
         if self.n_scaling == self.train.n:
-            raise ParamError("n_scaling", self.n_scaling,
-                             f"an n other than train.n={self.train.n} (the exponent needs two)")
+            raise ParamError(
+                "n_scaling",
+                self.n_scaling,
+                f"an n other than train.n={self.train.n} (the exponent needs two)",
+            )
         for name in ("p", "p_scaling", "p_uniform"):
             grid = getattr(self, name)
             if len(grid) < 3:
@@ -125,7 +138,13 @@ class _Run:
 def _train_run(run: _Run) -> tuple[np.ndarray, int, int, int, float]:
     out = train(run.params)
     c = PolysemanticCount(out.W_final)
-    return c.count.astype(float), int(c.learned.sum()), int(c.pairs.sum()), int(c.opposite_pairs.sum()), out.seconds
+    return (
+        c.count.astype(float),
+        int(c.learned.sum()),
+        int(c.pairs.sum()),
+        int(c.opposite_pairs.sum()),
+        out.seconds,
+    )
 
 
 def _curves(p: CooccurrenceParams) -> list[tuple[str, AutoencoderParams, tuple[float, ...]]]:
@@ -133,9 +152,21 @@ def _curves(p: CooccurrenceParams) -> list[tuple[str, AutoencoderParams, tuple[f
     t = p.train
     return [
         ("main", dataclasses.replace(t, data="bernoulli"), p.p),
-        ("m-scaling", dataclasses.replace(t, m=p.m_scaling, data="bernoulli", instances=p.instances_m), p.p_scaling),
-        ("n-scaling", dataclasses.replace(t, n=p.n_scaling, data="bernoulli", instances=p.instances_n), p.p_scaling),
-        ("uniform", dataclasses.replace(t, data="bernoulli-uniform", instances=p.instances_uniform), p.p_uniform),
+        (
+            "m-scaling",
+            dataclasses.replace(t, m=p.m_scaling, data="bernoulli", instances=p.instances_m),
+            p.p_scaling,
+        ),
+        (
+            "n-scaling",
+            dataclasses.replace(t, n=p.n_scaling, data="bernoulli", instances=p.instances_n),
+            p.p_scaling,
+        ),
+        (
+            "uniform",
+            dataclasses.replace(t, data="bernoulli-uniform", instances=p.instances_uniform),
+            p.p_uniform,
+        ),
     ]
 
 
@@ -153,8 +184,15 @@ def _simulate(p: CooccurrenceParams, ctx: Context) -> CooccurrenceMeasurements:
         mine = [row for row, lab in zip(rows, index, strict=True) if lab == label]
         counts, learned, pairs, opposite, secs = zip(*mine, strict=True)
         out[label] = Curve(
-            label=label, n=t.n, m=t.m, data=t.data, p=np.asarray(grid, float), counts=np.stack(counts),
-            learned=np.asarray(learned, float), pairs=sum(pairs), opposite_pairs=sum(opposite),
+            label=label,
+            n=t.n,
+            m=t.m,
+            data=t.data,
+            p=np.asarray(grid, float),
+            counts=np.stack(counts),
+            learned=np.asarray(learned, float),
+            pairs=sum(pairs),
+            opposite_pairs=sum(opposite),
             seconds=float(sum(secs)),
         )
     return CooccurrenceMeasurements(out)
@@ -164,7 +202,10 @@ def _derive(p: CooccurrenceParams) -> Derivation:
     return Derivation(
         expr=collisions.leading_term(),
         extra={"exact static model": collisions.exact_expectation()},
-        values={f"leading(n={t.n}, m={t.m})": collisions.predict_leading(t.n, t.m) for _, t, _ in _curves(p)}
+        values={
+            f"leading(n={t.n}, m={t.m})": collisions.predict_leading(t.n, t.m)
+            for _, t, _ in _curves(p)
+        }
         | {"rare co-occurrence bound (n-1)p_half": 0.5},
     )
 
@@ -203,8 +244,12 @@ def _survival(curve: Curve, idx: np.ndarray) -> np.ndarray:
 
 def _paired(curve: Curve, fn, *, level: float, rng: np.random.Generator) -> fitting.Estimate:
     """Bootstrap over instances, each resample keeping an instance's whole curve."""
-    return fitting.bootstrap([np.arange(curve.instances, dtype=float)], lambda i, axis=-1: fn(_survival(curve, i)),
-                             rng=rng, confidence=level)
+    return fitting.bootstrap(
+        [np.arange(curve.instances, dtype=float)],
+        lambda i, axis=-1: fn(_survival(curve, i)),
+        rng=rng,
+        confidence=level,
+    )
 
 
 def _max_rise(S: np.ndarray) -> np.ndarray:
@@ -221,24 +266,34 @@ def _last_ratio(curve: Curve, *, level: float, rng: np.random.Generator) -> fitt
     est = _paired(curve, lambda S: S[-1], level=level, rng=rng)
     base = fitting.mean_ci(curve.counts[0], confidence=level)
     total = curve.counts[-1].sum()
-    upper_events = stats.chi2.ppf(level, 2 * (total + 1)) / 2  # one-sided: only the upper end matters
+    upper_events = (
+        stats.chi2.ppf(level, 2 * (total + 1)) / 2
+    )  # one-sided: only the upper end matters
     hi = max(est.hi, upper_events / curve.instances / max(base.lo, 1e-12))
     return fitting.Estimate(est.value, est.lo, hi)
 
 
-def _exponent(a: Curve, b: Curve, x_a: float, x_b: float, *, level: float,
-              rng: np.random.Generator) -> fitting.Estimate:
+def _exponent(
+    a: Curve, b: Curve, x_a: float, x_b: float, *, level: float, rng: np.random.Generator
+) -> fitting.Estimate:
     """d log p½ / d log x between two independent curves (each bootstrapped over its instances)."""
+
     def stat(ia: np.ndarray, ib: np.ndarray, axis: int = -1) -> np.ndarray:
         ha = half_point(a.p, _survival(a, ia))
         hb = half_point(b.p, _survival(b, ib))
         return np.log(hb / ha) / np.log(x_b / x_a)
 
-    return fitting.bootstrap([np.arange(a.instances, dtype=float), np.arange(b.instances, dtype=float)], stat,
-                             rng=rng, confidence=level)
+    return fitting.bootstrap(
+        [np.arange(a.instances, dtype=float), np.arange(b.instances, dtype=float)],
+        stat,
+        rng=rng,
+        confidence=level,
+    )
 
 
-WEAK = -1.0  # p½'s exponents in n and m exceed this: p½ falls more slowly than 1/m (density) and 1/n (rate)
+WEAK = (
+    -1.0
+)  # p½'s exponents in n and m exceed this: p½ falls more slowly than 1/m (density) and 1/n (rate)
 RISE = 0.1  # allowed rise of S between any two p (sampling noise of a flat curve is ≈ 0.05)
 FLOOR = 0.05  # "falls towards zero": S at the largest p below this
 
@@ -251,36 +306,78 @@ def _rare(p: CooccurrenceParams) -> float:
 def _specs(p: CooccurrenceParams) -> tuple[FitSpec, ...]:
     """The nine fits (their quantities and thresholds name the grid's values)."""
     return (
-        FitSpec("recovery", "count at the smallest p / (n(n−1)/4m), pooled over the four curves", 0.35,
-                why="p → 0 is the basis-input model; catalogue P1-COUNT: within ±35 % of n(n−1)/4m"),
-        FitSpec("non-increasing", "largest rise of S(p) = count(p)/count(p→0) between any two p", relation="<",
-                why=f"the count does not increase with p: no rise beyond {RISE} of the p → 0 level (paired curves)"),
-        FitSpec("falls", f"S at the largest p = {p.p[-1]:g}", relation="<",
-                why=f"'falls towards zero for large p' (LessWrong critique): below {FLOOR}"),
-        FitSpec("p-half", "p½, where the count halves (log-p interpolation of S)", relation="<",
-                why=f"rare co-occurrence suffices: (n−1)p½ < ½, i.e. p½ < {_rare(p):.4g} "
-                    "(against Lecomte's reply)"),
-        FitSpec("m-exponent", f"exponent of p½ in m ({p.train.m} → {p.m_scaling})", relation=">",
-                why="p½ ∝ n/m (collision density) would give −1; heuristic p½ ∝ λ/ln m gives −0.21, "
-                    "measured −0.24 ± 0.06 with 1024 models per curve"),
-        FitSpec("n-exponent", f"exponent of p½ in n ({p.train.n} → {p.n_scaling})", relation=">",
-                why="p½ set by the co-occurrence rate (n−1)p would give −1; the heuristic gives 0 (the pair's "
-                    "force involves no n), measured +0.42 ± 0.08 with 1024–3072 models per curve"),
-        FitSpec("uniform-non-increasing", "U[0,1] magnitudes: largest rise of S(p)", relation="<",
-                why="as 'non-increasing', for the magnitude variant"),
-        FitSpec("uniform-falls", f"U[0,1] magnitudes: S at p = {p.p_uniform[-1]:g}", relation="<",
-                why="as 'falls', for the magnitude variant"),
-        FitSpec("learned", "fraction of features learned (a weight in [0.8, 1.2]), every run", relation=">",
-                why="regime check: a count that falls because features die would mean nothing"),
+        FitSpec(
+            "recovery",
+            "count at the smallest p / (n(n−1)/4m), pooled over the four curves",
+            0.35,
+            why="p → 0 is the basis-input model; catalogue P1-COUNT: within ±35 % of n(n−1)/4m",
+        ),
+        FitSpec(
+            "non-increasing",
+            "largest rise of S(p) = count(p)/count(p→0) between any two p",
+            relation="<",
+            why=f"the count does not increase with p: no rise beyond {RISE} of the p → 0 level (paired curves)",
+        ),
+        FitSpec(
+            "falls",
+            f"S at the largest p = {p.p[-1]:g}",
+            relation="<",
+            why=f"'falls towards zero for large p' (LessWrong critique): below {FLOOR}",
+        ),
+        FitSpec(
+            "p-half",
+            "p½, where the count halves (log-p interpolation of S)",
+            relation="<",
+            why=f"rare co-occurrence suffices: (n−1)p½ < ½, i.e. p½ < {_rare(p):.4g} "
+            "(against Lecomte's reply)",
+        ),
+        FitSpec(
+            "m-exponent",
+            f"exponent of p½ in m ({p.train.m} → {p.m_scaling})",
+            relation=">",
+            why="p½ ∝ n/m (collision density) would give −1; heuristic p½ ∝ λ/ln m gives −0.21, "
+            "measured −0.24 ± 0.06 with 1024 models per curve",
+        ),
+        FitSpec(
+            "n-exponent",
+            f"exponent of p½ in n ({p.train.n} → {p.n_scaling})",
+            relation=">",
+            why="p½ set by the co-occurrence rate (n−1)p would give −1; the heuristic gives 0 (the pair's "
+            "force involves no n), measured +0.42 ± 0.08 with 1024–3072 models per curve",
+        ),
+        FitSpec(
+            "uniform-non-increasing",
+            "U[0,1] magnitudes: largest rise of S(p)",
+            relation="<",
+            why="as 'non-increasing', for the magnitude variant",
+        ),
+        FitSpec(
+            "uniform-falls",
+            f"U[0,1] magnitudes: S at p = {p.p_uniform[-1]:g}",
+            relation="<",
+            why="as 'falls', for the magnitude variant",
+        ),
+        FitSpec(
+            "learned",
+            "fraction of features learned (a weight in [0.8, 1.2]), every run",
+            relation=">",
+            why="regime check: a count that falls because features die would mean nothing",
+        ),
     )
 
 
-def _fit(meas: CooccurrenceMeasurements, d: Derivation, p: CooccurrenceParams, judge: Judge) -> list[Fit]:
+def _fit(
+    meas: CooccurrenceMeasurements, d: Derivation, p: CooccurrenceParams, judge: Judge
+) -> list[Fit]:
     level, rng = judge.level, judge.rng
     main, uni = meas.curves["main"], meas.curves["uniform"]
     curves = list(meas.curves.values())
-    rec = fitting.ratio_ci([c.counts[0] for c in curves], [collisions.predict_leading(c.n, c.m) for c in curves],
-                           rng=rng, confidence=level)
+    rec = fitting.ratio_ci(
+        [c.counts[0] for c in curves],
+        [collisions.predict_leading(c.n, c.m) for c in curves],
+        rng=rng,
+        confidence=level,
+    )
     rise = _paired(main, _max_rise, level=level, rng=rng)
     fall = _last_ratio(main, level=level, rng=rng)
     half = _paired(main, lambda S: half_point(main.p, S), level=level, rng=rng)
@@ -304,15 +401,24 @@ def _fit(meas: CooccurrenceMeasurements, d: Derivation, p: CooccurrenceParams, j
     ]
 
 
-def _flat(fits: Sequence[Fit], meas: CooccurrenceMeasurements, p: CooccurrenceParams, judge: Judge) -> list[Fit]:
+def _flat(
+    fits: Sequence[Fit], meas: CooccurrenceMeasurements, p: CooccurrenceParams, judge: Judge
+) -> list[Fit]:
     """Mutant (Lecomte's expectation taken literally): co-occurrence leaves the count unchanged, S = 1."""
-    return [f.mutant(predicted=1.0, relation="==", tolerance=0.35) for f in fits if f.key == "falls"]
+    return [
+        f.mutant(predicted=1.0, relation="==", tolerance=0.35) for f in fits if f.key == "falls"
+    ]
 
 
 def _power(key: str):
     """Mutant: p½'s exponent (fit ``key``) is −1."""
-    def refit(fits: Sequence[Fit], meas: CooccurrenceMeasurements, p: CooccurrenceParams, judge: Judge) -> list[Fit]:
-        return [f.mutant(predicted=-1.0, relation="==", tolerance=1.0) for f in fits if f.key == key]
+
+    def refit(
+        fits: Sequence[Fit], meas: CooccurrenceMeasurements, p: CooccurrenceParams, judge: Judge
+    ) -> list[Fit]:
+        return [
+            f.mutant(predicted=-1.0, relation="==", tolerance=1.0) for f in fits if f.key == key
+        ]
 
     return refit
 
@@ -329,7 +435,15 @@ def _plot(result: Result[CooccurrenceMeasurements], outdir: Path) -> list[Path]:
         mean = c.counts.mean(axis=1)
         sem = c.counts.std(axis=1, ddof=1) / np.sqrt(c.instances)
         name = "x ∈ {0, 1}" if c.data == "bernoulli" else "x ∈ {0} ∪ U[0, 1]"
-        ax.errorbar(c.p, mean, yerr=1.96 * sem, fmt="o-", color=color, capsize=3, label=f"{name}: mean ± 1.96 s.e.")
+        ax.errorbar(
+            c.p,
+            mean,
+            yerr=1.96 * sem,
+            fmt="o-",
+            color=color,
+            capsize=3,
+            label=f"{name}: mean ± 1.96 s.e.",
+        )
     lead = collisions.predict_leading(t["n"], t["m"])
     ax.axhline(lead, ls="--", color="C2", label="n(n−1)/4m (basis inputs)")
     ax.set_xscale("log")
@@ -337,7 +451,12 @@ def _plot(result: Result[CooccurrenceMeasurements], outdir: Path) -> list[Path]:
     ax.set_ylabel("polysemantic neurons per model")
     ax.set_title(f"cooccurrence: n = {t['n']}, m = {t['m']}, SGD, λ = {t['l1']}")
     ax.legend(fontsize=8)
-    for label, color in (("main", "C0"), ("m-scaling", "C3"), ("n-scaling", "C4"), ("uniform", "C1")):
+    for label, color in (
+        ("main", "C0"),
+        ("m-scaling", "C3"),
+        ("n-scaling", "C4"),
+        ("uniform", "C1"),
+    ):
         c = meas.curves[label]
         S = c.counts.mean(axis=1) / c.counts[0].mean()
         ph = float(half_point(c.p, S[:, None])[0])
@@ -354,14 +473,24 @@ def _plot(result: Result[CooccurrenceMeasurements], outdir: Path) -> list[Path]:
 STANDARD = CooccurrenceParams()
 SMOKE = CooccurrenceParams(
     train=dataclasses.replace(STANDARD.train, n=8, m=32, instances=16, steps=200),
-    p=(1e-4, 0.01, 0.1), m_scaling=64, instances_m=16, n_scaling=6, instances_n=16,
-    p_scaling=(1e-4, 0.01, 0.05), p_uniform=(1e-4, 0.01, 0.1), instances_uniform=16,
+    p=(1e-4, 0.01, 0.1),
+    m_scaling=64,
+    instances_m=16,
+    n_scaling=6,
+    instances_n=16,
+    p_scaling=(1e-4, 0.01, 0.05),
+    p_uniform=(1e-4, 0.01, 0.1),
+    instances_uniform=16,
 )
 # the paper has no co-occurrence experiment: "paper" is the standard design at the paper's n = 256
 # (m = 4n, SGD; the paper's AdamW with λ = 1e-3 would move p½ ∝ λ far below this grid), GPU-sized
 PAPER = CooccurrenceParams(
     train=dataclasses.replace(STANDARD.train, n=256, m=1024, instances=16, steps=800),
-    m_scaling=4096, n_scaling=128, instances_m=16, instances_n=16, instances_uniform=16,
+    m_scaling=4096,
+    n_scaling=128,
+    instances_m=16,
+    instances_n=16,
+    instances_uniform=16,
 )
 
 
@@ -373,9 +502,18 @@ def _strategy() -> Any:
     @st.composite
     def draw(draw_: Any) -> dict[str, Any]:
         n = draw_(st.integers(12, 16), label="n")
-        return {"train.n": n, "train.m": 4 * n, "m_scaling": 16 * n, "n_scaling": n // 2, "train.instances": 128,
-                "instances_m": 256, "instances_n": 256, "instances_uniform": 256, "train.steps": 500,
-                "confidence": 0.999}
+        return {
+            "train.n": n,
+            "train.m": 4 * n,
+            "m_scaling": 16 * n,
+            "n_scaling": n // 2,
+            "train.instances": 128,
+            "instances_m": 256,
+            "instances_n": 256,
+            "instances_uniform": 256,
+            "train.steps": 500,
+            "confidence": 0.999,
+        }
 
     return draw()
 
@@ -399,11 +537,26 @@ CLAIM = Claim(
     fits=_specs,
     fit=_fit,
     controls=(
-        Control("flat", "co-occurrence leaves the count unchanged (winner-take-all dominates)", refit=_flat),
-        Control("density-scaling", "p½ ∝ m^(−1), set by the collision density n/m", refit=_power("m-exponent")),
-        Control("rate-scaling", "p½ ∝ n^(−1), set by the co-occurrence rate (n−1)p", refit=_power("n-exponent")),
-        Control("n2-over-2m", "at p → 0 the count is n²/(2m) (no sign condition: ≥ 2× n(n−1)/4m)",
-                predict={"recovery": 2.0}),
+        Control(
+            "flat",
+            "co-occurrence leaves the count unchanged (winner-take-all dominates)",
+            refit=_flat,
+        ),
+        Control(
+            "density-scaling",
+            "p½ ∝ m^(−1), set by the collision density n/m",
+            refit=_power("m-exponent"),
+        ),
+        Control(
+            "rate-scaling",
+            "p½ ∝ n^(−1), set by the co-occurrence rate (n−1)p",
+            refit=_power("n-exponent"),
+        ),
+        Control(
+            "n2-over-2m",
+            "at p → 0 the count is n²/(2m) (no sign condition: ≥ 2× n(n−1)/4m)",
+            predict={"recovery": 2.0},
+        ),
     ),
     false_failure=(
         "Nine fits at Bonferroni level 1 − 0.05/9 each, so a true claim fails with probability ≤ 5 %. "

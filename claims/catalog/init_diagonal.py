@@ -29,7 +29,13 @@ from .. import fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge, Result
 
-__all__ = ["CLAIM", "ArmMeasurements", "InitDiagonalMeasurements", "InitDiagonalParams", "summarise"]
+__all__ = [
+    "CLAIM",
+    "ArmMeasurements",
+    "InitDiagonalMeasurements",
+    "InitDiagonalParams",
+    "summarise",
+]
 
 ARMS: tuple[Optimizer, ...] = ("sgd", "adamw")
 
@@ -60,20 +66,39 @@ class InitDiagonalParams:
         weight_decay=0.01,  # torch AdamW's default, which the paper code used silently
         log_points=1,  # no metrics are recorded: only W_init and W_final are used
     )
-    m: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024)  # sgd grid, m/n = 1…64: u = √n·E max from 2.1 to 0.43
-    adamw_m: tuple[int, ...] = (64, 128, 256)  # adamw grid, m/n = 4…16; m ≈ n is not one-hot within adamw.steps
-    isolated_instances: int = 512  # the isolated n = 1 check (sgd arm, largest m): the argmax must win all of them
+    m: tuple[int, ...] = (
+        16,
+        32,
+        64,
+        128,
+        256,
+        512,
+        1024,
+    )  # sgd grid, m/n = 1…64: u = √n·E max from 2.1 to 0.43
+    adamw_m: tuple[int, ...] = (
+        64,
+        128,
+        256,
+    )  # adamw grid, m/n = 4…16; m ≈ n is not one-hot within adamw.steps
+    isolated_instances: int = (
+        512  # the isolated n = 1 check (sgd arm, largest m): the argmax must win all of them
+    )
     confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
 
     def __post_init__(self) -> None:
         check_int("sgd.n", self.sgd.n, 2)
         if self.adamw.n != self.sgd.n:
-            raise ParamError("adamw.n", self.adamw.n,
-                             f"= sgd.n = {self.sgd.n} (both arms train the same features from the same seeds)")
+            raise ParamError(
+                "adamw.n",
+                self.adamw.n,
+                f"= sgd.n = {self.sgd.n} (both arms train the same features from the same seeds)",
+            )
         for arm in ARMS:
             train_params = self.arm(arm)
             if train_params.optimizer != arm:
-                raise ParamError(f"{arm}.optimizer", train_params.optimizer, f"{arm!r} (the arm's optimizer)")
+                raise ParamError(
+                    f"{arm}.optimizer", train_params.optimizer, f"{arm!r} (the arm's optimizer)"
+                )
             check_int(f"{arm}.instances", train_params.instances, 2)
         for name in ("m", "adamw_m"):
             grid = getattr(self, name)
@@ -86,8 +111,11 @@ class InitDiagonalParams:
         if len(self.m) < 2:
             raise ParamError("m", self.m, "at least two grid values (the miss law is a slope in m)")
         if not set(self.m) & set(self.adamw_m):
-            raise ParamError("adamw_m", self.adamw_m,
-                             f"at least one value shared with m={self.m} (the optimizers are compared there)")
+            raise ParamError(
+                "adamw_m",
+                self.adamw_m,
+                f"at least one value shared with m={self.m} (the optimizers are compared there)",
+            )
         check_int("isolated_instances", self.isolated_instances, 2)
         check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
 
@@ -115,9 +143,15 @@ class PointSummary:
     """Everything the fits and figures need from one trained batch (W_init, W_final: (B, n, m))."""
 
     dominance: np.ndarray  # (B,) mean diagonal of C over the sd of its off-diagonal entries
-    dominance_other: np.ndarray  # (B,) the same with C = W_init[b−1] W_final[b]ᵀ (the other-init control)
-    diagonal: np.ndarray  # (B,) mean over features of C_ii / max_k |W_final,ik| (|W_final| ≈ 1 made exact)
-    hits: np.ndarray  # (B,) fraction of features whose winner argmax_k |W_final,ik| is argmax_k |W0_ik|
+    dominance_other: (
+        np.ndarray
+    )  # (B,) the same with C = W_init[b−1] W_final[b]ᵀ (the other-init control)
+    diagonal: (
+        np.ndarray
+    )  # (B,) mean over features of C_ii / max_k |W_final,ik| (|W_final| ≈ 1 made exact)
+    hits: (
+        np.ndarray
+    )  # (B,) fraction of features whose winner argmax_k |W_final,ik| is argmax_k |W0_ik|
     ranks: np.ndarray  # (B, n) initial rank of the winner among |W0_i·| (1 = the argmax)
     same_sign: np.ndarray  # (B, n) bool: the final weight on the winner has the initial sign
     decided: np.ndarray  # (B, n) bool: the second-largest |W_final,i·| is below half the largest
@@ -196,29 +230,39 @@ def _train_point(point: _Point) -> tuple[PointSummary, float]:
     return summarise(out.W_init, out.W_final), out.seconds
 
 
-
-
 def _simulate(p: InitDiagonalParams, ctx: Context) -> InitDiagonalMeasurements:
     runs: list[_Point] = []
     for arm in ARMS:
         # the same seed at the same m: the trainer draws W_init from the seed alone, so on the CPU the
         # AdamW models start from the first adamw.instances initialisations of the gradient-descent
         # arm (the comparison below is nevertheless an unpaired bootstrap: it does not rely on it)
-        runs += [_Point(p.point(arm, m, seed=ctx.seed_for("init-diagonal", p.n, m), device=ctx.device))
-                 for m in p.grid(arm)]
+        runs += [
+            _Point(p.point(arm, m, seed=ctx.seed_for("init-diagonal", p.n, m), device=ctx.device))
+            for m in p.grid(arm)
+        ]
     m_iso = max(p.m)
-    isolated = dataclasses.replace(p.sgd, n=1, m=m_iso, instances=p.isolated_instances,
-                                   seed=ctx.seed_for("init-diagonal", "isolated", m_iso), device=ctx.device)
+    isolated = dataclasses.replace(
+        p.sgd,
+        n=1,
+        m=m_iso,
+        instances=p.isolated_instances,
+        seed=ctx.seed_for("init-diagonal", "isolated", m_iso),
+        device=ctx.device,
+    )
     runs.append(_Point(isolated))
     rows = ctx.map(_train_point, runs, label="init-diagonal: both optimizers")
     arms: dict[str, ArmMeasurements] = {}
     start = 0
     for arm in ARMS:
         grid = p.grid(arm)
-        chunk = rows[start:start + len(grid)]
+        chunk = rows[start : start + len(grid)]
         start += len(grid)
-        arms[arm] = ArmMeasurements(arm, np.asarray(grid), [r[0] for r in chunk], np.asarray([r[1] for r in chunk]))
-    return InitDiagonalMeasurements(sgd=arms["sgd"], adamw=arms["adamw"], isolated=rows[-1][0], isolated_m=m_iso)
+        arms[arm] = ArmMeasurements(
+            arm, np.asarray(grid), [r[0] for r in chunk], np.asarray([r[1] for r in chunk])
+        )
+    return InitDiagonalMeasurements(
+        sgd=arms["sgd"], adamw=arms["adamw"], isolated=rows[-1][0], isolated_m=m_iso
+    )
 
 
 # -- theory ---------------------------------------------------------------------------------------
@@ -261,28 +305,48 @@ def _arm_specs(o: str, m_top: int) -> list[FitSpec]:
     """The six fits of one optimizer arm, judged at its largest m."""
     where = f"at m = {m_top}"
     return [
-        FitSpec(f"dominance-{o}", f"{o}: mean diagonal of C / sd of its off-diagonal entries, {where}", relation=">",
-                why="diagonal dominance: the diagonal stands out of the off-diagonal spread (no memory of the "
-                    "init gives 0; the sign alone, with a random neuron, gives √(2/π) ≈ 0.8); t over instances"),
-        FitSpec(f"diagonal-{o}", f"{o}: mean C_ii / max_k|W_final,ik| over E max_k|W0_ik| (theory.extremes), {where}",
-                relation=">",
-                why="argmax picture: the diagonal is E max|W0| (= 1 in these units); near-tie misses (the runner-up "
-                    "wins, ≈ E max/(2 ln 2m) lower) pull it slightly below; catalogue P1-CORR threshold 0.95"),
-        FitSpec(f"argmax-{o}", f"{o}: fraction of features whose winner is the initial argmax of |W0_i·|, {where}",
-                relation=">",
-                why="order preservation (P1-L1-2) up to interference; catalogue P1-CORR: ≥ 0.7 where n/m ≤ 1/8 "
-                    "(t over instances; the features of one model are not independent)"),
-        FitSpec(f"rank-{o}", f"{o}: mean initial rank of the winner among |W0_i·| (1 = argmax), {where}", relation="<",
-                why="argmax picture: the winner is the argmax or, after a near-tie, the runner-up; a uniformly "
-                    f"random neuron would give (m+1)/2 = {(m_top + 1) / 2:g}"),
-        FitSpec(f"sign-{o}",
-                f"{o}: fraction of features whose final weight on the winner has the initial sign, {where}", 0.02,
-                why="a weight that stays alive never crosses zero (Clopper-Pearson over features; the interval "
-                    "must show ≥ 98 % agreement). At m = n a few features (≈ 0.2 %) end on a neuron of low initial "
-                    "weight that interference pushed through zero"),
-        FitSpec(f"decided-{o}", f"{o}: fraction of features with one dominant weight (second < ½ largest), all m",
-                relation=">",
-                why="regime check: 'the winner' means something only when the final code is (nearly) one-hot"),
+        FitSpec(
+            f"dominance-{o}",
+            f"{o}: mean diagonal of C / sd of its off-diagonal entries, {where}",
+            relation=">",
+            why="diagonal dominance: the diagonal stands out of the off-diagonal spread (no memory of the "
+            "init gives 0; the sign alone, with a random neuron, gives √(2/π) ≈ 0.8); t over instances",
+        ),
+        FitSpec(
+            f"diagonal-{o}",
+            f"{o}: mean C_ii / max_k|W_final,ik| over E max_k|W0_ik| (theory.extremes), {where}",
+            relation=">",
+            why="argmax picture: the diagonal is E max|W0| (= 1 in these units); near-tie misses (the runner-up "
+            "wins, ≈ E max/(2 ln 2m) lower) pull it slightly below; catalogue P1-CORR threshold 0.95",
+        ),
+        FitSpec(
+            f"argmax-{o}",
+            f"{o}: fraction of features whose winner is the initial argmax of |W0_i·|, {where}",
+            relation=">",
+            why="order preservation (P1-L1-2) up to interference; catalogue P1-CORR: ≥ 0.7 where n/m ≤ 1/8 "
+            "(t over instances; the features of one model are not independent)",
+        ),
+        FitSpec(
+            f"rank-{o}",
+            f"{o}: mean initial rank of the winner among |W0_i·| (1 = argmax), {where}",
+            relation="<",
+            why="argmax picture: the winner is the argmax or, after a near-tie, the runner-up; a uniformly "
+            f"random neuron would give (m+1)/2 = {(m_top + 1) / 2:g}",
+        ),
+        FitSpec(
+            f"sign-{o}",
+            f"{o}: fraction of features whose final weight on the winner has the initial sign, {where}",
+            0.02,
+            why="a weight that stays alive never crosses zero (Clopper-Pearson over features; the interval "
+            "must show ≥ 98 % agreement). At m = n a few features (≈ 0.2 %) end on a neuron of low initial "
+            "weight that interference pushed through zero",
+        ),
+        FitSpec(
+            f"decided-{o}",
+            f"{o}: fraction of features with one dominant weight (second < ½ largest), all m",
+            relation=">",
+            why="regime check: 'the winner' means something only when the final code is (nearly) one-hot",
+        ),
     ]
 
 
@@ -293,24 +357,47 @@ def _specs(p: InitDiagonalParams) -> tuple[FitSpec, ...]:
     return (
         *_arm_specs("sgd", max(p.m)),
         *_arm_specs("adamw", max(p.adamw_m)),
-        FitSpec("miss-law-lower", "sgd: exponent b of P(winner ≠ initial argmax) ∝ u^b, u = √n·E max|W0| "
-                "(bootstrap over instances)", relation=">", why=_MISS_LAW_WHY),
-        FitSpec("miss-law-upper", "sgd: the same exponent b, from above", relation="<", why=_MISS_LAW_WHY),
-        FitSpec("argmax-at-boundary", "sgd: winner-is-argmax fraction at u = 1, i.e. n ≈ m/(2 ln 2m) (fitted law)",
-                relation=">",
-                why="catalogue §1.4 item 2: the argmax picture holds for n ≲ m/(2 ln m); at the boundary it "
-                    "still decides most features, and breaks (≤ ½) beyond it"),
-        FitSpec("isolated-argmax", f"sgd, n = 1 (no interference), m = {m_iso}: fraction won by the initial argmax",
-                0.05,
-                why="P1-L1-2: the same increasing map acts on every magnitude, so the order never changes "
-                    "(Clopper-Pearson over instances)"),
-        FitSpec("isolated-diagonal", f"sgd, n = 1, m = {m_iso}: mean C_11 / max|W_final| over E max_k|W0_1k|", 0.05,
-                why="with the argmax winning every time the diagonal is exactly E max|W0| (sympy integral, "
-                    "quadrature); tolerance ±2.5 %, the catalogue's prox-GD agreement was 3 %"),
-        FitSpec("sgd-over-adamw", f"winner-is-argmax fraction, sgd − adamw, mean over m ∈ {common} (same seeds)",
-                relation=">",
-                why="catalogue §1.4 item 6: the order preservation is a property of gradient descent, not Adam "
-                    "(bootstrap over instances)"),
+        FitSpec(
+            "miss-law-lower",
+            "sgd: exponent b of P(winner ≠ initial argmax) ∝ u^b, u = √n·E max|W0| "
+            "(bootstrap over instances)",
+            relation=">",
+            why=_MISS_LAW_WHY,
+        ),
+        FitSpec(
+            "miss-law-upper",
+            "sgd: the same exponent b, from above",
+            relation="<",
+            why=_MISS_LAW_WHY,
+        ),
+        FitSpec(
+            "argmax-at-boundary",
+            "sgd: winner-is-argmax fraction at u = 1, i.e. n ≈ m/(2 ln 2m) (fitted law)",
+            relation=">",
+            why="catalogue §1.4 item 2: the argmax picture holds for n ≲ m/(2 ln m); at the boundary it "
+            "still decides most features, and breaks (≤ ½) beyond it",
+        ),
+        FitSpec(
+            "isolated-argmax",
+            f"sgd, n = 1 (no interference), m = {m_iso}: fraction won by the initial argmax",
+            0.05,
+            why="P1-L1-2: the same increasing map acts on every magnitude, so the order never changes "
+            "(Clopper-Pearson over instances)",
+        ),
+        FitSpec(
+            "isolated-diagonal",
+            f"sgd, n = 1, m = {m_iso}: mean C_11 / max|W_final| over E max_k|W0_1k|",
+            0.05,
+            why="with the argmax winning every time the diagonal is exactly E max|W0| (sympy integral, "
+            "quadrature); tolerance ±2.5 %, the catalogue's prox-GD agreement was 3 %",
+        ),
+        FitSpec(
+            "sgd-over-adamw",
+            f"winner-is-argmax fraction, sgd − adamw, mean over m ∈ {common} (same seeds)",
+            relation=">",
+            why="catalogue §1.4 item 6: the order preservation is a property of gradient descent, not Adam "
+            "(bootstrap over instances)",
+        ),
     )
 
 
@@ -318,8 +405,13 @@ def _miss_samples(arm: ArmMeasurements) -> list[np.ndarray]:
     return [1.0 - pt.hits for pt in arm.points]
 
 
-def _miss_law(meas: InitDiagonalMeasurements, p: InitDiagonalParams, *, rng: np.random.Generator, level: float,
-              ) -> tuple[fitting.Estimate, fitting.Estimate]:
+def _miss_law(
+    meas: InitDiagonalMeasurements,
+    p: InitDiagonalParams,
+    *,
+    rng: np.random.Generator,
+    level: float,
+) -> tuple[fitting.Estimate, fitting.Estimate]:
     """Exponent b and the fraction 1 − c at u = 1 of the law miss = c·u^b (bootstrap over instances)."""
     u = np.array([extremes.miss_scale(p.n, int(m)) for m in meas.sgd.m])
     logu = np.log(u)
@@ -343,8 +435,11 @@ def _arm_fits(arm: ArmMeasurements, judge: Judge) -> list[Fit]:
     hit = fitting.mean_ci(top.hits, confidence=level)
     rank = fitting.mean_ci(top.ranks.mean(axis=-1), confidence=level)
     sign = fitting.proportion_ci(int(top.same_sign.sum()), top.same_sign.size, confidence=level)
-    decided = fitting.proportion_ci(sum(int(pt.decided.sum()) for pt in arm.points),
-                                    sum(pt.decided.size for pt in arm.points), confidence=level)
+    decided = fitting.proportion_ci(
+        sum(int(pt.decided.sum()) for pt in arm.points),
+        sum(pt.decided.size for pt in arm.points),
+        confidence=level,
+    )
     return [
         judge.fit(f"dominance-{o}", predicted=1.0, estimate=dom),
         judge.fit(f"diagonal-{o}", predicted=DIAGONAL_FLOOR, estimate=diag),
@@ -355,21 +450,31 @@ def _arm_fits(arm: ArmMeasurements, judge: Judge) -> list[Fit]:
     ]
 
 
-def _fit(meas: InitDiagonalMeasurements, d: Derivation, p: InitDiagonalParams, judge: Judge) -> list[Fit]:
+def _fit(
+    meas: InitDiagonalMeasurements, d: Derivation, p: InitDiagonalParams, judge: Judge
+) -> list[Fit]:
     level = judge.level
     fits = _arm_fits(meas.sgd, judge) + _arm_fits(meas.adamw, judge)
     slope, boundary = _miss_law(meas, p, rng=judge.rng, level=level)
     iso = meas.isolated
     iso_hit = fitting.proportion_ci(int(iso.hits.sum()), iso.hits.size, confidence=level)
-    iso_diag = fitting.mean_ci(iso.diagonal / extremes.expected_max(meas.isolated_m), confidence=level)
+    iso_diag = fitting.mean_ci(
+        iso.diagonal / extremes.expected_max(meas.isolated_m), confidence=level
+    )
     common = sorted(set(meas.sgd.m.tolist()) & set(meas.adamw.m.tolist()))
     k = len(common)
 
     def gap(*ys: np.ndarray, axis: int = -1) -> np.ndarray:
-        return sum(y.mean(axis=axis) for y in ys[:k]) / k - sum(y.mean(axis=axis) for y in ys[k:]) / k
+        return (
+            sum(y.mean(axis=axis) for y in ys[:k]) / k - sum(y.mean(axis=axis) for y in ys[k:]) / k
+        )
 
-    diff = fitting.bootstrap([meas.sgd.at(m).hits for m in common] + [meas.adamw.at(m).hits for m in common],
-                             gap, rng=judge.rng, confidence=level)
+    diff = fitting.bootstrap(
+        [meas.sgd.at(m).hits for m in common] + [meas.adamw.at(m).hits for m in common],
+        gap,
+        rng=judge.rng,
+        confidence=level,
+    )
     return fits + [
         judge.fit("miss-law-lower", predicted=0.5, estimate=slope),
         judge.fit("miss-law-upper", predicted=1.5, estimate=slope),
@@ -387,48 +492,84 @@ def _by_key(fits: Sequence[Fit], key: str) -> Fit:
     return next(f for f in fits if f.key == key)
 
 
-def _other_init(fits: Sequence[Fit], meas: InitDiagonalMeasurements, p: InitDiagonalParams, judge: Judge) -> list[Fit]:
+def _other_init(
+    fits: Sequence[Fit], meas: InitDiagonalMeasurements, p: InitDiagonalParams, judge: Judge
+) -> list[Fit]:
     """Mutant: C computed against another instance's initialisation is just as dominant."""
     out = []
     for arm in (meas.sgd, meas.adamw):
         est = fitting.mean_ci(arm.top.dominance_other, confidence=judge.level)
         base = _by_key(fits, f"dominance-{arm.optimizer}")
-        out.append(base.mutant(fitted=est.value, ci=est.ci,
-                               quantity=base.quantity + " — C against instance b−1's W_init"))
+        out.append(
+            base.mutant(
+                fitted=est.value,
+                ci=est.ci,
+                quantity=base.quantity + " — C against instance b−1's W_init",
+            )
+        )
     return out
 
 
-def _random_winner(fits: Sequence[Fit], meas: InitDiagonalMeasurements, p: InitDiagonalParams, judge: Judge,
-                   ) -> list[Fit]:
+def _random_winner(
+    fits: Sequence[Fit],
+    meas: InitDiagonalMeasurements,
+    p: InitDiagonalParams,
+    judge: Judge,
+) -> list[Fit]:
     """Mutant: the winner is a uniformly random neuron: argmax fraction 1/m, mean rank (m+1)/2 (the
     measured fractions and ranks of the claim's fits, judged as points)."""
     out = []
     for arm in (meas.sgd, meas.adamw):
         o, m_top = arm.optimizer, int(arm.m.max())
         out += [
-            _by_key(fits, f"argmax-{o}").mutant(predicted=1 / m_top, relation="==", tolerance=0.1,
-                                                quantity=f"{o}: winner-is-argmax fraction at m = {m_top}"),
-            _by_key(fits, f"rank-{o}").mutant(predicted=(m_top + 1) / 2, relation="==", tolerance=m_top / 4,
-                                              quantity=f"{o}: mean initial rank of the winner at m = {m_top}"),
+            _by_key(fits, f"argmax-{o}").mutant(
+                predicted=1 / m_top,
+                relation="==",
+                tolerance=0.1,
+                quantity=f"{o}: winner-is-argmax fraction at m = {m_top}",
+            ),
+            _by_key(fits, f"rank-{o}").mutant(
+                predicted=(m_top + 1) / 2,
+                relation="==",
+                tolerance=m_top / 4,
+                quantity=f"{o}: mean initial rank of the winner at m = {m_top}",
+            ),
         ]
     return out
 
 
-def _miss_quadratic(fits: Sequence[Fit], meas: InitDiagonalMeasurements, p: InitDiagonalParams, judge: Judge,
-                    ) -> list[Fit]:
+def _miss_quadratic(
+    fits: Sequence[Fit],
+    meas: InitDiagonalMeasurements,
+    p: InitDiagonalParams,
+    judge: Judge,
+) -> list[Fit]:
     """Mutant: P(miss) ∝ u², i.e. linear in n·2 ln(2m)/m: the fitted exponent judged as the point 2
     (± the interval)."""
     return [_by_key(fits, "miss-law-lower").mutant(predicted=2.0, relation="==", tolerance=0.5)]
 
 
 CONTROLS = (
-    Control("other-init", "C = W_init W_finalᵀ is as dominant when W_init comes from another instance",
-            refit=_other_init),
-    Control("random-winner", "the winning neuron is uniformly random (argmax fraction 1/m, mean rank (m+1)/2)",
-            refit=_random_winner),
-    Control("sign-blind", "the final sign on the winner is independent of the initial sign (agreement ½)",
-            predict={"sign-sgd": 0.5, "sign-adamw": 0.5}),
-    Control("miss-quadratic", "the miss probability grows as u² ∝ n ln(2m)/m, not as u", refit=_miss_quadratic),
+    Control(
+        "other-init",
+        "C = W_init W_finalᵀ is as dominant when W_init comes from another instance",
+        refit=_other_init,
+    ),
+    Control(
+        "random-winner",
+        "the winning neuron is uniformly random (argmax fraction 1/m, mean rank (m+1)/2)",
+        refit=_random_winner,
+    ),
+    Control(
+        "sign-blind",
+        "the final sign on the winner is independent of the initial sign (agreement ½)",
+        predict={"sign-sgd": 0.5, "sign-adamw": 0.5},
+    ),
+    Control(
+        "miss-quadratic",
+        "the miss probability grows as u² ∝ n ln(2m)/m, not as u",
+        refit=_miss_quadratic,
+    ),
 )
 
 # Measured at standard scale (n = 16, seed 0); the catalogue's official-code runs (n = 64) agree.
@@ -479,9 +620,20 @@ def _plot(result: Result[InitDiagonalMeasurements], outdir: Path) -> list[Path]:
         ax_c.set_ylabel("feature i (initial)")
         ranks = arm.top.ranks.ravel()
         edges = np.arange(0.5, min(m_top, max(int(ranks.max()), 10)) + 1.5)
-        ax_r.hist(ranks, bins=edges, density=True, color="C0" if arm.optimizer == "sgd" else "C3",
-                  label=f"measured (mean {ranks.mean():.2f}, median {np.median(ranks):g})")
-        ax_r.axhline(1 / m_top, color="k", ls=":", lw=1, label=f"uniformly random neuron (1/m = {1 / m_top:.2g})")
+        ax_r.hist(
+            ranks,
+            bins=edges,
+            density=True,
+            color="C0" if arm.optimizer == "sgd" else "C3",
+            label=f"measured (mean {ranks.mean():.2f}, median {np.median(ranks):g})",
+        )
+        ax_r.axhline(
+            1 / m_top,
+            color="k",
+            ls=":",
+            lw=1,
+            label=f"uniformly random neuron (1/m = {1 / m_top:.2g})",
+        )
         ax_r.set_yscale("log")
         ax_r.set_xlabel("initial rank of the winner among |W0_i·| (1 = argmax)")
         ax_r.set_ylabel("fraction of features")
@@ -495,15 +647,28 @@ def _plot(result: Result[InitDiagonalMeasurements], outdir: Path) -> list[Path]:
         u = np.array([extremes.miss_scale(n, int(m)) for m in arm.m])
         miss = np.array([1 - pt.hits.mean() for pt in arm.points])
         sem = np.array([pt.hits.std(ddof=1) / np.sqrt(pt.hits.size) for pt in arm.points])
-        ax.errorbar(u, miss, yerr=1.96 * sem, fmt="o", color=color, capsize=3,
-                    label=f"{arm.optimizer}: 1 − fraction won by the argmax")
+        ax.errorbar(
+            u,
+            miss,
+            yerr=1.96 * sem,
+            fmt="o",
+            color=color,
+            capsize=3,
+            label=f"{arm.optimizer}: 1 − fraction won by the argmax",
+        )
     law = result.fit("miss-law-lower")
     u = np.array([extremes.miss_scale(n, int(m)) for m in meas.sgd.m])
     miss = np.array([1 - pt.hits.mean() for pt in meas.sgd.points])
     grid = np.geomspace(u.min() * 0.8, u.max() * 1.2, 50)
     c = np.exp(np.log(miss).mean() - law.fitted * np.log(u).mean())
-    ax.plot(grid, c * grid**law.fitted, "-", color="C0", lw=1,
-            label=f"fit {c:.2f}·u^{law.fitted:.2f} [{law.ci[0]:.2f}, {law.ci[1]:.2f}]")
+    ax.plot(
+        grid,
+        c * grid**law.fitted,
+        "-",
+        color="C0",
+        lw=1,
+        label=f"fit {c:.2f}·u^{law.fitted:.2f} [{law.ci[0]:.2f}, {law.ci[1]:.2f}]",
+    )
     ax.axvline(1.0, color="k", ls=":", lw=1, label="u = 1: n = m/(2 ln 2m)")
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -513,7 +678,6 @@ def _plot(result: Result[InitDiagonalMeasurements], outdir: Path) -> list[Path]:
     ax.legend(fontsize=7)
     paths.append(save(fig, outdir / f"{result.claim_id}-argmax.png"))
     return paths
-
 
 
 _FALSE_FAILURE = (
@@ -528,7 +692,9 @@ STANDARD = InitDiagonalParams()
 SMOKE = InitDiagonalParams(  # the plumbing only: n = 4, a few short runs
     sgd=dataclasses.replace(STANDARD.sgd, n=4, instances=8, steps=300),
     adamw=dataclasses.replace(STANDARD.adamw, n=4, instances=4, steps=400),
-    m=(8, 32), adamw_m=(32,), isolated_instances=8,
+    m=(8, 32),
+    adamw_m=(32,),
+    isolated_instances=8,
 )
 PAPER = InitDiagonalParams(
     # correlations.py: n 256, m 4096, 16 instances, AdamW (lr 1e-3, λ 1e-3, torch's default weight decay 0.01)
@@ -536,7 +702,9 @@ PAPER = InitDiagonalParams(
     # gradient descent at the same n: lr = 0.1 diverges at m = n = 256 (step 30), lr = 0.03 does not;
     # m up to 64n so that the argmax-sgd fit is judged at u = 0.52 as at standard scale (u = 0.43)
     sgd=dataclasses.replace(STANDARD.sgd, n=256, instances=16, steps=2700, lr=0.03),
-    adamw_m=(4096,), m=(256, 1024, 4096, 16384), isolated_instances=512,
+    adamw_m=(4096,),
+    m=(256, 1024, 4096, 16384),
+    isolated_instances=512,
 )
 
 
@@ -551,10 +719,18 @@ def _strategy() -> Any:
     def draw(draw_: Any) -> dict[str, Any]:
         n = draw_(st.integers(16, 20), label="n")
         return {
-            "sgd.n": n, "m": tuple(n * 4**k for k in range(4)), "sgd.instances": 48, "sgd.steps": 800,
-            "sgd.lr": 0.1, "sgd.l1": 0.1,
-            "adamw.n": n, "adamw_m": (4 * n, 8 * n, 16 * n), "adamw.instances": 16, "adamw.steps": 6000,
-            "isolated_instances": 128, "confidence": 0.999,
+            "sgd.n": n,
+            "m": tuple(n * 4**k for k in range(4)),
+            "sgd.instances": 48,
+            "sgd.steps": 800,
+            "sgd.lr": 0.1,
+            "sgd.l1": 0.1,
+            "adamw.n": n,
+            "adamw_m": (4 * n, 8 * n, 16 * n),
+            "adamw.instances": 16,
+            "adamw.steps": 6000,
+            "isolated_instances": 128,
+            "confidence": 0.999,
         }
 
     return draw()

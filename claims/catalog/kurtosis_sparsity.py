@@ -82,7 +82,11 @@ def _train_one(p: AutoencoderParams) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def trajectories(
-    configs: Mapping[str, Callable[[int], AutoencoderParams]], seeds: int, scope: str, ctx: Context, label: str
+    configs: Mapping[str, Callable[[int], AutoencoderParams]],
+    seeds: int,
+    scope: str,
+    ctx: Context,
+    label: str,
 ) -> dict[str, Trajectory]:
     """Train every configuration once per seed (seed s is the same for all configurations, so
     replicate r starts from the same weights everywhere) and stack the replicates.
@@ -100,7 +104,9 @@ def trajectories(
         metric = np.stack([r[1] for r in rows], axis=1)  # (T, S, B, 2)
         # instances sharing the noise (scope "step") make one replicate per seed
         metric = metric.mean(axis=2) if scope == "step" else metric.reshape(metric.shape[0], -1, 2)
-        out[name] = Trajectory(name, steps * lr, metric[..., 0], metric[..., 1], float(sum(r[2] for r in rows)))
+        out[name] = Trajectory(
+            name, steps * lr, metric[..., 0], metric[..., 1], float(sum(r[2] for r in rows))
+        )
     return out
 
 
@@ -125,7 +131,11 @@ def crossing_time(time: np.ndarray, curves: np.ndarray, level: float) -> np.ndar
 
 
 def paired_bootstrap(
-    replicates: int, statistic: Callable[[np.ndarray], np.ndarray], *, rng: np.random.Generator, confidence: float
+    replicates: int,
+    statistic: Callable[[np.ndarray], np.ndarray],
+    *,
+    rng: np.random.Generator,
+    confidence: float,
 ) -> fitting.Estimate:
     """Bootstrap over replicate indices, the same resample for every run (runs are paired by
     replicate); ``statistic`` maps an integer index array (..., R) to values (...)."""
@@ -133,7 +143,9 @@ def paired_bootstrap(
     def stat(idx: np.ndarray, axis: int = -1) -> np.ndarray:
         return statistic(np.moveaxis(np.asarray(idx), axis, -1).astype(int))
 
-    return fitting.bootstrap([np.arange(replicates, dtype=float)], stat, rng=rng, confidence=confidence)
+    return fitting.bootstrap(
+        [np.arange(replicates, dtype=float)], stat, rng=rng, confidence=confidence
+    )
 
 
 def check_replicates(trainer: AutoencoderParams, seeds: int) -> None:
@@ -142,9 +154,16 @@ def check_replicates(trainer: AutoencoderParams, seeds: int) -> None:
     check_int("train.m", trainer.m, 2)
     shared = trainer.noise_scope == "step"
     if (seeds if shared else seeds * trainer.instances) < 2:
-        unit = "seeds (noise_scope='step' shares the noise across instances)" if shared else "seeds × instances"
-        raise ParamError("seeds" if shared else "train.instances", seeds if shared else trainer.instances,
-                         f">= 2 replicates of {unit}")
+        unit = (
+            "seeds (noise_scope='step' shares the noise across instances)"
+            if shared
+            else "seeds × instances"
+        )
+        raise ParamError(
+            "seeds" if shared else "train.instances",
+            seeds if shared else trainer.instances,
+            f">= 2 replicates of {unit}",
+        )
 
 
 # -- claim kurtosis-sparsity --------------------------------------------------------------------
@@ -155,7 +174,10 @@ class KurtosisParams:
     """The four noises at one σ, and Bernoulli over a σ grid, trained with SGD (no L1, output ReLU
     on, noise on the hidden layer) from the same seeds."""
 
-    GRID_SET: ClassVar[tuple[str, ...]] = ("train.noise", "train.sigma")  # each run sets its noise and σ
+    GRID_SET: ClassVar[tuple[str, ...]] = (
+        "train.noise",
+        "train.sigma",
+    )  # each run sets its noise and σ
 
     train: AutoencoderParams = AutoencoderParams(  # every run's trainer (its noise and σ are the run's)
         n=8,  # features (the paper's fourth_norm.py)
@@ -172,9 +194,13 @@ class KurtosisParams:
     sigmas: tuple[float, ...] = (0.1, 0.125, 0.15)  # Bernoulli σ grid for the time to half-rise
     plateau: float = 0.8  # Bernoulli plateau of ‖W_i‖₄⁴/‖W_i‖₂⁴ (measured 0.77–0.80); half-rise: halfway from 3/(m+2)
     init_instances: int = 4096  # independent N(0, 1/m) inits for the 3/m check (one short run)
-    gaussian_margin: float = 0.03  # |change| below this is "no change" (5 % of Bernoulli's rise, 0.6)
+    gaussian_margin: float = (
+        0.03  # |change| below this is "no change" (5 % of Bernoulli's rise, 0.6)
+    )
     confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
-    gaussian_sigmas: tuple[float, ...] = ()  # further Gaussian σ runs, judged by no fit: beside the paper's table
+    gaussian_sigmas: tuple[
+        float, ...
+    ] = ()  # further Gaussian σ runs, judged by no fit: beside the paper's table
 
     def __post_init__(self) -> None:
         check_replicates(self.train, self.seeds)
@@ -182,7 +208,9 @@ class KurtosisParams:
         for s in self.gaussian_sigmas:
             check_float("gaussian_sigmas", s, 0.0, lo_open=True)
         if len(self.sigmas) < 2 or len(set(self.sigmas)) != len(self.sigmas):
-            raise ParamError("sigmas", self.sigmas, "at least two distinct values, e.g. 0.1,0.125,0.15")
+            raise ParamError(
+                "sigmas", self.sigmas, "at least two distinct values, e.g. 0.1,0.125,0.15"
+            )
         for s in self.sigmas:
             check_float("sigmas", s, 0.0, lo_open=True)
         check_float("plateau", self.plateau, 0.0, 1.0, lo_open=True)
@@ -213,7 +241,9 @@ class KurtosisMeasurements:
     noises: Mapping[str, Trajectory]  # "none" and the four noises at params.sigma
     grid: Mapping[float, Trajectory]  # Bernoulli at each σ of params.sigmas
     replicate_unit: str  # "instance" or "seed"
-    gaussian: Mapping[float, Trajectory] = dataclasses.field(default_factory=dict)  # params.gaussian_sigmas
+    gaussian: Mapping[float, Trajectory] = dataclasses.field(
+        default_factory=dict
+    )  # params.gaussian_sigmas
 
 
 def derive(p: KurtosisParams) -> Derivation:
@@ -228,7 +258,10 @@ def derive(p: KurtosisParams) -> Derivation:
             "isotropic_fourth_norm": kurtosis.isotropic_fourth_norm(),
         }
         | {f"excess_kurtosis_{k}": v for k, v in kappa.items()},
-        values={"3/m": kurtosis.predict_init_fourth_norm(m), "3/(m+2)": kurtosis.predict_isotropic_fourth_norm(m)}
+        values={
+            "3/m": kurtosis.predict_init_fourth_norm(m),
+            "3/(m+2)": kurtosis.predict_isotropic_fourth_norm(m),
+        }
         | {f"kappa_{k}": float(v) for k, v in kappa.items()},
     )
 
@@ -237,25 +270,38 @@ def simulate(p: KurtosisParams, ctx: Context) -> KurtosisMeasurements:
     base = p.trainer("none", 0.0, seed=ctx.seed_for("kurtosis-init"), device=ctx.device)
     # Only W_init is used. steps = check_every − 1 fills the trainer's loss window: a shorter run
     # checks slots of a torch.empty buffer it never wrote and can stop with a spurious DivergenceError.
-    init = train(dataclasses.replace(base, instances=p.init_instances, steps=base.check_every - 1, log_points=1,
-                                     record_steps=()))
+    init = train(
+        dataclasses.replace(
+            base,
+            instances=p.init_instances,
+            steps=base.check_every - 1,
+            log_points=1,
+            record_steps=(),
+        )
+    )
     init_fourth = fourth_norms(torch.from_numpy(init.W_init))[:, 0].numpy()
     configs: dict[str, Callable[[int], AutoencoderParams]] = {
         "none": lambda seed: p.trainer("none", 0.0, seed=seed, device=ctx.device),
     }
     for noise in NOISES:
-        configs[noise] = lambda seed, noise=noise: p.trainer(noise, p.sigma, seed=seed, device=ctx.device)
+        configs[noise] = lambda seed, noise=noise: p.trainer(
+            noise, p.sigma, seed=seed, device=ctx.device
+        )
 
     def add_sigmas(noise: Noise, sigmas: tuple[float, ...]) -> dict[float, str]:
         """Runs of ``noise`` at each σ (the one at params.sigma is already there): σ -> run name."""
         names = {s: (noise if s == p.sigma else f"{noise}@{s:g}") for s in sigmas}
         for s, name in names.items():
-            configs.setdefault(name, lambda seed, s=s: p.trainer(noise, s, seed=seed, device=ctx.device))
+            configs.setdefault(
+                name, lambda seed, s=s: p.trainer(noise, s, seed=seed, device=ctx.device)
+            )
         return names
 
     grid_names = add_sigmas("bernoulli", p.sigmas)
     gauss_names = add_sigmas("gaussian", p.gaussian_sigmas)
-    runs = trajectories(configs, p.seeds, p.train.noise_scope, ctx, "kurtosis-sparsity: noises and σ grid")
+    runs = trajectories(
+        configs, p.seeds, p.train.noise_scope, ctx, "kurtosis-sparsity: noises and σ grid"
+    )
     return KurtosisMeasurements(
         init_fourth=init_fourth,
         noises={k: runs[k] for k in ("none", *NOISES)},
@@ -271,11 +317,19 @@ def _change_spec(noise: str, p: KurtosisParams) -> FitSpec:
     what = f"change of mean ‖W_i‖₄⁴/‖W_i‖₂⁴ from step 0 to the end, {noise} (κ = {kappa:g})"
     margin, iso = p.gaussian_margin, kurtosis.predict_isotropic_fourth_norm(p.train.m)
     if sign == 0:
-        return FitSpec(f"change-{noise}", what, 2 * margin,
-                       why=f"rotation invariance: E = 3/(m+2) = {iso:.4f} at every step, so the change is 0; "
-                           f"the CI must fit in ±{margin:g} (5 % of Bernoulli's rise)")
-    return FitSpec(f"change-{noise}", what, relation=">" if sign > 0 else "<",
-                   why="predicted sign −sign(κ): the κ₄ term rewards large ‖W_i‖₄⁴ when κ < 0")
+        return FitSpec(
+            f"change-{noise}",
+            what,
+            2 * margin,
+            why=f"rotation invariance: E = 3/(m+2) = {iso:.4f} at every step, so the change is 0; "
+            f"the CI must fit in ±{margin:g} (5 % of Bernoulli's rise)",
+        )
+    return FitSpec(
+        f"change-{noise}",
+        what,
+        relation=">" if sign > 0 else "<",
+        why="predicted sign −sign(κ): the κ₄ term rewards large ‖W_i‖₄⁴ when κ < 0",
+    )
 
 
 def fit_specs(p: KurtosisParams) -> tuple[FitSpec, ...]:
@@ -283,28 +337,49 @@ def fit_specs(p: KurtosisParams) -> tuple[FitSpec, ...]:
     slope against κ and the half-rise exponent."""
     sig = ", ".join(f"{s:g}" for s in sorted(p.sigmas))
     return (
-        FitSpec("init", "mean ‖W_i‖₄⁴ at step 0 (independent N(0, 1/m) inits)", 0.01,
-                why="E‖W_i‖₄⁴ = m·E[x⁴] = 3/m (sympy.stats); ±0.005 separates it from 3/(m+2)"),
+        FitSpec(
+            "init",
+            "mean ‖W_i‖₄⁴ at step 0 (independent N(0, 1/m) inits)",
+            0.01,
+            why="E‖W_i‖₄⁴ = m·E[x⁴] = 3/m (sympy.stats); ±0.005 separates it from 3/(m+2)",
+        ),
         *(_change_spec(noise, p) for noise in ("none", *NOISES)),
-        FitSpec("final-bernoulli", f"final mean ‖W_i‖₄⁴, Bernoulli σ = {p.sigma:g} (paper's metric)", relation=">",
-                why="catalogue P1-N-3 harness threshold for σ ≥ 0.1 (paper code: 0.77–0.79 at 1e5 steps)"),
-        FitSpec("final-gaussian", f"final mean ‖W_i‖₄⁴, Gaussian σ = {p.sigma:g} (paper's metric)", relation="<",
-                why="catalogue P1-N-3: Gaussian stays at 0.15–0.18 (3/(m+2) with unit rows); threshold 0.25"),
-        FitSpec("slope", "slope of final mean ‖W_i‖₄⁴ against excess kurtosis (per-replicate OLS over the 4 noises)",
-                relation="<", why="more negative κ, sparser rows; a summary slope (the response saturates near 0.8)"),
-        FitSpec("half-rise-exponent",
-                f"exponent b of t½ ∝ σ^b over the Bernoulli σ ∈ {{{sig}}} that reach the half-rise (t½ in lr·t to "
-                f"‖W_i‖₄⁴/‖W_i‖₂⁴ = {p.half_level:.3f}; bootstrap over {p.replicate_unit}s)", relation="<",
-                why="the paper gives no exponent, only that larger σ rises earlier (predicted sign); the local "
-                    "exponents between neighbouring σ (in the figure) differ: not one power law, so b depends on "
-                    "the grid"),
+        FitSpec(
+            "final-bernoulli",
+            f"final mean ‖W_i‖₄⁴, Bernoulli σ = {p.sigma:g} (paper's metric)",
+            relation=">",
+            why="catalogue P1-N-3 harness threshold for σ ≥ 0.1 (paper code: 0.77–0.79 at 1e5 steps)",
+        ),
+        FitSpec(
+            "final-gaussian",
+            f"final mean ‖W_i‖₄⁴, Gaussian σ = {p.sigma:g} (paper's metric)",
+            relation="<",
+            why="catalogue P1-N-3: Gaussian stays at 0.15–0.18 (3/(m+2) with unit rows); threshold 0.25",
+        ),
+        FitSpec(
+            "slope",
+            "slope of final mean ‖W_i‖₄⁴ against excess kurtosis (per-replicate OLS over the 4 noises)",
+            relation="<",
+            why="more negative κ, sparser rows; a summary slope (the response saturates near 0.8)",
+        ),
+        FitSpec(
+            "half-rise-exponent",
+            f"exponent b of t½ ∝ σ^b over the Bernoulli σ ∈ {{{sig}}} that reach the half-rise (t½ in lr·t to "
+            f"‖W_i‖₄⁴/‖W_i‖₂⁴ = {p.half_level:.3f}; bootstrap over {p.replicate_unit}s)",
+            relation="<",
+            why="the paper gives no exponent, only that larger σ rises earlier (predicted sign); the local "
+            "exponents between neighbouring σ (in the figure) differ: not one power law, so b depends on "
+            "the grid",
+        ),
     )
 
 
 def half_rise(meas: KurtosisMeasurements, p: KurtosisParams) -> tuple[list[float], np.ndarray]:
     """The σ whose mean curve reaches the half-rise level, and their crossing times."""
     sig = sorted(meas.grid)
-    times = np.array([crossing_time(meas.grid[s].time, meas.grid[s].ratio.mean(-1), p.half_level) for s in sig])
+    times = np.array(
+        [crossing_time(meas.grid[s].time, meas.grid[s].ratio.mean(-1), p.half_level) for s in sig]
+    )
     ok = np.isfinite(times)
     if ok.sum() < 2:
         raise ValueError(
@@ -317,14 +392,23 @@ def half_rise(meas: KurtosisMeasurements, p: KurtosisParams) -> tuple[list[float
 def fit(meas: KurtosisMeasurements, d: Derivation, p: KurtosisParams, judge: Judge) -> list[Fit]:
     level = judge.level
     init = fitting.mean_ci(meas.init_fourth, confidence=level)
-    fits = [judge.fit("init", predicted=kurtosis.predict_init_fourth_norm(p.train.m), estimate=init)]
-    fits += [judge.fit(f"change-{noise}", predicted=0.0,
-                       estimate=fitting.mean_ci(meas.noises[noise].change, confidence=level))
-             for noise in ("none", *NOISES)]
+    fits = [
+        judge.fit("init", predicted=kurtosis.predict_init_fourth_norm(p.train.m), estimate=init)
+    ]
+    fits += [
+        judge.fit(
+            f"change-{noise}",
+            predicted=0.0,
+            estimate=fitting.mean_ci(meas.noises[noise].change, confidence=level),
+        )
+        for noise in ("none", *NOISES)
+    ]
     bern = fitting.mean_ci(meas.noises["bernoulli"].fourth[-1], confidence=level)
     gauss = fitting.mean_ci(meas.noises["gaussian"].fourth[-1], confidence=level)
-    fits += [judge.fit("final-bernoulli", predicted=0.6, estimate=bern),
-             judge.fit("final-gaussian", predicted=0.25, estimate=gauss)]
+    fits += [
+        judge.fit("final-bernoulli", predicted=0.6, estimate=bern),
+        judge.fit("final-gaussian", predicted=0.25, estimate=gauss),
+    ]
     kappas = np.array([kurtosis.predict_excess_kurtosis(k) for k in NOISES])
     finals = np.stack([meas.noises[k].fourth[-1] for k in NOISES], axis=-1)  # (R, 4)
     slope = fitting.mean_ci(fitting.ols_slope(kappas, finals), confidence=level)
@@ -334,7 +418,13 @@ def fit(meas: KurtosisMeasurements, d: Derivation, p: KurtosisParams, judge: Jud
     curves = [meas.grid[s] for s in sig]
 
     def exponent(idx: np.ndarray) -> np.ndarray:
-        t = np.stack([crossing_time(c.time, np.moveaxis(c.ratio[:, idx].mean(-1), 0, -1), half) for c in curves], -1)
+        t = np.stack(
+            [
+                crossing_time(c.time, np.moveaxis(c.ratio[:, idx].mean(-1), 0, -1), half)
+                for c in curves
+            ],
+            -1,
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             return fitting.ols_slope(logs, np.log(t))
 
@@ -343,28 +433,58 @@ def fit(meas: KurtosisMeasurements, d: Derivation, p: KurtosisParams, judge: Jud
     return fits
 
 
-def _gaussian_sparsifies(fits: Sequence[Fit], meas: KurtosisMeasurements, p: KurtosisParams, judge: Judge) -> list[Fit]:
+def _gaussian_sparsifies(
+    fits: Sequence[Fit], meas: KurtosisMeasurements, p: KurtosisParams, judge: Judge
+) -> list[Fit]:
     """Mutant: Gaussian noise raises ‖W_i‖₄⁴/‖W_i‖₂⁴ by more than the no-change margin."""
-    return [f.mutant(relation=">", predicted=p.gaussian_margin) for f in fits if f.key == "change-gaussian"]
+    return [
+        f.mutant(relation=">", predicted=p.gaussian_margin)
+        for f in fits
+        if f.key == "change-gaussian"
+    ]
 
 
-def _sign_blind(fits: Sequence[Fit], meas: KurtosisMeasurements, p: KurtosisParams, judge: Judge) -> list[Fit]:
+def _sign_blind(
+    fits: Sequence[Fit], meas: KurtosisMeasurements, p: KurtosisParams, judge: Judge
+) -> list[Fit]:
     """Mutant: only |κ| matters, so Laplace (|κ| = 3) sparsifies at least as much as Bernoulli (2):
     Laplace's change fit, re-measured as change(Laplace) − change(Bernoulli) (paired) and judged > 0."""
-    est = fitting.mean_ci(meas.noises["laplace"].change - meas.noises["bernoulli"].change, confidence=judge.level)
-    return [f.mutant(fitted=est.value, ci=est.ci, relation=">", predicted=0.0,
-                     quantity="change(Laplace) − change(Bernoulli), paired by replicate")
-            for f in fits if f.key == "change-laplace"]
+    est = fitting.mean_ci(
+        meas.noises["laplace"].change - meas.noises["bernoulli"].change, confidence=judge.level
+    )
+    return [
+        f.mutant(
+            fitted=est.value,
+            ci=est.ci,
+            relation=">",
+            predicted=0.0,
+            quantity="change(Laplace) − change(Bernoulli), paired by replicate",
+        )
+        for f in fits
+        if f.key == "change-laplace"
+    ]
 
 
-def _init_isotropic(fits: Sequence[Fit], meas: KurtosisMeasurements, p: KurtosisParams, judge: Judge) -> list[Fit]:
+def _init_isotropic(
+    fits: Sequence[Fit], meas: KurtosisMeasurements, p: KurtosisParams, judge: Judge
+) -> list[Fit]:
     """Mutant: the init's rows already have unit norm, so E‖W_i‖₄⁴ = 3/(m+2)."""
-    return [f.mutant(predicted=kurtosis.predict_isotropic_fourth_norm(p.train.m)) for f in fits if f.key == "init"]
+    return [
+        f.mutant(predicted=kurtosis.predict_isotropic_fourth_norm(p.train.m))
+        for f in fits
+        if f.key == "init"
+    ]
 
 
-def _sigma_minus_four(fits: Sequence[Fit], meas: KurtosisMeasurements, p: KurtosisParams, judge: Judge) -> list[Fit]:
+def _sigma_minus_four(
+    fits: Sequence[Fit], meas: KurtosisMeasurements, p: KurtosisParams, judge: Judge
+) -> list[Fit]:
     """Mutant: the κ₄(ξ) = κσ⁴ loss term alone drives the rise, so t½ ∝ σ⁻⁴."""
-    return [f.mutant(relation="==", predicted=-4.0, tolerance=1.0) for f in fits if f.key == "half-rise-exponent"]
+    return [
+        f.mutant(relation="==", predicted=-4.0, tolerance=1.0)
+        for f in fits
+        if f.key == "half-rise-exponent"
+    ]
 
 
 def plot(result: Result[KurtosisMeasurements], outdir: Path) -> list[Path]:
@@ -379,8 +499,17 @@ def plot(result: Result[KurtosisMeasurements], outdir: Path) -> list[Path]:
     fig, (ax1, ax2, ax3) = new_figure(3, width=5.0, height=4.0)
     colors = {"none": "0.4", "bernoulli": "C0", "uniform": "C2", "gaussian": "C1", "laplace": "C3"}
     for name, traj in meas.noises.items():
-        band(ax1, traj.time, traj.fourth, colors[name], f"{name} (κ = {_kappa_text(name)})", dashed=name == "none")
-    none = meas.noises["none"]  # every run starts from the same inits; step 0 cannot sit on a log axis
+        band(
+            ax1,
+            traj.time,
+            traj.fourth,
+            colors[name],
+            f"{name} (κ = {_kappa_text(name)})",
+            dashed=name == "none",
+        )
+    none = meas.noises[
+        "none"
+    ]  # every run starts from the same inits; step 0 cannot sit on a log axis
     ax1.plot([none.time[1] / 2], [none.fourth[0].mean()], "ko", ms=3, label="step 0 (all runs)")
     ax1.axhline(3 / m, color="k", lw=0.8, ls="--", label="3/m (E at init)")
     ax1.axhline(3 / (m + 2), color="k", lw=0.8, ls=":", label="3/(m+2) (isotropic, unit rows)")
@@ -394,13 +523,24 @@ def plot(result: Result[KurtosisMeasurements], outdir: Path) -> list[Path]:
     for j, name in enumerate(NOISES):
         jitter = kappas[j] + 0.08 * (np.linspace(-1, 1, finals.shape[0]))
         ax2.plot(jitter, finals[:, j], ".", color=colors[name], alpha=0.3, ms=3)
-        ax2.errorbar(kappas[j], finals[:, j].mean(), yerr=_halfwidth(finals[:, j]), fmt="o", color=colors[name],
-                     capsize=3)
+        ax2.errorbar(
+            kappas[j],
+            finals[:, j].mean(),
+            yerr=_halfwidth(finals[:, j]),
+            fmt="o",
+            color=colors[name],
+            capsize=3,
+        )
     slope = result.fit("slope")
     grid = np.linspace(kappas.min() - 0.3, kappas.max() + 0.3, 50)
     centre = finals.mean()
-    ax2.plot(grid, centre + slope.fitted * (grid - kappas.mean()), "k-", lw=1,
-             label=f"slope {slope.fitted:.3f} [{slope.ci[0]:.3f}, {slope.ci[1]:.3f}]")
+    ax2.plot(
+        grid,
+        centre + slope.fitted * (grid - kappas.mean()),
+        "k-",
+        lw=1,
+        label=f"slope {slope.fitted:.3f} [{slope.ci[0]:.3f}, {slope.ci[1]:.3f}]",
+    )
     ax2.axhline(3 / m, color="k", lw=0.8, ls="--")
     ax2.set_xlabel("excess kurtosis μ₄/σ⁴ − 3")
     ax2.set_ylabel("final mean ‖W_i‖₄⁴")
@@ -421,8 +561,11 @@ def plot(result: Result[KurtosisMeasurements], outdir: Path) -> list[Path]:
     ax3.set_xscale("log")
     ax3.set_xlabel("lr · t")
     ax3.set_ylabel("mean ‖W_i‖₄⁴ / ‖W_i‖₂⁴")
-    ax3.set_title(f"Bernoulli: t½ ∝ σ^{b.fitted:.2f} [{b.ci[0]:.2f}, {b.ci[1]:.2f}]\nlocal exponents between "
-                  f"neighbouring σ: {', '.join(f'{x:.2f}' for x in local)}", fontsize=9)
+    ax3.set_title(
+        f"Bernoulli: t½ ∝ σ^{b.fitted:.2f} [{b.ci[0]:.2f}, {b.ci[1]:.2f}]\nlocal exponents between "
+        f"neighbouring σ: {', '.join(f'{x:.2f}' for x in local)}",
+        fontsize=9,
+    )
     ax3.legend(fontsize=7)
     return [save(fig, outdir / f"{result.claim_id}.png")]
 
@@ -436,7 +579,9 @@ def _halfwidth(x: np.ndarray) -> float:
     return (est.hi - est.lo) / 2
 
 
-def band(ax: Any, time: np.ndarray, values: np.ndarray, color: str, label: str, *, dashed: bool = False) -> None:
+def band(
+    ax: Any, time: np.ndarray, values: np.ndarray, color: str, label: str, *, dashed: bool = False
+) -> None:
     """Mean over replicates with its pointwise 95 % t-interval, on a log time axis (step 0 dropped)."""
     from scipy import stats
 
@@ -459,10 +604,20 @@ def _strategy() -> Any:
     @st.composite
     def draw(draw_: Any) -> dict[str, Any]:
         sigma = draw_(st.sampled_from([0.15, 0.16, 0.17]), label="sigma")
-        return {"train.n": 8, "train.m": 16, "train.lr": 0.02, "train.steps": 10_000, "sigma": sigma,
-                "sigmas": (sigma - 0.03, sigma), "plateau": 0.6,
-                "train.instances": draw_(st.integers(10, 16), label="instances"), "init_instances": 1024,
-                "gaussian_margin": 0.03, "train.log_points": 40, "confidence": 0.999}
+        return {
+            "train.n": 8,
+            "train.m": 16,
+            "train.lr": 0.02,
+            "train.steps": 10_000,
+            "sigma": sigma,
+            "sigmas": (sigma - 0.03, sigma),
+            "plateau": 0.6,
+            "train.instances": draw_(st.integers(10, 16), label="instances"),
+            "init_instances": 1024,
+            "gaussian_margin": 0.03,
+            "train.log_points": 40,
+            "confidence": 0.999,
+        }
 
     return draw()
 
@@ -476,17 +631,30 @@ FALSE_FAILURE = (
 
 STANDARD = KurtosisParams()
 SMOKE = KurtosisParams(
-    train=dataclasses.replace(STANDARD.train, instances=4, steps=2000, log_points=20), sigma=0.2, sigmas=(0.15, 0.2),
-    plateau=0.25, init_instances=64, gaussian_margin=0.2,
+    train=dataclasses.replace(STANDARD.train, instances=4, steps=2000, log_points=20),
+    sigma=0.2,
+    sigmas=(0.15, 0.2),
+    plateau=0.25,
+    init_instances=64,
+    gaussian_margin=0.2,
 )
 # The paper code: n 8, m 16, 5 instances, SGD lr 0.02, 1e5 steps, σ ∈ {0.07, 0.1, 0.15}, one noise
 # vector per step shared by inputs and instances. It ran one seed (13); intervals need replicates,
 # and with shared noise the replicate is the seed, hence 8 seeds. At σ = 0.07 the half-rise lies
 # beyond 1e5 steps, so its exponent uses σ ∈ {0.1, 0.15}.
 PAPER = KurtosisParams(
-    train=dataclasses.replace(STANDARD.train, instances=5, steps=100_000, noise_scope="step", log_points=80,
-                              record_steps=paper_figures.FOURTH_NORM_STEPS),
-    seeds=8, sigma=0.15, sigmas=(0.07, 0.1, 0.15), gaussian_sigmas=(0.07, 0.1),
+    train=dataclasses.replace(
+        STANDARD.train,
+        instances=5,
+        steps=100_000,
+        noise_scope="step",
+        log_points=80,
+        record_steps=paper_figures.FOURTH_NORM_STEPS,
+    ),
+    seeds=8,
+    sigma=0.15,
+    sigmas=(0.07, 0.1, 0.15),
+    gaussian_sigmas=(0.07, 0.1),
 )
 
 KURTOSIS_SPARSITY = Claim(
@@ -498,23 +666,36 @@ KURTOSIS_SPARSITY = Claim(
         "move towards dense when κ > 0 (Laplace); the paper's mean ‖W_i‖₄⁴ starts at 3/m, Bernoulli "
         "lifts it above 0.6, Gaussian keeps it below 0.25, and larger σ rises sooner."
     ),
-    source=("Lecomte et al. 2312.03096, noise-induced sparsity (fourth_norm.py, incidental_norms.png); "
-            "catalogue P1-N-1..3"),
+    source=(
+        "Lecomte et al. 2312.03096, noise-induced sparsity (fourth_norm.py, incidental_norms.png); "
+        "catalogue P1-N-1..3"
+    ),
     params={"smoke": SMOKE, "standard": STANDARD, "paper": PAPER},
     derive=derive,
     simulate=simulate,
     fits=fit_specs,
     fit=fit,
     controls=(
-        Control("gaussian-sparsifies", "Gaussian noise sparsifies: its change exceeds the no-change margin",
-                refit=_gaussian_sparsifies),
-        Control("sign-blind",
-                "the sign of κ does not matter, only |κ|: Laplace sparsifies at least as much as Bernoulli",
-                refit=_sign_blind),
-        Control("sigma-minus-four", "the σ⁴κ term alone sets the rate of the rise, so t½ ∝ σ⁻⁴",
-                refit=_sigma_minus_four),
-        Control("init-isotropic", "the initial mean ‖W_i‖₄⁴ is 3/(m+2) (the unit-row value), not 3/m",
-                refit=_init_isotropic),
+        Control(
+            "gaussian-sparsifies",
+            "Gaussian noise sparsifies: its change exceeds the no-change margin",
+            refit=_gaussian_sparsifies,
+        ),
+        Control(
+            "sign-blind",
+            "the sign of κ does not matter, only |κ|: Laplace sparsifies at least as much as Bernoulli",
+            refit=_sign_blind,
+        ),
+        Control(
+            "sigma-minus-four",
+            "the σ⁴κ term alone sets the rate of the rise, so t½ ∝ σ⁻⁴",
+            refit=_sigma_minus_four,
+        ),
+        Control(
+            "init-isotropic",
+            "the initial mean ‖W_i‖₄⁴ is 3/(m+2) (the unit-row value), not 3/m",
+            refit=_init_isotropic,
+        ),
     ),
     false_failure=FALSE_FAILURE,
     plot=plot,
