@@ -1,6 +1,6 @@
 # polyclaims — the two commands of the README.
 #   make report   set up, run every claim at SCALE, write reports/
-#   make test     set up, run tests/ and `pytest claims/`
+#   make test     set up, lint (ruff), run tests/ and `pytest claims/`
 # Override the interpreter or the torch requirement: `make test PYTHON=.venv/bin/python TORCH=torch==2.5.1`.
 PYTHON ?= python3
 TORCH  ?= torch==2.13.0
@@ -8,7 +8,7 @@ SCALE  ?= standard
 SEED   ?= 0
 DEVICE ?= cpu
 
-.PHONY: setup test report bench clean
+.PHONY: setup test lint report bench clean
 
 # torch first, pinned, and only when missing: an unpinned `torch` resolved by pip pulls several GB
 # of CUDA packages, while torch==2.13.0 is a local CPU wheel on this kind of machine.
@@ -17,7 +17,12 @@ setup:
 	@$(PYTHON) -m pip install -q -e ".[test]"
 
 test: setup
+	$(PYTHON) -m ruff check .
 	$(PYTHON) -m pytest tests claims --scale $(SCALE) -q
+
+lint: setup
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
 
 report: setup
 	$(PYTHON) -m claims.cli report --scale $(SCALE) --seed $(SEED) --device $(DEVICE) --out reports

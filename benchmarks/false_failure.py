@@ -2,19 +2,31 @@
 
     python benchmarks/false_failure.py --seeds 20                      # every claim, seeds 0..19
     python benchmarks/false_failure.py --seeds 20 collision-count      # one claim
+    python benchmarks/false_failure.py --first-seed 1000 --seeds 20    # a fresh seed range
     python benchmarks/false_failure.py --table results.jsonl            # re-tabulate saved runs
 
-Each (claim, seed) run appends one JSON line to ``--out`` (default
-``benchmarks/false_failure.jsonl``) as soon as it finishes, so an interrupted sweep keeps what it
-measured and a rerun skips what is there. The table counts, per claim, the runs whose status was
-pass / fail / inconclusive / error, the runs that met the claim's expectation (every fit at its
-expected verdict), and per control how often it was rejected.
+The log ``--out`` (default ``benchmarks/false_failure.jsonl``) is regenerated whole by each sweep:
+rows go to ``<out>.partial`` as they finish (an interrupted sweep resumes from it) and replace the
+log when the sweep completes, so the log always holds exactly one sweep and is never edited by
+hand. Each row records the commit the fits ran on and the version of the simulation code.
+
+Simulations are kept in ``--measurements`` (default ``benchmarks/.measurements/``, not in git),
+keyed by claim, params, seed and the source of ``theory/`` and ``sim/`` with the numeric
+libraries' versions — not by the claim modules' fit code. A change to fits, tolerances, controls
+or deviations then re-judges the stored simulations in seconds; a change to a simulator
+re-simulates. ``--resimulate ID`` recomputes one claim's simulations (needed when a claim
+module's own ``simulate`` changed: that is not in the key). The table counts, per claim, the runs
+whose status was pass / fail / inconclusive / error, the runs that met the claim's expectation
+(every fit at its expected verdict and in its recorded range) and per control how often it was
+rejected.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -23,17 +35,50 @@ from pathlib import Path
 DEFAULT_OUT = Path(__file__).with_name("false_failure.jsonl")
 
 
-def run(ids: list[str], seeds: range, out: Path, scale: str) -> None:
+DEFAULT_MEASUREMENTS = Path(__file__).with_name(".measurements")
+
+
+def _commit() -> str:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+uncommitted" if dirty else "")
+
+
+def run(
+    ids: list[str], seeds: range, out: Path, scale: str, measurements: Path, resimulate: set[str]
+) -> None:
     from claims import Context, all_claims, get
+    from claims._cache import SimulationCache, library_version
 
     claims = [get(i) for i in ids] if ids else list(all_claims())
-    done = {(r["id"], r["seed"]) for r in _load(out)}
+    partial = out.with_name(out.name + ".partial")
+    done = {(r["id"], r["seed"]) for r in _load(partial)}
+    version = f"simulation {library_version()}"
+    commit = _commit()
     for seed in seeds:
         for claim in claims:
             if (claim.id, seed) in done:
                 continue
             t = time.perf_counter()
-            r = claim.run(scale, seed, ctx=Context())
+            cache = SimulationCache(measurements, version=version, read=claim.id not in resimulate)
+            r = claim.run(scale, seed, ctx=Context(), cache=cache)
+            event = cache.event(claim.id)
             row = {
                 "id": claim.id,
                 "seed": seed,
@@ -42,16 +87,21 @@ def run(ids: list[str], seeds: range, out: Path, scale: str) -> None:
                 "expected": r.expected,
                 "meets_expectation": r.meets_expectation,
                 "seconds": time.perf_counter() - t,
-                "off": [f.key for f in r.fits if f.verdict != f.expected],
+                "off": [f.key for f in r.fits if not r.as_expected(f)],
                 "error": r.error,
                 "controls": {c.id: c.rejected for c in r.controls},
+                # every fit's value, interval and verdict: the measured ranges deviations record
+                "fits": {f.key: [f.fitted, f.ci[0], f.ci[1], f.verdict] for f in r.fits},
+                "commit": commit,
+                "simulation": version.split()[-1][:12],
+                "cached": bool(event is not None and event.hit),
             }
-            with out.open("a") as fh:
+            with partial.open("a") as fh:
                 fh.write(json.dumps(row) + "\n")
             print(
                 f"{claim.id} seed {seed}: {r.status} (expected {r.expected}), "
-                f"{'as expected' if r.meets_expectation else 'NOT as expected ' + str(row['off'])}, "
-                f"{row['seconds']:.0f} s",
+                f"{'as expected' if r.meets_expectation else 'NOT as expected ' + str(row['off'])}"
+                f", {row['seconds']:.0f} s",
                 flush=True,
             )
 
@@ -67,7 +117,8 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         by_claim[r["id"]].append(r)
     lines = [
-        "| claim | seeds | pass | fail | inconclusive | error | as expected | off expectation (fits) |",
+        "| claim | seeds | pass | fail | inconclusive | error | as expected "
+        "| off expectation (fits) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     controls: dict[str, Counter] = defaultdict(Counter)
@@ -76,7 +127,8 @@ def table(rows: list[dict]) -> str:
         ok = sum(r["meets_expectation"] for r in rs)
         offs = Counter(k for r in rs for k in r["off"])
         lines.append(
-            f"| `{cid}` | {len(rs)} | {st['pass']} | {st['fail']} | {st['inconclusive']} | {st['error']} "
+            f"| `{cid}` | {len(rs)} | {st['pass']} | {st['fail']} | {st['inconclusive']} "
+            f"| {st['error']} "
             f"| {ok}/{len(rs)} | {', '.join(f'{k} ×{v}' for k, v in offs.items()) or '—'} |"
         )
         for r in rs:
@@ -97,14 +149,36 @@ def main() -> None:
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--scale", default="standard")
     ap.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help="JSON-lines file of runs (appended)"
+        "--out", type=Path, default=DEFAULT_OUT, help="JSON-lines log, replaced whole when the sweep completes"
     )
     ap.add_argument("--table", type=Path, help="only tabulate this JSON-lines file")
+    ap.add_argument(
+        "--measurements",
+        type=Path,
+        default=DEFAULT_MEASUREMENTS,
+        help="folder of stored simulations (default: benchmarks/.measurements)",
+    )
+    ap.add_argument(
+        "--resimulate",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="recompute this claim's simulations instead of reusing stored ones",
+    )
     args = ap.parse_args()
     if args.table:
         print(table(_load(args.table)))
         return
-    run(args.ids, range(args.first_seed, args.first_seed + args.seeds), args.out, args.scale)
+    run(
+        args.ids,
+        range(args.first_seed, args.first_seed + args.seeds),
+        args.out,
+        args.scale,
+        args.measurements,
+        set(args.resimulate),
+    )
+    partial = args.out.with_name(args.out.name + ".partial")
+    os.replace(partial, args.out)  # the sweep is complete: it is the log now, whole
     print(table(_load(args.out)))
 
 

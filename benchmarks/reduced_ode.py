@@ -41,7 +41,8 @@ def _errors(a: Trajectory, b: Trajectory, *, min_support: int = 10) -> str:
     many = b.support >= min_support
     sup = np.abs(a.support[many] / b.support[many] - 1)
     return (
-        f"‖w‖₁ max {l1.max():.2e} median {np.median(l1):.2e} (t ≥ 10: max {l1[a.t >= 10].max():.2e}); "
+        f"‖w‖₁ max {l1.max():.2e} median {np.median(l1):.2e} "
+        f"(t ≥ 10: max {l1[a.t >= 10].max():.2e}); "
         f"m′ (where ≥ {min_support}) max {sup.max():.2e} median {np.median(sup):.2e}; "
         f"t_end {abs(a.t_end / b.t_end - 1):.2e}"
     )
@@ -64,7 +65,8 @@ def main() -> None:
     w0 = initial_weights(p)
     print(
         f"m = {p.m}, λ = {p.l1:g}, dt = {p.dt:g}, rtol = {p.rtol:g}; "
-        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, load average {os.getloadavg()[0]:.2f}"
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
+        f"load average {os.getloadavg()[0]:.2f}"
     )
     probe = fast(p, w0=w0)
     times = np.unique(np.round(np.geomspace(1.0, 0.95 * probe.t_end, 40) / p.dt) * p.dt)
@@ -72,10 +74,12 @@ def main() -> None:
     t_fast, f = _best(lambda: fast(p, times, w0=w0), args.repeats)
     t_euler, e = _best(lambda: euler(p, times, w0=w0), 1)
     print(
-        f"Euler (dt = {p.dt:g}): {t_euler:.3f} s   fast: {t_fast * 1e3:.1f} ms   ratio {t_euler / t_fast:.0f}×"
+        f"Euler (dt = {p.dt:g}): {t_euler:.3f} s   fast: {t_fast * 1e3:.1f} ms   "
+        f"ratio {t_euler / t_fast:.0f}×"
     )
     print(
-        f"t_end: Euler {e.t_end:.1f}, fast {f.t_end:.2f} (λ·t_end = {f.t_end * p.l1:.3f}); survivor "
+        f"t_end: Euler {e.t_end:.1f}, fast {f.t_end:.2f} (λ·t_end = {f.t_end * p.l1:.3f}); "
+        "survivor "
         f"Euler {e.survivor}, fast {f.survivor}, initial argmax {int(np.argmax(w0))}"
     )
     print(f"Euler dt={p.dt:g} vs fast: {_errors(e, f)}")
@@ -93,7 +97,8 @@ def main() -> None:
     err_fast = np.abs(f.l1[ok] / rich.l1[ok] - 1).max()
     err_euler = np.abs(e.l1[ok] / rich.l1[ok] - 1).max()
     print(
-        f"against Richardson 2·E(dt/4) − E(dt/2), t ≥ 10: fast {err_fast:.2e}, Euler dt={p.dt:g} {err_euler:.2e} "
+        f"against Richardson 2·E(dt/4) − E(dt/2), t ≥ 10: fast {err_fast:.2e}, "
+        f"Euler dt={p.dt:g} {err_euler:.2e} "
         f"(relative error in ‖w‖₁)"
     )
 

@@ -54,14 +54,15 @@ def part_steps(args: argparse.Namespace) -> None:
         f"{torch.get_num_threads()} thread(s), load {os.getloadavg()[0]:.2f}"
     )
     print(f"{'m':>6} | {'median ms':>10} | {'GFLOP/s (2 GEMMs)':>18}")
-    for m, s in zip(ms, samples):
+    for m, s in zip(ms, samples, strict=True):
         med = statistics.median(s)
         print(
             f"{m:>6} | {med * 1e3:>10.1f} | {4 * args.instances * args.n**2 * m / med / 1e9:>18.1f}"
         )
     est = fitting.loglog_slope(ms, samples, rng=np.random.default_rng(0))
     print(
-        f"fitted exponent of step time ∝ m^b: b = {est.value:.3f}, 95 % CI [{est.lo:.3f}, {est.hi:.3f}] "
+        f"fitted exponent of step time ∝ m^b: b = {est.value:.3f}, "
+        f"95 % CI [{est.lo:.3f}, {est.hi:.3f}] "
         f"(predicted 1: linear in m)\n"
     )
 
@@ -70,7 +71,8 @@ def part_workers(args: argparse.Namespace) -> None:
     claim = get("collision-count")
     overrides = {"steps": str(args.steps)}
     print(
-        f"collision-count paper grid (n = 256, 16 m values, 16 instances, AdamW), steps cut to {args.steps}"
+        "collision-count paper grid (n = 256, 16 m values, 16 instances, AdamW), "
+        f"steps cut to {args.steps}"
     )
     print(f"{'workers':>8} | {'wall s':>8} | {'speedup':>8}")
     base = None

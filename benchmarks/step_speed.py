@@ -84,7 +84,10 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"torch {torch.__version__}, {args.threads} thread(s), load average {load:.2f}, float32")
     print(f"machine float32 matmul rate (2048² sgemm): {peak:.1f} GFLOP/s\n")
-    head = f"{'n':>5} {'m':>6} {'B':>4} | {'fused ms':>9} {'paper ms':>9} {'speedup':>8} | {'useful GFLOP/s':>14} {'of peak':>8}"
+    head = (
+        f"{'n':>5} {'m':>6} {'B':>4} | {'fused ms':>9} {'paper ms':>9} {'speedup':>8} "
+        f"| {'useful GFLOP/s':>14} {'of peak':>8}"
+    )
     print(head)
     print("-" * len(head))
     for m in args.m:
@@ -105,7 +108,8 @@ def main() -> None:
             f"{t_paper / t_fused:>7.2f}x | {useful:>14.1f} {useful / peak:>7.0%}"
         )
     print(
-        "\nTargets (issue 2): speedup >= 4x over the paper step; useful rate >= 50 % of the sgemm rate."
+        "\nTargets (issue 2): speedup >= 4x over the paper step; "
+        "useful rate >= 50 % of the sgemm rate."
     )
 
 

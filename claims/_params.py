@@ -65,7 +65,8 @@ class Leaf:
 
     path: str  # dotted path from the root, e.g. "train.lr"
     value: Any  # its value in this tree
-    owner: type  # the dataclass that declares the field (two leaves mean the same thing iff same owner+path)
+    # the dataclass that declares the field (two leaves mean the same thing iff same owner+path)
+    owner: type
     comment: str  # the comment on the field's default (and on the claim's own value, if it has one)
     settable: bool  # False for seed/device and for fields the claim's grid sets per run
 
@@ -78,7 +79,7 @@ def leaves(params: Any) -> list[Leaf]:
     calls = {k: v for k, v in field_comments_of(type(params)).items() if "." in k}
     grid = tuple(getattr(type(params), "GRID_SET", ()))
     try:
-        defaults = {leaf_path: value for leaf_path, value in _values(type(params)())}
+        defaults = dict(_values(type(params)()))
     except Exception:
         defaults = {}
 

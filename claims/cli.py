@@ -35,8 +35,9 @@ __all__ = ["main"]
 
 SCALES = ("smoke", "standard", "paper")  # claims._core.SCALES, repeated so --help needs no import
 SMOKE_NOTE = (
-    "note: the smoke scale only exercises the plumbing (seconds per claim, too few replicates): its "
-    "verdicts and control outcomes mean nothing. Use --scale standard (the default) for verdicts."
+    "note: the smoke scale only exercises the plumbing (seconds per claim, too few replicates): "
+    "its verdicts and control outcomes mean nothing. Use --scale standard (the default) for "
+    "verdicts."
 )
 
 
@@ -55,8 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="polyclaims",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Theory-verification harness for incidental polysemanticity: each claim derives its "
-        "prediction (sympy), simulates, fits with confidence intervals and returns a verdict.",
+        description="Theory-verification harness for incidental polysemanticity: "
+        "each claim derives its prediction (sympy), simulates, fits with confidence intervals and "
+        "returns a verdict.",
         epilog="`polyclaims COMMAND --help` explains a command's options.\n"
         + __doc__.split("\n\n")[1],
     )
@@ -239,8 +241,8 @@ def _summary(results: Sequence[Result], seconds: float, scale: str) -> str:
     met = sum(r.meets_expectation for r in results)
     controls = [c for r in results for c in r.controls]
     line = (
-        f"{met}/{len(results)} claims as expected, {sum(c.rejected for c in controls)}/{len(controls)} "
-        f"controls rejected, {seconds:.1f} s"
+        f"{met}/{len(results)} claims as expected, "
+        f"{sum(c.rejected for c in controls)}/{len(controls)} controls rejected, {seconds:.1f} s"
     )
     return line + (
         " (smoke scale: plumbing only, verdicts mean nothing)" if scale == "smoke" else ""
@@ -339,7 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
     except KeyboardInterrupt:
         print(
-            "polyclaims: interrupted (finished training runs are kept in the cache; rerun to resume)",
+            "polyclaims: interrupted (finished training runs are kept in the cache; "
+            "rerun to resume)",
             file=sys.stderr,
             flush=True,
         )

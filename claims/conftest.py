@@ -33,13 +33,19 @@ def _claim_params() -> list:
     return [pytest.param(c, id=c.id) for c in all_claims()]
 
 
-def _control_params() -> list:
-    return [pytest.param(c, k, id=f"{c.id}/{k.id}") for c in all_claims() for k in c.controls]
+def _control_params(scale: str) -> list:
+    return [
+        pytest.param(c, k, id=f"{c.id}/{k.id}")
+        for c in all_claims()
+        for k in c.controls_at(c.params[scale], scale)
+    ]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "claim" in metafunc.fixturenames and "control" in metafunc.fixturenames:
-        metafunc.parametrize(("claim", "control"), _control_params())
+        metafunc.parametrize(
+            ("claim", "control"), _control_params(metafunc.config.getoption("--scale"))
+        )
     elif "claim" in metafunc.fixturenames:
         metafunc.parametrize("claim", _claim_params())
 

@@ -125,7 +125,8 @@ def loglog_slope(
     logx = np.log(np.asarray(x, dtype=float))
     if len(samples) != logx.size or logx.size < 2:
         raise ValueError(
-            f"loglog_slope needs one sample per x and >= 2 points, got {len(samples)} for {logx.size}"
+            f"loglog_slope needs one sample per x and >= 2 points, "
+            f"got {len(samples)} for {logx.size}"
         )
 
     def stat(*ys: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -139,7 +140,8 @@ def loglog_slope(
 def _poisson_loglinear(
     u: np.ndarray, totals: np.ndarray, n_obs: np.ndarray, iters: int = 50
 ) -> np.ndarray:
-    """MLE slope b of counts ~ Poisson(n_obs * exp(a + b u)), vectorised over leading axes of totals."""
+    """MLE slope b of counts ~ Poisson(n_obs * exp(a + b u)), vectorised over leading axes of
+    totals."""
     totals = np.asarray(totals, dtype=float)
     rate0 = (totals + 0.5) / n_obs
     b = ols_slope(u, np.log(rate0))

@@ -50,12 +50,14 @@ __all__ = [
 class Reference:
     """One number of the paper, and what it averages."""
 
-    table: str  # the figure or table it comes from, e.g. "collisions, n = 256 (incidental_collisions.png)"
+    # the figure or table it comes from, e.g. "collisions, n = 256 (incidental_collisions.png)"
+    table: str
     label: str  # the point within the table, e.g. "m = 256"
     x: float  # the point's position on the table's axis (m, step, time)
     value: float  # the paper's number
     replicates: int  # independent replicates the paper's number is the mean of (1: a single run)
-    source: str  # provenance tag of the catalogue: [FIG] read off a plot, [MEAS] a run of the paper's code
+    # provenance tag of the catalogue: [FIG] read off a plot, [MEAS] a run of the paper's code
+    source: str
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,8 @@ def compare(
             )
         if not ref.value > 0:
             raise ValueError(
-                f"{ref.table}, {ref.label}: the paper's value must be > 0 for a ratio, got {ref.value}"
+                f"{ref.table}, {ref.label}: the paper's value must be > 0 for a ratio, "
+                f"got {ref.value}"
             )
         k, mean, sd = x.size, float(x.mean()), float(x.std(ddof=1))
         half = (

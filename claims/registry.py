@@ -45,7 +45,8 @@ def all_claims() -> tuple[Claim, ...]:
             raise TypeError(f"claims.catalog.{name} must define CLAIM: Claim")
         if claim.id.replace("-", "_") != name:
             raise ValueError(
-                f"claims.catalog.{name} defines claim {claim.id!r}: the module must be named after its id"
+                f"claims.catalog.{name} defines claim {claim.id!r}: "
+                "the module must be named after its id"
             )
         found.append(claim)
     ids = [c.id for c in found]

@@ -40,8 +40,8 @@ def describe(claim: Claim, scale: str = "standard") -> str:
         "",
     ]
     out.append(
-        f"parameters at scale {scale!r} (override with --set PATH=VALUE, or --set {claim.id}.PATH=VALUE "
-        "for this claim alone):"
+        f"parameters at scale {scale!r} (override with --set PATH=VALUE, "
+        f"or --set {claim.id}.PATH=VALUE for this claim alone):"
     )
     rows = leaves(params)
     heads = [f"{leaf.path} = {_value(leaf.value)}" for leaf in rows]
@@ -70,12 +70,12 @@ def describe(claim: Claim, scale: str = "standard") -> str:
     judge = claim.judge(params)
     out += [
         "",
-        f"fits (family-wise confidence {judge.confidence:g}: each of the k = {judge.k} stochastic fits at "
-        f"{judge.level:.4g}; exact fits at 1):",
+        f"fits (family-wise confidence {judge.confidence:g}: "
+        f"each of the k = {judge.k} stochastic fits at {judge.level:.4g}; exact fits at 1):",
     ]
     for s in claim.specs(params):
         if s.relation == "==":
-            rule = f"== predicted, tolerance (CI width) {s.tolerance:g}"
+            rule = f"== predicted, band ± {s.tolerance:g}"
         else:
             rule = f"{s.relation} threshold"
         kind = "exact" if s.exact else "stochastic"
@@ -83,12 +83,16 @@ def describe(claim: Claim, scale: str = "standard") -> str:
         if s.why:
             out.append(_wrap(f"why: {s.why}", "      "))
     out += ["", "controls (mutant claims the harness must reject):"]
-    out += [_wrap(f"{c.id}: {c.statement}", "  ") for c in claim.controls] or ["  (none)"]
-    if claim.deviations:
-        out += ["", "recorded deviations (the theory does not hold here; measured):"]
+    out += [_wrap(f"{c.id}: {c.statement}", "  ") for c in claim.controls_at(params, scale)] or ["  (none)"]
+    deviations = claim.deviations_at(scale)
+    if deviations:
         out += [
-            _wrap(f"{k}: expected {d.expected} — {d.reason}", "  ")
-            for k, d in claim.deviations.items()
+            "",
+            f"recorded deviations at scale {scale!r} (measured departures from the theory):",
+        ]
+        out += [
+            _wrap(f"{k}: expected {' or '.join(d.verdicts)} in {list(d.range)} — {d.reason}", "  ")
+            for k, d in deviations.items()
         ]
     if claim.false_failure:
         out += ["", _wrap(f"false-failure rate: {claim.false_failure}", "")]

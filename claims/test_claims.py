@@ -36,3 +36,41 @@ def test_control_rejected(
     assert outcome.rejected, (
         f"{outcome.id}: status={outcome.status}, but should be fail (rejected)\n{outcome.explain()}"
     )
+
+
+def _band_verdict(fit: dict) -> str:
+    """The equivalence rule, read off claims.json alone (design.md): pass when the interval lies
+    inside the band, fail when it lies wholly outside, inconclusive otherwise (None: unbounded)."""
+    lo = float("-inf") if fit["ci"][0] is None else fit["ci"][0]
+    hi = float("inf") if fit["ci"][1] is None else fit["ci"][1]
+    b_lo, b_hi = fit["band"]
+    if b_lo <= lo and hi <= b_hi:
+        return "pass"
+    if hi < b_lo or lo > b_hi:
+        return "fail"
+    return "inconclusive"
+
+
+def test_json_verdicts_follow_the_band_rule(claim: Claim, run_claim) -> None:
+    """Every "==" fit in the claims.json entry gets the verdict its band and interval give, and
+    every fit with a recorded deviation lies in the deviation's measured range (or the claim says
+    it is not as expected)."""
+    entry = run_claim(claim).to_dict()
+    for f in entry["fits"]:
+        if f["relation"] == "==":
+            assert f["band"] == pytest.approx(
+                [f["predicted"] - f["tolerance"], f["predicted"] + f["tolerance"]]
+            ), (
+                f"{claim.id}/{f['key']}: band {f['band']}, "
+                f"predicted {f['predicted']} ± {f['tolerance']}"
+            )
+            assert f["verdict"] == _band_verdict(f), (
+                f"{claim.id}/{f['key']}: verdict {f['verdict']}, but the band rule gives "
+                f"{_band_verdict(f)} for ci {f['ci']} in band {f['band']}"
+            )
+        if f["range"] is not None and entry["meets_expectation"]:
+            lo, hi = f["range"]
+            assert lo <= f["fitted"] <= hi, (
+                f"{claim.id}/{f['key']}: fitted {f['fitted']} outside its recorded range "
+                f"[{lo}, {hi}], yet the claim reads as expected"
+            )

@@ -1,8 +1,9 @@
 """Batched tied-weight autoencoder y = ReLU(W (Wᵀx + ξ)) trained on the basis vectors.
 
-The model of Lecomte et al.: W has shape (instances, n, m), input e_i, hidden code Wᵀe_i + ξ = W_i + ξ
-(row i: no identity batch is multiplied), output o_ij = ReLU(W_j · (W_i + ξ_i)). The loss per
-instance is the paper code's summed squared error plus λ‖W‖₁:
+The model of Lecomte et al.: W has shape (instances, n, m), input e_i, hidden code
+Wᵀe_i + ξ = W_i + ξ (row i: no identity batch is multiplied), output
+o_ij = ReLU(W_j · (W_i + ξ_i)). The loss per instance is the paper code's summed squared error
+plus λ‖W‖₁:
 
     L = Σ_i Σ_j (ReLU(Z_ij) − δ_ij)² + λ Σ |W|,   Z = H Wᵀ,  H = W + ξ.
 
@@ -192,7 +193,10 @@ class TrainResult:
     seconds: float
 
     def __repr__(self) -> str:
-        return f"TrainResult(n={self.params.n}, m={self.params.m}, instances={self.params.instances}, steps={self.params.steps})"
+        return (
+            f"TrainResult(n={self.params.n}, m={self.params.m}, "
+            f"instances={self.params.instances}, steps={self.params.steps})"
+        )
 
 
 Metric = Callable[[torch.Tensor], torch.Tensor]
@@ -314,7 +318,7 @@ class _Workspace:
     """Preallocated buffers for the hot loop: fresh (B, n, m) tensors cost page faults."""
 
     def __init__(self, W: torch.Tensor, params: AutoencoderParams) -> None:
-        b, n, m = W.shape
+        b, n, _m = W.shape
         self.params = params
         self.A = torch.empty(b, n, n, dtype=W.dtype, device=W.device)
         self.D = torch.empty_like(self.A)
@@ -596,7 +600,8 @@ class _DataWorkspace:
     def evaluate(
         self, W: torch.Tensor, draws: list[torch.Tensor] | None, *, with_l1: bool = True
     ) -> torch.Tensor:
-        """As :meth:`_Workspace.evaluate`, on a fresh batch of examples (shared by the noise draws)."""
+        """As :meth:`_Workspace.evaluate`, on a fresh batch of examples (shared by the noise
+        draws)."""
         self.resample()
         p = self.params
         if draws is None:

@@ -219,9 +219,10 @@ def train(params: QuadraticParams) -> QuadraticResult:
     W_init = W.clone()
     b = torch.zeros(B, dtype=dtype)
     lr_end = params.lr if params.lr_end is None else params.lr_end
-    # (B,) curvature scale: 8κ bounds the Hessian at the optimum, so lr < 0.25 is stable (module doc);
-    # (K − 1)·max v² here (issue 18) made the step 8·lr(K − 1)v/κ > 2 for max v ≈ 0.5, K = 20: the
-    # strongest feature's norm then cycles about v_i while every capacity (scale-free) converges
+    # (B,) curvature scale: 8κ bounds the Hessian at the optimum, so lr < 0.25 is stable (module
+    # doc); (K − 1)·max v² here (issue 18) made the step 8·lr(K − 1)v/κ > 2 for max v ≈ 0.5,
+    # K = 20: the strongest feature's norm then cycles about v_i while every capacity (scale-free)
+    # converges
     kappa = (K - 1) * v.amax(dim=1) + v.sum(dim=1)
     sampler = _PatternCounts(K, N, params.batch, gen, dtype) if params.data == "sparse" else None
     for step in range(params.steps):

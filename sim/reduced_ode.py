@@ -208,7 +208,8 @@ class _Sorted:
     def live(self, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """K, L, Q for an array of d."""
         K = self.gaps.searchsorted(d)
-        LQ = np.array([self.sums(float(x), int(n)) for x, n in zip(d, K)]).reshape(-1, 2)
+        pairs = [self.sums(float(x), int(n)) for x, n in zip(d, K, strict=True)]
+        LQ = np.array(pairs).reshape(-1, 2)
         return K, LQ[:, 0], LQ[:, 1]
 
 

@@ -1,6 +1,8 @@
 """Tests of the capacity theory (:mod:`theory.capacity`), the quadratic model
 (:mod:`sim.quadratic`), the allocation solver (:mod:`theory.allocation`) and the params of the
-``capacity-bound`` and ``capacity-allocation`` claims.
+``capacity-bound`` and ``capacity-allocation`` claims, and the code consistency checks that are
+not evidence for the theory (numpy against sympy on the same frames, the solver against the KKT
+rule it is solved from), kept here rather than as the claims' fits.
 
 The bound ΣC_i ≤ rank(W) ≤ d is a hypothesis property test over random W; the closed forms
 derived in sympy are compared with the catalogue's (typed in here, and only here).
@@ -108,6 +110,43 @@ def test_frame_values_are_d_over_k(name: str, value: sp.Rational) -> None:
     np.testing.assert_allclose(capacities(W), float(value), atol=1e-12, err_msg=name)
 
 
+def test_numpy_capacities_reproduce_the_exact_frame_values() -> None:
+    """A consistency test of the code (formerly capacity-bound's fit ``frame-values``, no evidence
+    for the theory: numpy and sympy evaluate one formula on the same vectors). For every frame the
+    claim uses, sympy's exact C_i are d/k for the frame's shape, and numpy's capacities of the
+    frame and of random rotations of it reproduce them to round-off."""
+    from claims.catalog.capacity_bound import FRAMES
+
+    rng = np.random.default_rng(0)
+    for name in FRAMES:
+        V = th.frame_vectors(name)
+        k, d = V.shape
+        exact = th.frame_capacity(name)
+        assert exact == [sp.Rational(d, k)] * k, f"C_i={exact}, but should all be d/k={d}/{k}"
+        W = np.array(V.evalf(30).tolist(), dtype=float)
+        for _ in range(5):
+            q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+            np.testing.assert_allclose(
+                capacities(W @ q), np.array(exact, dtype=float), atol=1e-12, err_msg=name
+            )
+
+
+def test_shared_neuron_wastes_one_dimension_per_extra_feature() -> None:
+    """Derived here (capacity-bound's waste-per-neuron prediction): f features on one neuron alone
+    hold ΣC = 1 whatever their weights and signs, so each feature beyond the first wastes one
+    dimension; the numeric capacities agree."""
+    for f in range(1, 6):
+        assert th.shared_neuron_capacity(f) == 1, f"ΣC={th.shared_neuron_capacity(f)} [f={f}]"
+    assert th.waste_per_shared_feature() == 1, f"slope {th.waste_per_shared_feature()}, not 1"
+    rng = np.random.default_rng(2)
+    for f in range(1, 6):
+        W = np.zeros((f + 2, 4))
+        W[:f, 1] = rng.uniform(0.2, 2.0, f) * rng.choice([-1.0, 1.0], f)  # f features, neuron 1
+        W[f:, [0, 2]] = np.eye(2)  # two features with a neuron each
+        waste = len(W) - capacities(W).sum()
+        assert abs(waste - (f - 1)) < 1e-12, f"waste {waste}, but should be f − 1 = {f - 1}"
+
+
 def test_antiprism_height_is_solved() -> None:
     h = th._antiprism_height()
     assert sp.simplify(h - 1 / sp.sqrt(2)) == 0, f"tight height h={h}, but should be 1/√2 (8h² = 4)"
@@ -163,7 +202,8 @@ def test_thresholds_and_interior() -> None:
 
 
 def test_phase_boundary() -> None:
-    """P2-PHASE2: r* = 2/(K−1), C₁ = ((K−1) − 2r)/((K−3)(1+r)); sparse inputs K = 1/p: r* = 2p/(1−p)."""
+    """P2-PHASE2: r* = 2/(K−1), C₁ = ((K−1) − 2r)/((K−3)(1+r));
+    sparse inputs K = 1/p: r* = 2p/(1−p)."""
     assert sp.simplify(th.phase_boundary() - 2 / (K - 1)) == 0, f"r*={th.phase_boundary()}"
     assert sp.simplify(th.phase_capacity() - ((K - 1) - 2 * r) / ((K - 3) * (1 + r))) == 0, (
         f"C1={th.phase_capacity()}"
@@ -311,6 +351,28 @@ def test_solver_satisfies_kkt(k: float) -> None:
     )
     err = np.abs(a.C - rule_capacity(vv, k, a.lam)).max()
     assert err < 1e-5, f"solver vs derived rule: max |ΔC|={err:.3g} [K={k}]"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_solver_meets_kkt_and_the_rule_on_the_claims_problems(seed: int) -> None:
+    """Formerly capacity-allocation's fits ``kkt`` and ``rule``, tests of the code rather than
+    evidence: SLSQP stops at a KKT point of the same L_i(C) the rule is solved from. On the claim's
+    own allocation problems (standard scale) the marginal benefit is equal across polysemantic
+    features, the solver meets the derived rule at its λ*, and the check would see a wrong
+    monosemantic threshold √(2λ)."""
+    from claims._context import Context
+    from claims.catalog.capacity_allocation import AllocationParams, _importances
+
+    p, ctx = AllocationParams(), Context(seed=seed)
+    wrong = []
+    for k in p.K:
+        a = solve_allocation(_importances(ctx, p, k), k, p.m)
+        assert a.marginal_spread < 1e-5, f"marginal spread {a.marginal_spread:.3g} [K={k}]"
+        err = float(np.abs(a.C - rule_capacity(a.v, k, a.lam)).max())
+        assert err < 1e-5, f"solver vs derived rule: max |ΔC|={err:.3g} [K={k}, seed={seed}]"
+        mono = float(np.sqrt(2 * a.lam))
+        wrong.append(float(np.abs(a.C - rule_capacity(a.v, k, a.lam, mono_threshold=mono)).max()))
+    assert max(wrong) > 0.1, f"a mono threshold √(2λ) moves C by only {max(wrong):.3g}"
 
 
 def test_solver_two_features_match_the_phase_formula() -> None:

@@ -32,7 +32,8 @@ def test_claim_does_not_fail_where_it_should_hold(claim_id: str, data: st.DataOb
         f.key for f in result.fits if f.verdict == "fail" and result.expected_of(f.key) == "pass"
     ]
     assert result.status != "error" and not failed, (
-        f"{claim.id}: status={result.status}, fits failed={failed}, but should not fail where it holds "
+        f"{claim.id}: status={result.status}, fits failed={failed}, "
+        "but should not fail where it holds "
         f"[overrides={overrides}, seed={seed}]\n{result.explain()}"
     )
 

@@ -82,11 +82,10 @@ def test_run_smoke_writes_schema_1_json(tmp_path: Path, capsys: pytest.CaptureFi
         and entry["params"]["m"] == [24, 48]
     )
     assert entry["status"] in ("pass", "fail", "inconclusive"), entry.get("error")
-    assert entry["prediction"]["sympy"] and {c["id"] for c in entry["controls"]} == {
-        "collision-count/n2-over-2m",
-        "collision-count/slope-half",
-        "collision-count/same-sign",
-    }
+    near = {f"collision-count/near-{f['key']}" for f in entry["fits"] if f["relation"] == "=="}
+    base = {"collision-count/n2-over-2m", "collision-count/flat", "collision-count/same-sign"}
+    ids = {c["id"] for c in entry["controls"]}
+    assert entry["prediction"]["sympy"] and ids == base | near, sorted(ids)
     printed = capsys.readouterr().out
     assert "collision-count" in printed and "smoke scale only exercises the plumbing" in printed, (
         printed
@@ -281,7 +280,7 @@ def test_show_lists_the_trainer_lr_with_its_default_and_comment(
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.strip().startswith("train.lr = "))
     assert "train.lr = 0.1" in line and "stable" in line, line
-    for needle in ("slope", "tolerance (CI width) 0.25", "n2-over-2m", "confidence = 0.95"):
+    for needle in ("slope", "band ± 0.25", "n2-over-2m", "confidence = 0.95"):
         assert needle in out, f"{needle!r} missing from `show`"
 
 

@@ -21,10 +21,14 @@ def _fit(
 @pytest.mark.parametrize(
     ("pred", "ci", "tol", "rel", "verdict"),
     [
-        (1.0, (0.95, 1.05), 0.2, "==", "pass"),
-        (1.0, (0.7, 1.3), 0.2, "==", "inconclusive"),  # contains the prediction, too wide
-        (1.0, (1.1, 1.2), 0.2, "==", "fail"),  # excludes it, even though narrow
-        (1.0, (0.2, 0.9), 0.2, "==", "fail"),  # excludes it, and wide: still evidence against
+        (1.0, (0.95, 1.05), 0.2, "==", "pass"),  # inside the band [0.8, 1.2]
+        # excludes the prediction, inside the band: an offset
+        (1.0, (1.05, 1.15), 0.2, "==", "pass"),
+        (1.0, (0.7, 1.3), 0.2, "==", "inconclusive"),  # wider than the band
+        (1.0, (1.1, 1.3), 0.2, "==", "inconclusive"),  # straddles the upper edge
+        (1.0, (1.21, 1.4), 0.2, "==", "fail"),  # wholly above the band
+        (1.0, (0.2, 0.79), 0.2, "==", "fail"),  # wholly below, however wide
+        (1.0, (1.2, 1.2), 0.2, "==", "pass"),  # an exact value on the edge is inside
         (0.5, (0.6, 0.9), None, ">", "pass"),
         (0.5, (0.1, 0.4), None, ">", "fail"),
         (0.5, (0.4, 0.6), None, ">", "inconclusive"),
@@ -41,6 +45,17 @@ def test_fit_verdict_rule(
     assert got == verdict, (
         f"verdict={got}, but should be {verdict} [pred={pred}, ci={ci}, tol={tol}, rel={rel}]"
     )
+
+
+def test_band_and_resolved_offset() -> None:
+    f = _fit(1.0, 1.1, (1.05, 1.15))
+    assert f.band == (0.8, 1.2) and f.verdict == "pass" and f.resolved_offset, f
+    assert f.offset == pytest.approx((0.1, 0.05, 0.15)), f.offset
+    assert not _fit(1.0, 1.0, (0.95, 1.05)).resolved_offset, (
+        "an interval holding the prediction: no offset"
+    )
+    d = f.to_dict()
+    assert d["band"] == [0.8, 1.2] and d["resolved_offset"] is True, d
 
 
 def test_fit_rejects_nan_and_missing_tolerance() -> None:
@@ -74,18 +89,18 @@ def _toy(**kw) -> Claim:
             )
         ]
 
-    base = dict(
-        id="toy",
-        title="toy",
-        statement="the value is 1",
-        source="test",
-        params={s: ToyParams() for s in ("smoke", "standard", "paper")},
-        derive=lambda p: Derivation(sympy.Integer(1), values={"x": 1.0}),
-        simulate=lambda p, ctx: p.mean,
-        fits=(VALUE,),
-        fit=fit,
-        controls=(Control("two", "the value is 2", predict={"value": 2.0}),),
-    )
+    base = {
+        "id": "toy",
+        "title": "toy",
+        "statement": "the value is 1",
+        "source": "test",
+        "params": {s: ToyParams() for s in ("smoke", "standard", "paper")},
+        "derive": lambda p: Derivation(sympy.Integer(1), values={"x": 1.0}),
+        "simulate": lambda p, ctx: p.mean,
+        "fits": (VALUE,),
+        "fit": fit,
+        "controls": (Control("two", "the value is 2", predict={"value": 2.0}),),
+    }
     base.update(kw)
     return Claim(**base)  # type: ignore[arg-type]
 
@@ -109,16 +124,52 @@ def test_overrides_reach_the_params_and_are_validated() -> None:
 
 
 def test_expected_deviation_is_data_and_must_match() -> None:
-    dev = {"value": Deviation("fail", "measured: the value is 1.5")}
+    dev = {"value": Deviation("fail", (1.4, 1.6), "measured: the value is 1.5")}
     r = _toy(deviations=dev).run("standard", overrides={"mean": 1.5})
     assert r.status == "fail" and r.expected == "fail" and r.meets_expectation, r.explain()
     r2 = _toy(deviations=dev).run("standard")  # deviation recorded, but the fit passes: flagged
-    assert not r2.meets_expectation, r2.explain()
+    assert not r2.meets_expectation and "verdict pass" in r2.moved()[0], r2.moved()
+    r3 = _toy(deviations=dev).run("standard", overrides={"mean": 1.9})  # fails, but elsewhere
+    assert r3.status == "fail" and not r3.meets_expectation, r3.explain()
+    assert "outside its recorded range" in r3.moved()[0], r3.moved()
+
+
+def test_a_deviation_at_a_band_edge_accepts_each_verdict_measured() -> None:
+    """A value sitting at a band's edge reads inconclusive or pass by the draw: a deviation can
+    record both, still pinned by its range; the claim's expected status follows the verdict
+    reached."""
+    dev = {"value": Deviation("inconclusive", (0.9, 1.3), "at the edge", also=("pass",))}
+    r = _toy(deviations=dev).run("standard")  # passes, inside the range
+    assert r.status == "pass" and r.expected == "pass" and r.meets_expectation, r.explain()
+    r2 = _toy(deviations=dev).run("standard", overrides={"mean": 1.5})  # fails, out of range
+    assert not r2.meets_expectation and "recorded deviation inconclusive or pass" in r2.moved()[0]
+    assert r2.expected == "inconclusive", r2.explain()
+    with pytest.raises(ValueError, match="repeats"):
+        Deviation("pass", (0.0, 1.0), "x", also=("pass",))
+
+
+def test_deviations_apply_at_their_scales_only() -> None:
+    dev = {"value": Deviation("fail", (1.4, 1.6), "measured at paper only", scales=("paper",))}
+    standard = _toy(deviations=dev).run("standard", overrides={"mean": 1.5})
+    assert standard.expected == "pass" and not standard.meets_expectation, standard.explain()
+    paper = _toy(deviations=dev).run("paper", overrides={"mean": 1.5})
+    assert paper.expected == "fail" and paper.meets_expectation, paper.explain()
+
+
+def test_every_band_gets_a_near_miss_control_rejected_when_the_fit_passes() -> None:
+    r = _toy().run("standard")
+    near = r.control("near-value")
+    (f,) = near.fits
+    assert f.predicted == pytest.approx(1.0 + 2.1 * 0.1) and near.rejected, near.explain()
+    assert r.fit("value").verdict == "pass", r.explain()
+    dev = {"value": Deviation("fail", (1.4, 1.6), "x")}
+    ids = [c.id for c in _toy(deviations=dev).controls_at(ToyParams(), "standard")]
+    assert "near-value" not in ids, f"a deviating fit gets no near miss: {ids}"
 
 
 def test_stale_deviation_is_refused_when_the_claim_is_built() -> None:
     with pytest.raises(ValueError, match="ghost"):
-        _toy(deviations={"ghost": Deviation("fail", "x")})
+        _toy(deviations={"ghost": Deviation("fail", (0.0, 1.0), "x")})
 
 
 def test_a_fit_that_was_not_declared_is_an_error() -> None:

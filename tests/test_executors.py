@@ -30,9 +30,12 @@ def test_dask_local_cluster_gives_identical_numbers() -> None:
     from dask import distributed  # part of the test extras: a missing dask fails, never skips
 
     serial = _fits(Context())
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, executor(scheduler=cluster.scheduler_address) as ex:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        executor(scheduler=cluster.scheduler_address) as ex,
+    ):
         on_dask = _fits(Context(executor=ex))
     assert on_dask == serial, f"Dask {on_dask} != in-process {serial}"
 

@@ -76,7 +76,8 @@ def test_same_process_agrees_at_the_stated_rate(k: int, r: int) -> None:
 
 
 def test_a_different_process_is_told_apart() -> None:
-    """A 30 % shift with 16 replicates a side and a 10 % coefficient of variation: flagged nearly always."""
+    """A 30 % shift with 16 replicates a side and a 10 % coefficient of variation: flagged nearly
+    always."""
     rng = np.random.default_rng(2)
     differs = sum(
         not pf.compare(
@@ -180,8 +181,8 @@ def test_fourth_norm_hook_reads_the_recorded_table_columns() -> None:
     out = pf.fourth_norm(meas, p)
     tables = {a.reference.table for a in out}
     assert len(out) == 6 * len(tables) and len(tables) == 4, (
-        f"6 columns (step 0 + 5) for the rows the paper has: none, Bernoulli and Gaussian at 0.15, Gaussian at "
-        f"0.07 (uniform and Laplace are not in its table): {sorted(tables)}"
+        "6 columns (step 0 + 5) for the rows the paper has: none, Bernoulli and Gaussian at 0.15, "
+        f"Gaussian at 0.07 (uniform and Laplace are not in its table): {sorted(tables)}"
     )
     assert not any(a.reference.label == "step 500" for a in out), "step 500 is not a table column"
     bern = [a for a in out if a.reference.table.startswith("mean ‖W_i‖₄⁴, bernoulli σ = 0.15")]

@@ -93,7 +93,7 @@ def test_a_plain_key_with_several_meanings_is_an_error_naming_every_path() -> No
     for path in ("one-arm.train.lr", "two-arms.sgd.lr", "two-arms.adamw.lr", "quad.train.lr"):
         assert path in text, f"{path!r} missing from the error: {text}"
     with pytest.raises(
-        ParamError, match="quad.train.lr"
+        ParamError, match=r"quad\.train\.lr"
     ):  # same path, different dataclass: different meaning
         Overrides.parse(["train.lr=0.05"], [ONE, QUAD])
 
@@ -111,7 +111,7 @@ def test_a_scoped_path_reaches_one_claim_only_and_wins() -> None:
         "train.steps": "7"
     }, o
     assert o.resolved() == {"one-arm.train.steps": "9", "one-b.train.steps": "7"}, o.resolved()
-    with pytest.raises(ParamError, match="two-arms.sgd.steps"):  # ambiguous inside one claim
+    with pytest.raises(ParamError, match=r"two-arms\.sgd\.steps"):  # ambiguous inside one claim
         Overrides.parse(["steps=7"], [TWO])
 
 

@@ -139,7 +139,8 @@ def test_invalid_autoencoder_params_raise_a_named_error(data: st.DataObject) -> 
 def test_fast_flow_matches_fine_euler_and_keeps_the_norm_below_one(data: st.DataObject) -> None:
     """For random m, λ and init scale: the exact fast integrator agrees with a fine Euler run
     (first order in dt, so dt = 0.05 is within 2 % after the O(1) transient) and ‖w‖₂² stays ≤ 1.
-    Order preservation is tests/test_reduced_ode.py::test_euler_keeps_the_order_so_the_argmax_survives."""
+    Order preservation is
+    tests/test_reduced_ode.py::test_euler_keeps_the_order_so_the_argmax_survives."""
     from sim.reduced_ode import ReducedODEParams, euler, fast
 
     m = data.draw(st.integers(50, widen(1500, 5000)), label="m")

@@ -244,7 +244,7 @@ def test_warm_cache_rerender_makes_no_training_call(
     )
     doc = json.loads((root / "warm" / "claims.json").read_text("utf-8"))
     validate(doc)
-    for a, b in zip(cold["claims"], doc["claims"]):
+    for a, b in zip(cold["claims"], doc["claims"], strict=True):
         for key in ("status", "fits", "controls", "prediction", "params", "figures"):
             assert a[key] == b[key], (
                 f"{a['id']}: {key} differs between the cold run and the cached re-render"
@@ -424,7 +424,7 @@ def _toy_report(
 def test_passing_claim_reads_pass_and_reports_ok(tmp_path: Path) -> None:
     report, doc, md, html = _toy_report(tmp_path, TOY)
     assert report.ok and doc["claims"][0]["meets_expectation"]
-    assert "✅ pass" in md and "1/1 controls rejected" in md
+    assert "✅ pass" in md and "2/2 controls rejected" in md
     assert "mean \\| of the samples" in md, "a pipe inside a table cell must be escaped"
     assert "exactly \\$0" in md, "a dollar sign in text must not open GitHub math"
     assert "\\begin{cases}" in html and "\\begin{cases}" in md, (
@@ -438,11 +438,15 @@ def test_expected_deviation_is_shown_with_its_reason(tmp_path: Path) -> None:
         id="toy-shifted",
         params={s: ToyParams(shift=0.5) for s in ("smoke", "standard", "paper")},
         controls=(Control("mean-zero", "the mean is 0", predict={"mean": 0.0}),),
-        deviations={"mean": Deviation("fail", "measured: the shift moves the mean to 0.5")},
+        deviations={
+            "mean": Deviation("fail", (0.45, 0.55), "measured: the shift moves the mean to 0.5")
+        },
     )
     report, _, md, html = _toy_report(tmp_path, shifted)
     assert report.ok, "a recorded deviation that occurs as recorded meets the expectation"
     assert "⚠️ fail (expected deviation)" in md
+    assert "with the fitted value in [0.45, 0.55]" in md, "the deviation's measured range is shown"
+    assert "The paper's claims, answered" in md
     assert (
         "measured: the shift moves the mean to 0.5" in md
         and "measured: the shift moves the mean to 0.5" in html
@@ -552,3 +556,30 @@ def test_fmt(value: Any, text: str) -> None:
 
 def test_md_cell_escapes_table_breakers() -> None:
     assert md_cell("a|b\nc $x$") == "a\\|b c \\$x\\$"
+
+
+def test_measured_rates_state_the_sweep_log(tmp_path: Path) -> None:
+    """The report's measured false-failure sentence counts the log's rows: seeds, misses by fit,
+    controls that escaped, the commit."""
+    import json
+
+    from claims.report import measured_rates
+
+    log = tmp_path / "false_failure.jsonl"
+    rows = [
+        {
+            "id": "c",
+            "seed": s,
+            "scale": "standard",
+            "meets_expectation": s != 3,
+            "off": ["rho"] if s == 3 else [],
+            "controls": {"c/flat": True, "c/near-rho": s != 3},
+            "commit": "abc1234",
+        }
+        for s in range(20)
+    ]
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    text = measured_rates(log)[("c", "standard")]
+    for needle in ("seeds 0–19", "commit abc1234", "19/20 seeds", "rho ×1", "near-rho 19/20"):
+        assert needle in text, f"{needle!r} missing from the measured-rate sentence: {text}"
+    assert measured_rates(tmp_path / "absent.jsonl") == {}, "no log: no sentence"

@@ -32,7 +32,8 @@ class Allocation:
     v: np.ndarray  # (n,) importances
     C: np.ndarray  # (n,) optimal capacities
     loss: float  # Σ L_i(C_i) at the optimum
-    lam: float  # the multiplier: mean marginal benefit of the polysemantic features (if none: a λ between)
+    # the multiplier: mean marginal benefit of the polysemantic features (if none: a λ between)
+    lam: float
     marginal_spread: float  # relative spread of the marginal benefit over polysemantic features
 
 

@@ -9,6 +9,9 @@ below (catalogue [DER]: the source text was not retrievable, so none of them is 
 * :func:`capacity_expr` — C_i = (W_i·W_i)² / Σ_j (W_i·W_j)²  (Scherlis et al.'s definition);
 * :func:`frame_capacity` — C_i of a unit-norm frame (regular k-gon, tetrahedron, square
   antiprism at its tight height), exact rationals; d/k for a tight frame (derived here);
+* :func:`shared_neuron_capacity`, :func:`waste_per_shared_feature` — f features embedded on one
+  neuron alone hold ΣC = 1 whatever their weights, so each feature beyond the first wastes one
+  dimension (derived here);
 * :func:`quadratic_loss` — the expected loss of ŷ = xᵀWᵀWx + b against y = Σ v_i x_i² for
   i.i.d. symmetric inputs with E x² = 1, E x⁴ = K, optimal bias, derived from the model by
   taking moments of the expanded polynomial (derived here): (K−1)Σ(v_i − G_ii)² + 2Σ_{i≠j} G_ij²;
@@ -47,8 +50,10 @@ __all__ = [
     "quadratic_loss",
     "quadratic_loss_reference",
     "r",
+    "shared_neuron_capacity",
     "thresholds",
     "v",
+    "waste_per_shared_feature",
 ]
 
 K = sp.Symbol("K", positive=True)  # kurtosis E x⁴ / (E x²)² of the inputs
@@ -124,6 +129,33 @@ def frame_capacity(name: str) -> list[sp.Expr]:
     return caps
 
 
+# -- features sharing one neuron ------------------------------------------------------------------
+
+
+@cache
+def shared_neuron_capacity(f: int) -> sp.Expr:
+    """Σ C_i of f features embedded on one neuron and nowhere else, W_i = a_i e (any non-zero
+    a_i, any signs): the Gram matrix G_ij = a_i a_j has rank 1, and the capacity formula
+    (:func:`capacity_expr`) gives C_i = a_i² / Σ_j a_j², so ΣC = 1 (derived here)."""
+    a = sp.symbols(f"a0:{f}", real=True, nonzero=True)
+    gram = {sp.Symbol(f"G{i}{j}", real=True): a[i] * a[j] for i in range(f) for j in range(i, f)}
+    return sp.simplify(sum(capacity_expr(f, i).subs(gram) for i in range(f)))
+
+
+@cache
+def waste_per_shared_feature(f_max: int = 4) -> sp.Expr:
+    """Dimensions wasted per feature beyond the first on a shared neuron: the waste
+    f − ΣC_i of f = 1…f_max features on one neuron (:func:`shared_neuron_capacity`) must grow by
+    one constant step, which is returned (derived here: 1, so a neuron holding f features wastes
+    f − 1 dimensions)."""
+    waste = [f - shared_neuron_capacity(f) for f in range(1, f_max + 1)]
+    steps = {sp.simplify(b - a) for a, b in itertools.pairwise(waste)}
+    if len(steps) != 1:
+        raise ArithmeticError(f"the waste {waste} is not linear in the number of features")
+    (step,) = steps
+    return step
+
+
 # -- the quadratic toy model ----------------------------------------------------------------------
 
 
@@ -142,7 +174,7 @@ def quadratic_loss(n_features: int = 3) -> sp.Expr:
     moment = {0: sp.Integer(1), 1: sp.Integer(0), 2: sp.Integer(1), 3: sp.Integer(0), 4: K}
     expected = sum(
         coeff * sp.prod([moment[k] for k in powers])
-        for powers, coeff in zip(poly.monoms(), poly.coeffs())
+        for powers, coeff in zip(poly.monoms(), poly.coeffs(), strict=True)
     )
     (b_opt,) = sp.solve(sp.diff(expected, b), b)
     return sp.expand(expected.subs(b, b_opt))
@@ -165,7 +197,8 @@ def _per_feature_loss() -> sp.Expr:
     L = quadratic_loss(2)
     G = _gram_symbols(2)
     v0 = sp.Symbol("v0", positive=True)
-    # the loss for two features is f(v0, G00) + f(v1, G11) + 4 G01²: feature 0 owns half the pair term
+    # the loss for two features is f(v0, G00) + f(v1, G11) + 4 G01²: feature 0 owns half the
+    # pair term
     share = sp.expand(L.subs({sp.Symbol("v1", positive=True): 0, G[1, 1]: 0})) - 2 * G[0, 1] ** 2
     q2 = sp.Symbol("q2", nonnegative=True)
     return sp.expand(share.subs({v0: v, G[0, 0]: _s}).subs(G[0, 1] ** 2, q2).subs(q2, _q))

@@ -23,13 +23,15 @@ with variance σ² (Bernoulli ±σ: −2, uniform: −6/5, Gaussian: 0, Laplace:
 
 Two facts the claims use beyond the paper:
 
-* Rotation invariance. Gaussian noise and no noise leave the training dynamics equivariant under
-  W → WR (R orthogonal), and the N(0, 1/m) init is invariant, so each row's direction stays
-  uniform on the sphere: E[‖W_i‖₄⁴/‖W_i‖₂⁴] = 3/(m+2) at every step (:func:`isotropic_fourth_norm`),
-  while E‖W_i‖₄⁴ = 3/m at init (:func:`init_fourth_norm`).
+* Rotation invariance. Gaussian noise and no noise (the noises whose law is rotation invariant,
+  :func:`rotation_invariant`) leave the training dynamics equivariant under W → WR (R
+  orthogonal), and the N(0, 1/m) init is invariant, so each row's direction stays uniform on the
+  sphere: E[‖W_i‖₄⁴/‖W_i‖₂⁴] = 3/(m+2) at every step (:func:`isotropic_fourth_norm`), its change
+  is 0 (:func:`predict_ratio_change`), while E‖W_i‖₄⁴ = 3/m at init (:func:`init_fourth_norm`).
 * The linear decoder. Without the output ReLU the squared error is quadratic in ξ, so its
-  expectation E[(c + w·ξ)²] = c² + σ²‖w‖₂² carries σ² only, never μ₄ (:func:`shifted_square_moment`):
-  the expected loss is L(W) + nσ²‖W‖_F², a function of WWᵀ, and cannot prefer sparse rows.
+  expectation E[(c + w·ξ)²] = c² + σ²‖w‖₂² carries σ² only, never μ₄
+  (:func:`shifted_square_moment`, :func:`linear_decoder_mu4_weight`): the expected loss is
+  L(W) + nσ²‖W‖_F², a function of WWᵀ, and cannot prefer sparse rows.
 
 This module knows nothing of ``sim`` or ``claims``; ``tests/test_kurtosis.py`` checks every
 expression against brute-force expansion at concrete m, random numeric moments and sampling.
@@ -52,15 +54,18 @@ __all__ = [
     "fourth_moment_identity",
     "init_fourth_norm",
     "isotropic_fourth_norm",
+    "linear_decoder_mu4_weight",
     "noise_moments",
     "noise_variable",
     "power_sum",
     "predict_excess_kurtosis",
     "predict_init_fourth_norm",
     "predict_isotropic_fourth_norm",
+    "predict_ratio_change",
     "predicted_sign",
     "projection_moment",
     "projection_moment_from_cumulants",
+    "rotation_invariant",
     "shifted_square_moment",
 ]
 
@@ -141,6 +146,13 @@ def shifted_square_moment() -> sp.Expr:
     return sp.expand(sum(sp.binomial(2, j) * c ** (2 - j) * projection_moment(j) for j in range(3)))
 
 
+@cache
+def linear_decoder_mu4_weight() -> sp.Expr:
+    """∂/∂μ₄ of :func:`shifted_square_moment`: how much a linear decoder's expected squared error
+    depends on the noise's fourth moment. 0: without the output ReLU no κ₄ term reaches the loss."""
+    return sp.simplify(sp.diff(shifted_square_moment(), mu4))
+
+
 def noise_variable(noise: str) -> sp.Expr:
     """The noise as a ``sympy.stats`` random variable with variance σ²: Bernoulli ±σ (σ times a
     Rademacher sign), N(0, σ²), uniform on [−√3σ, √3σ], Laplace with scale σ/√2."""
@@ -176,6 +188,41 @@ def predict_excess_kurtosis(noise: str) -> float:
 def predicted_sign(noise: str) -> int:
     """The predicted sign of the change of ‖W_i‖₄⁴: −sign(excess kurtosis)."""
     return -int(sp.sign(excess_kurtosis(noise)))
+
+
+@cache
+def rotation_invariant(noise: str) -> bool:
+    """Whether i.i.d. coordinates of ``noise`` (or no noise, ``"none"``) have a rotation-invariant
+    joint law. Two coordinates with density f are invariant iff f(x)f(y) = f(√(x² + y²))f(0) for
+    all x, y (Maxwell: only the Gaussian); checked symbolically on the ``sympy.stats`` density.
+    Bernoulli ±σ has a discrete support on a lattice, so it is not."""
+    if noise == "none":
+        return True
+    x = noise_variable(noise)
+    if not isinstance(stats.pspace(x), stats.crv.SingleContinuousPSpace):
+        return False
+    f = stats.density(x)
+    a, b = sp.symbols("a b", real=True)
+    return sp.simplify(f(a) * f(b) - f(sp.sqrt(a**2 + b**2)) * f(0)) == 0
+
+
+def predict_ratio_change(noise: str, *, output_relu: bool = True) -> float | None:
+    """The expected change of ‖W_i‖₄⁴/‖W_i‖₂⁴ between two steps of training with ``noise``
+    (``"none"`` for none), where it is derived; None elsewhere, where only the sign of the change,
+    :func:`predicted_sign`, is predicted.
+
+    0 when the noise's law is rotation invariant (:func:`rotation_invariant`): the dynamics are
+    then equivariant under W → WR and the N(0, 1/m) init is isotropic, so each row's direction
+    stays uniform on the sphere and the expectation is :func:`isotropic_fourth_norm` at every step,
+    for any lr. Without the output ReLU (``output_relu=False``) also 0 when μ₄ does not reach the
+    linear decoder's expected loss (:func:`linear_decoder_mu4_weight` = 0): that loss,
+    L(W) + nσ²‖W‖²_F, is a function of WWᵀ, so gradient flow on it keeps the rows isotropic — to
+    first order in lr (SGD's own noise, not isotropic for a non-Gaussian ξ, is not covered)."""
+    if rotation_invariant(noise):
+        return 0.0
+    if not output_relu and linear_decoder_mu4_weight() == 0:
+        return 0.0
+    return None
 
 
 @cache

@@ -22,7 +22,17 @@ Everything below is obtained by differentiating, substituting and solving, not t
 * :func:`local_slope` — d ln‖w‖₁/d ln τ = −ρλτ/(1/S0 + ρλτ): −1 once ρλτ ≫ 1/S0 (m′: twice that);
 * :func:`end_time` — m′ = 1 at λτ_end = (√(1 + ρ) − 1/S0)/ρ → √(1 + ρ)/ρ, Θ(1) in λτ;
 * :func:`initial_l1`, :func:`initial_rho` — for the init |N(0, c²/m)| (sympy.stats):
-  E‖w(0)‖₁ = c√(2m/π), so 1/S0 = √(π/2)/(c√m) and the plateau lasts ≈ 1/(λ√m); ρ(0) = π/2 − 1.
+  E‖w(0)‖₁ = c√(2m/π), so 1/S0 = √(π/2)/(c√m) and the plateau lasts ≈ 1/(λ√m); ρ(0) = π/2 − 1;
+* :func:`window_exponents` (:func:`l1_exponent`, :func:`support_exponent`) — the local slopes in
+  s = λ√m·τ with S0 = E‖w(0)‖₁, in the limit 1/(λ√m) ≪ τ ≪ 1/λ (m → ∞, then s → ∞): −1 and −2;
+* :func:`survivor_moments`, :func:`live_rho`, :func:`threshold_at`, :func:`window_rho` — ρ in
+  the window from the initial distribution. The shared factor makes the flow one affine map for
+  every coordinate, w_k(τ) = a(τ)(w_k(0) − B(τ)): the live set is {w_k(0) > B} and the live
+  magnitudes are the initial ones shifted down by B. For half-normal w_k(0) and the threshold
+  b = B√m/c, ρ(b) = P·E[(z − b)₊²]/E[(z − b)₊]² − 1 (z half-normal, P = Pr(z > b)) rises from
+  π/2 − 1 at b = 0 to 1 (an exponential tail) as b → ∞; at the balance √m/‖w‖₁ =
+  h(b) = √E[(z − b)₊²]/E[(z − b)₊], and d(1/‖w‖₁)/dτ = ρλ makes dh/ds = ρ(b), which fixes b(s)
+  (m → ∞: a population, not a sample).
 
 Symbols are in code units unless the name says ``real``. :mod:`sim.reduced_ode` integrates the
 flow itself; ``claims/catalog/l1_decay.py`` measures these predictions.
@@ -30,10 +40,12 @@ flow itself; ``claims/catalog/l1_decay.py`` measures these predictions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 
+import numpy as np
 import sympy as sp
+from scipy.integrate import solve_ivp
 from sympy import stats as sps
 
 __all__ = [
@@ -42,16 +54,23 @@ __all__ = [
     "initial_l1",
     "initial_rho",
     "interference_gradient",
+    "l1_exponent",
     "l1_rate",
     "l1_solution",
+    "live_rho",
     "local_slope",
     "norm_balance",
     "per_feature_loss",
     "predict_l1",
     "predict_support",
+    "support_exponent",
     "support_solution",
+    "survivor_moments",
+    "threshold_at",
     "threshold_form",
     "time_units",
+    "window_exponents",
+    "window_rho",
 ]
 
 # -- symbols ---------------------------------------------------------------------------------
@@ -74,6 +93,9 @@ c = sp.Symbol("c", positive=True)  # init scale: magnitudes |N(0, c²/m)|
 wk = sp.Symbol("w_k", positive=True)  # one live magnitude |w_k|
 theta = sp.Symbol("theta", real=True)  # the common threshold
 P = sp.Symbol("P", positive=True)  # an active overlap W_i·W_j > 0
+s = sp.Symbol("s", positive=True)  # λ√m·τ: the plateau ends at s ≈ 1, the window is s ≫ 1
+z = sp.Symbol("z", positive=True)  # an initial magnitude in units of its scale c/√m
+b = sp.Symbol("b", positive=True)  # the live set's threshold B in the same units
 
 _SUM_SQ = sp.Sum(w[k] ** 2, (k, 1, m))
 _SUM_W = sp.Sum(w[k], (k, 1, m))  # ‖w‖₁ when the w[k] are live magnitudes (> 0)
@@ -252,3 +274,110 @@ def predict_l1(t_: float, lam_: float, rho_: float, s0: float) -> float:
 def predict_support(t_: float, lam_: float, rho_: float, s0: float) -> float:
     """m′(τ) = (1 + ρ)‖w‖₁² from the closed form (arrays broadcast)."""
     return _lambdified("support")(t_, lam_, rho_, s0)
+
+
+# -- the window: exponents, and ρ from the initial distribution --------------------------------
+
+
+@cache
+def window_exponents() -> dict[str, sp.Expr]:
+    """The local slopes of :func:`local_slope` written in s = λ√m·τ with S0 = E‖w(0)‖₁
+    (:func:`initial_l1`), in the window 1/(λ√m) ≪ τ ≪ 1/λ: τ ≪ 1/λ is s ≪ √m (m → ∞ first), and
+    1/(λ√m) ≪ τ is s → ∞. ``{"l1": −1, "support": −2}``."""
+    out = {}
+    for key in ("l1", "support"):
+        slope = local_slope()[key].subs({t: s / (lam * sp.sqrt(m)), S0: initial_l1()})
+        out[key] = sp.limit(sp.limit(sp.simplify(slope), m, sp.oo), s, sp.oo)
+    return out
+
+
+def l1_exponent() -> float:
+    """The power of ‖w‖₁ in the window (:func:`window_exponents`): −1."""
+    return float(window_exponents()["l1"])
+
+
+def support_exponent() -> float:
+    """The power of m′ in the window (:func:`window_exponents`): −2."""
+    return float(window_exponents()["support"])
+
+
+@cache
+def survivor_moments() -> dict[str, sp.Expr]:
+    """Moments of the live set for half-normal initial magnitudes z (units c/√m) and the threshold
+    b: ``"P"`` = Pr(z > b) (the live fraction m′/m), ``"E1"``, ``"E2"`` = E[(z − b)₊], E[(z − b)₊²]
+    (the shifted survivors: the soft threshold of the shared affine map), and ``"M1"``, ``"M2"`` =
+    E[z; z > b], E[z²; z > b] (survivors that keep their initial values: a hard threshold, the
+    control's mechanism). Integrated by sympy, written with erfc."""
+    dens = 2 * sp.exp(-(z**2) / 2) / sp.sqrt(2 * sp.pi)  # half-normal, unit scale
+
+    def mom(f: sp.Expr) -> sp.Expr:
+        return sp.simplify(sp.integrate(f * dens, (z, b, sp.oo)).rewrite(sp.erfc))
+
+    return {
+        "P": mom(sp.Integer(1)),
+        "E1": mom(z - b),
+        "E2": mom((z - b) ** 2),
+        "M1": mom(z),
+        "M2": mom(z**2),
+    }
+
+
+@cache
+def live_rho() -> dict[str, sp.Expr]:
+    """ρ = m′S/‖w‖₁² − 1 (:func:`l1_rate`) of the live set at the threshold b (m′ = mP, ‖w‖₁ =
+    a·m(c/√m)E1, S = a²m(c²/m)E2: m, c and a cancel), and h(b) = √m/‖w‖₁ at the balance S = 1.
+
+    Returns ``{"rho": P·E2/E1² − 1, "h": √E2/E1, "rho_hard": P·M2/M1² − 1}`` (the last: the
+    unshifted survivors of a hard threshold)."""
+    mo = survivor_moments()
+    rel = l1_rate()["rho"]
+    scale = sp.Symbol("sigma", positive=True)  # c/√m
+    amp = sp.Symbol("a", positive=True)  # the shared factor a(τ)
+
+    def rho_of(first: sp.Expr, second: sp.Expr) -> sp.Expr:
+        sums = {mp: m * mo["P"], L1: amp * m * scale * first, S: amp**2 * m * scale**2 * second}
+        return sp.simplify(rel.subs(sums))
+
+    h = sp.sqrt(mo["E2"]) / mo["E1"]
+    return {"rho": rho_of(mo["E1"], mo["E2"]), "h": h, "rho_hard": rho_of(mo["M1"], mo["M2"])}
+
+
+@cache
+def _threshold_functions() -> tuple[Callable[..., float], ...]:
+    lr = live_rho()
+    ds_db = sp.diff(lr["h"], b) / lr["rho"]  # dh/ds = ρ(b): ds/db = h'(b)/ρ(b)
+    return tuple(sp.lambdify(b, e, "scipy") for e in (lr["rho"], lr["rho_hard"], ds_db))
+
+
+def threshold_at(s_values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """b(s): the threshold (units c/√m) at s = λ√m·τ, from db/ds = ρ(b)/h′(b), b(0) = 0 (the
+    norm's O(1) transient moves s by ≈ λ√m, ignored). Depends on s alone: not on m, c or λ."""
+    sv = np.asarray(s_values, dtype=float)
+    if sv.size == 0 or not np.all(np.isfinite(sv)) or sv.min() < 0:
+        raise ValueError(f"s values must be finite and >= 0, got {s_values!r}")
+    if sv.max() == 0:
+        return np.zeros(sv.shape)
+    ds_db = _threshold_functions()[2]
+    order = np.argsort(sv.ravel())
+    sol = solve_ivp(
+        lambda _s, y: [1.0 / float(ds_db(max(float(y[0]), 1e-12)))],
+        (0.0, float(sv.max())),
+        [0.0],
+        t_eval=sv.ravel()[order],
+        rtol=1e-10,
+        atol=1e-12,
+    )
+    if not sol.success:
+        raise RuntimeError(f"b(s) integration failed: {sol.message}")
+    out = np.empty(sv.size)
+    out[order] = sol.y[0]
+    return out.reshape(sv.shape)
+
+
+def window_rho(s_values: Sequence[float] | np.ndarray, *, shifted: bool = True) -> float:
+    """ρ of the live magnitudes averaged over the times s = λ√m·τ given (:func:`live_rho` at
+    :func:`threshold_at`): the prediction from the initial distribution alone. ``shifted=False``
+    gives the hard threshold's (survivors keep their initial values)."""
+    rho, rho_hard, _ = _threshold_functions()
+    f = rho if shifted else rho_hard
+    return float(np.mean([float(f(x)) for x in threshold_at(s_values).ravel()]))

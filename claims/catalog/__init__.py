@@ -1,1 +1,4 @@
-"""One module per claim, named after its id (``collision-count`` -> ``collision_count.py``); each defines ``CLAIM``."""
+"""One module per claim, named after its id (``collision-count`` -> ``collision_count.py``).
+
+Each module defines ``CLAIM``.
+"""

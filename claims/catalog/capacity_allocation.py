@@ -4,9 +4,12 @@ For the quadratic model the loss per feature as a function of capacity,
 L_i(C) = 2(K−1)v_i²(1−C)/(2+(K−3)C), is derived in sympy (:mod:`theory.capacity`); it is convex
 iff K > 3. The optimum of Σ L_i under Σ C_i ≤ m (:mod:`theory.allocation`) has equal marginal loss
 across polysemantic features, monosemantic ones above √(λ/2), ignored ones below √(2λ)/(K−1) and
-C linear in v between (derived here). The claim checks the solver against that rule, gradient
-descent on the model's population loss against the solver, all-or-nothing allocation at K < 3, and
-the two-feature phase boundary v₂/v₁ = 2/(K−1) (derived here) under SGD on sparse data.
+C linear in v between (derived here). The claim checks gradient descent on the model's population
+loss against the solver's allocation and loss, all-or-nothing allocation at K < 3, and the
+two-feature phase boundary v₂/v₁ = 2/(K−1) (derived here) under SGD on sparse data. That the
+solver satisfies the KKT conditions and the derived rule is a test of the code
+(``tests/test_capacity.py``), not a fit: SLSQP stops at a KKT point of the same L_i(C) the rule
+is solved from.
 """
 
 from __future__ import annotations
@@ -44,11 +47,13 @@ class AllocationParams:
     K: tuple[float, ...] = (5.0, 10.0, 20.0)  # kurtoses of the convex (polysemantic) regime
     v_min: float = 0.02  # importances log-uniform in [v_min, 1], drawn per K
     K_concave: float = 2.5  # a kurtosis below 3: concave L_i, all-or-nothing allocation
-    train: QuadraticParams = QuadraticParams(  # GD on the population loss: one group per K, and one at K_concave
+    # GD on the population loss: one group per K, and one at K_concave
+    train: QuadraticParams = QuadraticParams(
         d=5,  # neurons m: the allocation's budget Σ C_i <= m
         instances=8,  # random inits of the quadratic model per K
         steps=5000,  # full-batch GD steps (max |ΔC| ≤ 5e-4 by 6000 over 12 seeds, measured)
-        lr=0.2,  # the step is lr/κ, κ the loss's curvature scale (sim.quadratic; stable below ≈ 0.25)
+        # the step is lr/κ, κ the loss's curvature scale (sim.quadratic; stable below ≈ 0.25)
+        lr=0.2,
     )
     phase_K: tuple[float, ...] = (
         2.5,
@@ -59,9 +64,11 @@ class AllocationParams:
     phase_r: tuple[float, ...] = tuple(
         round(0.05 * i, 2) for i in range(1, 20)
     )  # v₂/v₁ grid (r = 1: no stronger one)
-    phase: QuadraticParams = QuadraticParams(  # the phase diagram: features (1, r) on one neuron per (K, r)
+    # the phase diagram: features (1, r) on one neuron per (K, r)
+    phase: QuadraticParams = QuadraticParams(
         d=1,  # one neuron: the two features compete for one dimension
-        instances=8,  # two-feature models per (K, r) (a bootstrap over fewer understates the spread)
+        # two-feature models per (K, r) (a bootstrap over fewer understates the spread)
+        instances=8,
         steps=3000,  # SGD steps on sampled sparse inputs
         lr=0.03,  # SGD step lr/κ (κ ≈ K here), decayed linearly to lr_end/κ
         lr_end=0.001,  # small: SGD's stationary noise biases C₂ by O(lr/batch)
@@ -129,13 +136,13 @@ def _importances(ctx: Context, p: AllocationParams, K: float) -> np.ndarray:
 
 def simulate(p: AllocationParams, ctx: Context) -> AllocationMeasurements:
     vs = [_importances(ctx, p, K) for K in p.K]
-    allocations = [solve_allocation(v, K, p.m) for v, K in zip(vs, p.K)]
+    allocations = [solve_allocation(v, K, p.m) for v, K in zip(vs, p.K, strict=True)]
     concave_v = _importances(ctx, p, p.K_concave)
     q = train(
         dataclasses.replace(
             p.train,
-            v=tuple(tuple(float(x) for x in v) for v in vs + [concave_v]),
-            K=tuple(p.K) + (p.K_concave,),
+            v=tuple(tuple(float(x) for x in v) for v in [*vs, concave_v]),
+            K=(*p.K, p.K_concave),
             seed=ctx.seed_for("capacity-allocation", "train"),
         )
     )
@@ -215,44 +222,42 @@ def phase_boundary_estimate(
 
 
 def _phase_boundary(K: float) -> float:
+    """r* = 2/(K−1) at this K, from the derivation (theory.capacity.phase_boundary)."""
     return float(th.phase_boundary().subs(th.K, K))
 
 
+# the claim's stated precision of r*, a half-width: ±12.5 % of r* (stated so before the band rule,
+# when the tolerance 0.25·r* was the interval's full width); SGD on 8 models per (K, r) resolves
+# r* to ≈ ±0.5 % (seed 0)
+PHASE_PRECISION = 0.125
+
+
 def specs(p: AllocationParams) -> tuple[FitSpec, ...]:
-    """Five exact fits (solver, rule, GD, relaxation, concave regime) and one phase fit per phase_K."""
+    """Three exact fits (GD against the solver's allocation and loss, the concave regime) and one
+    phase fit per phase_K."""
     fixed = (
-        FitSpec(
-            "kkt",
-            "max relative spread of −dL/dC over polysemantic features (solver)",
-            relation="<",
-            exact=True,
-            why="P2-KKT: equal marginal loss across polysemantic features; SLSQP reaches ≈ 1e-8",
-        ),
-        FitSpec(
-            "rule",
-            "max |C_solver − C_rule(v, λ*)| (ignored < √(2λ)/(K−1) < linear < √(λ/2) < mono)",
-            relation="<",
-            exact=True,
-            why="P2-THR, derived here: thresholds and C(v) linear between them, at the solver's λ*",
-        ),
         FitSpec(
             "trained",
             "max |C_trained − C_solver| over features, models and K",
             relation="<",
             exact=True,
-            why="gradient descent on the model's loss (not on L(C)) reaches the solver's allocation, to 1 % "
-            "of a dimension: a feature near a threshold converges slowly (vanishing curvature)",
+            why="P2-KKT/P2-THR: gradient descent on the model's loss (not on L(C)) reaches the "
+            "optimum of Σ L_i(C_i) under Σ C_i <= m (theory.allocation, which meets the derived "
+            "rule: tests), to 1 % of a dimension: a feature near a threshold converges slowly "
+            "(vanishing curvature)",
         ),
         FitSpec(
             "realisable",
             "max |L_trained / L_solver − 1|",
             relation="<",
             exact=True,
-            why="the relaxation over C is tight: block-semi-orthogonal W realise the optimum (derived "
-            "here); GD cannot beat the solver, it reaches it to ≈ 1e-7 by 6000 steps. Compares the "
-            "model's exact population loss at the trained W (optimal bias) with Σ L_i(C_i) at the "
-            "solver's C, same K: unlike C (scale-free) it sees the norms ‖W_i‖², so a norm that never "
-            "settles (issue 18: a step too large when max v < 1) fails here alone",
+            why="the relaxation over C is tight: block-semi-orthogonal W realise the optimum "
+            "(derived here); GD cannot beat the solver, and reaches it to round-off (≈ 3e-14 at "
+            "the standard scale, seed 0). "
+            "Compares the model's exact population loss at the trained W (optimal bias) with "
+            "Σ L_i(C_i) at the solver's C, same K: unlike C (scale-free) it sees the norms ‖W_i‖², "
+            "so a norm that never settles (issue 18: a step too large when max v < 1, fixed in "
+            "sim.quadratic) fails here alone",
         ),
         FitSpec(
             "concave",
@@ -269,8 +274,10 @@ def specs(p: AllocationParams) -> tuple[FitSpec, ...]:
                 FitSpec(
                     f"phase-K{K:g}",
                     f"phase boundary v₂/v₁ at K = {K:g} (two features, one neuron, SGD on data)",
-                    0.25 * _phase_boundary(K),
-                    why="P2-PHASE2, derived here: r* = 2/(K−1); ±12.5 % separates it from 1/(K−1) and 2/K… at K ≤ 9",
+                    PHASE_PRECISION * _phase_boundary(K),
+                    why="P2-PHASE2, theory.capacity.phase_boundary: r* = 2/(K−1) = "
+                    f"{_phase_boundary(K):.4g}; band ±{PHASE_PRECISION:.1%} of r* (the rival "
+                    "1/(K−1) lies 50 % below: control boundary-1-over-K-1)",
                 )
             )
         else:
@@ -279,7 +286,8 @@ def specs(p: AllocationParams) -> tuple[FitSpec, ...]:
                     f"phase-K{K:g}",
                     f"fraction of two-feature models sharing capacity at K = {K:g} (r <= 1)",
                     relation="<",
-                    why="P2-CONVEX: for K <= 3 the stronger feature takes the whole dimension at every r < 1",
+                    why="P2-CONVEX: for K <= 3 the stronger feature takes the whole dimension at "
+                    "every r < 1",
                 )
             )
     return fixed + tuple(phases)
@@ -288,8 +296,6 @@ def specs(p: AllocationParams) -> tuple[FitSpec, ...]:
 def fit(
     meas: AllocationMeasurements, d: Derivation, p: AllocationParams, judge: Judge
 ) -> list[Fit]:
-    spreads = [a.marginal_spread for a in meas.allocations]
-    rule_err = [float(np.abs(a.C - rule_capacity(a.v, a.K, a.lam)).max()) for a in meas.allocations]
     dev = np.stack(
         [np.abs(meas.trained_C[g] - a.C).max(axis=-1) for g, a in enumerate(meas.allocations)]
     )
@@ -298,8 +304,6 @@ def fit(
     )
     fractional = ((meas.concave_C > 0.01) & (meas.concave_C < 0.99)).sum(axis=-1)
     fits = [
-        judge.fit("kkt", predicted=1e-5, fitted=max(spreads)),
-        judge.fit("rule", predicted=1e-5, fitted=max(rule_err)),
         judge.fit("trained", predicted=0.01, fitted=float(dev.max())),
         judge.fit("realisable", predicted=1e-5, fitted=float(gap.max())),
         judge.fit("concave", predicted=0.5, fitted=float(fractional.max())),
@@ -357,21 +361,23 @@ def _flip_at_two(
 def _wrong_mono(
     fits: Sequence[Fit], meas: AllocationMeasurements, p: AllocationParams, judge: Judge
 ) -> list[Fit]:
-    """Mutant: monosemantic above √(2λ) instead of √(λ/2): the solver is judged against that rule."""
-    f = next(f for f in fits if f.key == "rule")
+    """Mutant: monosemantic above √(2λ) instead of √(λ/2): the trained capacities are judged
+    against that rule (at the solver's multiplier λ*)."""
+    f = next(f for f in fits if f.key == "trained")
     err = max(
         float(
             np.abs(
-                a.C - rule_capacity(a.v, a.K, a.lam, mono_threshold=float(np.sqrt(2 * a.lam)))
+                meas.trained_C[g]
+                - rule_capacity(a.v, a.K, a.lam, mono_threshold=float(np.sqrt(2 * a.lam)))
             ).max()
         )
-        for a in meas.allocations
+        for g, a in enumerate(meas.allocations)
     )
     return [
         f.mutant(
             fitted=err,
             ci=(err, err),
-            quantity="max |C_solver − C_rule| with the mono threshold √(2λ)",
+            quantity="max |C_trained − C_rule| with the mono threshold √(2λ)",
         )
     ]
 
@@ -383,7 +389,7 @@ def plot(result: Result[AllocationMeasurements], outdir: Path) -> list[Path]:
     assert meas is not None
     fig, axes = new_figure(len(meas.allocations), width=4.2)
     inner = th.numeric(th.interior_capacity(), th.v, th.lam, th.K)
-    for ax, a, tc in zip(axes, meas.allocations, meas.trained_C):
+    for ax, a, tc in zip(axes, meas.allocations, meas.trained_C, strict=True):
         thr = th.thresholds()
         low = float(thr["ignored_below"].subs({th.lam: a.lam, th.K: a.K}))
         high = float(thr["monosemantic_above"].subs({th.lam: a.lam}))
@@ -429,7 +435,7 @@ def plot(result: Result[AllocationMeasurements], outdir: Path) -> list[Path]:
         )
         theory = th.numeric(1 - th.phase_capacity(), th.r, th.K)
         if K > 3:
-            rstar = 2 / (K - 1)
+            rstar = _phase_boundary(K)
             ax.plot(
                 fine,
                 np.where(fine > rstar, np.clip(theory(fine, K), 0, 1), 0.0),
@@ -452,9 +458,10 @@ def plot(result: Result[AllocationMeasurements], outdir: Path) -> list[Path]:
     )  # 0 when one feature owns the neuron
     sc = bx.scatter(KK.ravel(), RR.ravel(), c=shared.ravel(), cmap="viridis", s=40)
     fig.colorbar(sc, ax=bx, label="mean shared capacity min(C₁, C₂)")
+    boundary = th.numeric(th.phase_boundary(), th.K)
     bx.plot(
         Kgrid[Kgrid > 3],
-        np.minimum(2 / (Kgrid[Kgrid > 3] - 1), 1.0),
+        np.minimum(boundary(Kgrid[Kgrid > 3]), 1.0),
         "-",
         color="C3",
         label="r* = 2/(K−1)",
@@ -535,14 +542,15 @@ CAPACITY_ALLOCATION = Claim(
     id="capacity-allocation",
     title="Capacity allocation in the quadratic model: kurtosis decides, importance ranks",
     statement=(
-        "For the quadratic model, L_i(C) = 2(K−1)v_i²(1−C)/(2+(K−3)C) is convex iff K > 3; the optimal "
-        "allocation has equal marginal loss across polysemantic features, monosemantic above √(λ/2), ignored "
-        "below √(2λ)/(K−1), and gradient descent reaches it; two features share a neuron iff v₂/v₁ > 2/(K−1) "
-        "(formulas derived here)."
+        "For the quadratic model, L_i(C) = 2(K−1)v_i²(1−C)/(2+(K−3)C) is convex iff K > 3; the "
+        "optimal allocation has equal marginal loss across polysemantic features, monosemantic "
+        "above √(λ/2), ignored below √(2λ)/(K−1), and gradient descent reaches it; two features "
+        "share a neuron iff v₂/v₁ > 2/(K−1) (formulas derived here)."
     ),
     source=(
-        "Scherlis et al. 2210.01892 (quadratic model, capacity allocation, kurtosis and sparsity; catalogue "
-        "P2-LOSS, P2-CONVEX, P2-KKT); derived here: L_i(C), the K = 3 flip, the thresholds, r* = 2/(K−1)"
+        "Scherlis et al. 2210.01892 (quadratic model, capacity allocation, kurtosis and sparsity; "
+        "catalogue P2-LOSS, P2-CONVEX, P2-KKT); derived here: L_i(C), the K = 3 flip, the "
+        "thresholds, r* = 2/(K−1)"
     ),
     params={"smoke": SMOKE, "standard": STANDARD, "paper": PAPER},
     derive=derive,
@@ -566,9 +574,12 @@ CAPACITY_ALLOCATION = Claim(
         Control("mono-sqrt-2lambda", "monosemantic above √(2λ)", refit=_wrong_mono),
     ),
     false_failure=(
-        "The solver and GD fits are exact computations (no sampling). Four phase fits at level 1 − 0.05/4 "
-        "each: ≤ 5 % nominally; 4 SGD models per (K, r) give boundary intervals of width ≈ 0.01. Measured "
-        "over seeds 0–19: 18/20 met every expected verdict (realisable once, phase-K5 once: ≈ 10 %)."
+        "The GD fits are exact computations (no sampling). Four phase fits at level 1 − 0.05/4 "
+        "each: ≤ 5 % nominally; 8 SGD models per (K, r) give boundary intervals ≈ ±0.5 % of r* "
+        "wide against bands ±12.5 %. Issue 18's misses of realisable (seeds 41 and 43: the trained "
+        "loss 13 % and 314 % above the solver's while C matched) were GD's step size, too large "
+        "for max v < 1: fixed in sim.quadratic (the step scale grows like max v). Measured over "
+        "seeds 0–19 and the fresh range 1000–1019: see docs/results.md."
     ),
     strategy=_strategy,
     plot=plot,

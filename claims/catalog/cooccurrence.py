@@ -44,14 +44,17 @@ class CooccurrenceParams:
         "train.p",
     )  # every curve sets its data law and p per run
 
-    train: AutoencoderParams = AutoencoderParams(  # the trainer; the main curve's n, m and instances
+    # the trainer; the main curve's n, m and instances
+    train: AutoencoderParams = AutoencoderParams(
         n=16,  # features (the collision-count claim's n); the n-scaling curve uses n_scaling
         m=64,  # hidden neurons of the main curve: m = 4n, ≈ 0.94 collisions per model
         instances=256,  # models per p of the main curve: ≈ 240 collisions at p → 0
         steps=500,  # SGD steps: the count is final by ≈ 400 (identical at 500 and 800, measured)
         optimizer="sgd",  # gradient descent, as collision-count
         lr=0.1,  # as collision-count (stable while lr·8·(1 + (n−1)p) ≲ 2)
-        l1=0.1,  # λ, as collision-count; p½ grows ∝ λ (measured: ≈ 0.004, 0.007, 0.015 at 0.05, 0.1, 0.2)
+        # λ, as collision-count; p½ grows ∝ λ (measured at n = 16, m = 128: ≈ 0.004, 0.007, 0.015
+        # at λ = 0.05, 0.1, 0.2)
+        l1=0.1,
         data="bernoulli",  # set per curve: "bernoulli", or "bernoulli-uniform" for the variant
         p=1e-4,  # set per run from the grids p, p_scaling, p_uniform (1e-4: p → 0)
         batch=16,  # sampled examples (>= 2 features on) per step; one-hot ones enter exactly
@@ -291,16 +294,21 @@ def _exponent(
     )
 
 
-WEAK = (
-    -1.0
-)  # p½'s exponents in n and m exceed this: p½ falls more slowly than 1/m (density) and 1/n (rate)
+# p½'s exponents in n and m exceed this: p½ falls more slowly than 1/m (density) and 1/n (rate)
+WEAK = -1.0
 RISE = 0.1  # allowed rise of S between any two p (sampling noise of a flat curve is ≈ 0.05)
 FLOOR = 0.05  # "falls towards zero": S at the largest p below this
 
 
+def _log_exponent(m_a: int, m_b: int) -> float:
+    """The exponent in m that the heuristic p½ ∝ λ/ln m gives between m_a and m_b (a why text's
+    number, not a prediction the claim judges)."""
+    return float(np.log(np.log(m_a) / np.log(m_b)) / np.log(m_b / m_a))
+
+
 def _rare(p: CooccurrenceParams) -> float:
-    """The rare-co-occurrence bound on p½: (n−1)p½ < ½."""
-    return 1.0 / (2 * (p.train.n - 1))
+    """The rare-co-occurrence bound on p½, (n−1)p½ < ½ (theory.collisions)."""
+    return collisions.predict_rare_cooccurrence(p.train.n)
 
 
 def _specs(p: CooccurrenceParams) -> tuple[FitSpec, ...]:
@@ -316,7 +324,8 @@ def _specs(p: CooccurrenceParams) -> tuple[FitSpec, ...]:
             "non-increasing",
             "largest rise of S(p) = count(p)/count(p→0) between any two p",
             relation="<",
-            why=f"the count does not increase with p: no rise beyond {RISE} of the p → 0 level (paired curves)",
+            why=f"the count does not increase with p: no rise beyond {RISE} of the p → 0 level "
+            "(paired curves)",
         ),
         FitSpec(
             "falls",
@@ -335,15 +344,17 @@ def _specs(p: CooccurrenceParams) -> tuple[FitSpec, ...]:
             "m-exponent",
             f"exponent of p½ in m ({p.train.m} → {p.m_scaling})",
             relation=">",
-            why="p½ ∝ n/m (collision density) would give −1; heuristic p½ ∝ λ/ln m gives −0.21, "
-            "measured −0.24 ± 0.06 with 1024 models per curve",
+            why="p½ ∝ n/m (collision density) would give −1; the heuristic p½ ∝ λ/ln m gives "
+            f"{_log_exponent(p.train.m, p.m_scaling):.2f} on this m grid; measured −0.24 ± 0.06 at "
+            "n = 16, m = 64 → 256 (seed 11, 1024 models per curve)",
         ),
         FitSpec(
             "n-exponent",
             f"exponent of p½ in n ({p.train.n} → {p.n_scaling})",
             relation=">",
-            why="p½ set by the co-occurrence rate (n−1)p would give −1; the heuristic gives 0 (the pair's "
-            "force involves no n), measured +0.42 ± 0.08 with 1024–3072 models per curve",
+            why="p½ set by the co-occurrence rate (n−1)p would give −1; the heuristic gives 0 (the "
+            "pair's force involves no n); measured +0.42 ± 0.08 at m = 64, n = 16 → 8 (seed 11, "
+            "1024–3072 models per curve)",
         ),
         FitSpec(
             "uniform-non-increasing",
@@ -404,21 +415,24 @@ def _fit(
 def _flat(
     fits: Sequence[Fit], meas: CooccurrenceMeasurements, p: CooccurrenceParams, judge: Judge
 ) -> list[Fit]:
-    """Mutant (Lecomte's expectation taken literally): co-occurrence leaves the count unchanged, S = 1."""
+    """Mutant (Lecomte's expectation taken literally): co-occurrence leaves the count unchanged,
+    S = 1."""
     return [
         f.mutant(predicted=1.0, relation="==", tolerance=0.35) for f in fits if f.key == "falls"
     ]
 
 
 def _power(key: str):
-    """Mutant: p½'s exponent (fit ``key``) is −1."""
+    """Mutant: p½'s exponent (fit ``key``) is −1 or below, i.e. p½ falls at least as fast as the
+    rival scaling. The rivals predict exactly −1 and the claim orders the exponent above it, so
+    the mutant is the claim's mirror ordering (exponent < −1), rejected whenever the interval lies
+    above −1: a band −1 ± tol would ask the standard scale's ±0.35 interval to clear −1 + tol
+    too."""
 
     def refit(
         fits: Sequence[Fit], meas: CooccurrenceMeasurements, p: CooccurrenceParams, judge: Judge
     ) -> list[Fit]:
-        return [
-            f.mutant(predicted=-1.0, relation="==", tolerance=1.0) for f in fits if f.key == key
-        ]
+        return [f.mutant(predicted=WEAK, relation="<") for f in fits if f.key == key]
 
     return refit
 
@@ -496,7 +510,8 @@ PAPER = CooccurrenceParams(
 
 def _strategy() -> Any:
     """Overrides where the claim should hold: n = 12…16, m = 4n (scaling curves at 16n and n/2),
-    SGD at lr = λ = 0.1 (stable for p ≤ 0.1 at these n), fewer models, judged at a family-wise 0.999."""
+    SGD at lr = λ = 0.1 (stable for p ≤ 0.1 at these n), fewer models, judged at a family-wise
+    0.999."""
     from hypothesis import strategies as st
 
     @st.composite
@@ -523,13 +538,13 @@ CLAIM = Claim(
     title="Co-occurring features: the count of polysemantic neurons against p",
     statement=(
         "With features on independently with probability p, the count of polysemantic neurons "
-        "recovers n(n−1)/(4m) as p → 0, does not increase with p and falls to ≈ 0 by p = 0.1; it halves "
-        "already at a rare co-occurrence p½ with (n−1)p½ < ½, and p½ falls more slowly than 1/m and 1/n "
-        "(not set by the collision density n/m or the co-occurrence rate (n−1)p)."
+        "recovers n(n−1)/(4m) as p → 0, does not increase with p and falls to ≈ 0 by p = 0.1; it "
+        "halves already at a rare co-occurrence p½ with (n−1)p½ < ½, and p½ falls more slowly than "
+        "1/m and 1/n (not set by the collision density n/m or the co-occurrence rate (n−1)p)."
     ),
     source=(
-        "extension: the open question of Lecomte et al. 2312.03096's discussion (LessWrong critique and "
-        "reply, catalogue §1.7); predictions and the p½ heuristic derived here"
+        "extension: the open question of Lecomte et al. 2312.03096's discussion (LessWrong "
+        "critique and reply, catalogue §1.7); predictions and the p½ heuristic derived here"
     ),
     params={"smoke": SMOKE, "standard": STANDARD, "paper": PAPER},
     derive=_derive,
@@ -544,12 +559,12 @@ CLAIM = Claim(
         ),
         Control(
             "density-scaling",
-            "p½ ∝ m^(−1), set by the collision density n/m",
+            "p½ ∝ m^(−1) (or faster), set by the collision density n/m",
             refit=_power("m-exponent"),
         ),
         Control(
             "rate-scaling",
-            "p½ ∝ n^(−1), set by the co-occurrence rate (n−1)p",
+            "p½ ∝ n^(−1) (or faster), set by the co-occurrence rate (n−1)p",
             refit=_power("n-exponent"),
         ),
         Control(
@@ -559,10 +574,11 @@ CLAIM = Claim(
         ),
     ),
     false_failure=(
-        "Nine fits at Bonferroni level 1 − 0.05/9 each, so a true claim fails with probability ≤ 5 %. "
-        "≈ 1000 collisions at p → 0 over the four curves give a recovery CI ≈ ±0.08; the exponents' intervals "
-        "(≈ ±0.35 in m, ±0.5 in n, against measured −0.24 and +0.42, thresholds −1) need ≈ 120 collisions at "
-        "(n, 4m) and ≈ 110 at (n/2, m)."
+        "Nine fits at Bonferroni level 1 − 0.05/9 each, so a true claim fails with probability "
+        "≤ 5 %. ≈ 1000 collisions at p → 0 over the four curves give a recovery CI ≈ ±0.08 "
+        "(band ±0.35); the exponents' intervals (≈ ±0.35 in m, ±0.5 in n, against measured −0.24 "
+        "and +0.42, thresholds −1) need ≈ 120 collisions at (n, 4m) "
+        "and ≈ 110 at (n/2, m)."
     ),
     plot=_plot,
     strategy=_strategy,

@@ -3,11 +3,14 @@
 Lecomte et al. (catalogue §1.1, P1-L1-1…7): under feature benefit + L1 every live coordinate of a
 feature's code feels the same factor 1 − ‖w‖², so the flow keeps their order and the initial argmax
 survives; ‖w‖² stays ≈ 1 and ‖w‖₁ = 1/(1/‖w(0)‖₁ + ρλt) (:mod:`theory.l1_decay`, ``dsolve``): slope
-−1 (m′: −2) for 1/(λ√m) ≪ t ≪ 1/λ, and m′ reaches 1 at t = Θ(1/λ). Measured on the exact reduced
-flow at a large m (``flow``: slopes, ρ, end time), with the paper code's per-coordinate Euler at a
-small m (``survivor``: it assumes nothing about order), and on the SGD autoencoder (``train``),
-paired with Euler on the reduced flow from the very same initial rows. The window is
-λt ∈ [window_lo/√m, window_hi]; a large m, not a tolerance, removes its finite-size bias.
+−1 (m′: −2) for 1/(λ√m) ≪ t ≪ 1/λ, and m′ reaches 1 at t = Θ(1/λ); ρ, the relative variance of the
+live magnitudes, follows from the initial distribution alone (the shared map shifts the surviving
+half-normal tail). Measured on the exact reduced flow at a large m (``flow``: slopes, ρ, end time)
+and on the SGD autoencoder (``train``), paired with Euler on the reduced flow from the very same
+initial rows. The window is λt ∈ [window_lo/√m, window_hi]; a large m, not a tolerance, removes
+its finite-size bias. The order itself (the survivor is the initial argmax) is a property of the
+per-coordinate Euler map, not of the theory: ``tests/test_l1_decay.py`` checks it on the paper
+code's Euler; the ``survivor`` runs of the simulation are kept for the stored sweep but not judged.
 """
 
 from __future__ import annotations
@@ -60,7 +63,8 @@ class L1DecayParams:
             dt=0.5,  # Euler step (paper: 0.5)
         )
     )
-    train: AutoencoderParams = AutoencoderParams(  # the SGD autoencoder (its steps: the window's end)
+    # the SGD autoencoder (its steps: the window's end)
+    train: AutoencoderParams = AutoencoderParams(
         n=2,  # features: n ≪ m, interference on (n/m = 3e-5)
         m=65_536,  # hidden neurons (2¹⁶; the largest a CPU affords in seconds)
         instances=8,  # independent autoencoders, each paired with Euler from its own initial rows
@@ -92,8 +96,8 @@ class L1DecayParams:
             raise ParamError(
                 "window_lo",
                 self.window_lo,
-                f"< {self.window_hi / 1.5 * math.sqrt(self.flow.m):.3g} (window_lo/√m must lie well below "
-                f"window_hi = {self.window_hi}: take flow.m larger)",
+                f"< {self.window_hi / 1.5 * math.sqrt(self.flow.m):.3g} (window_lo/√m must lie "
+                f"well below window_hi = {self.window_hi}: take flow.m larger)",
             )
         check_int("points", self.points, 5)
         check_float("survivor.l1", self.survivor.l1, 0.0, 0.1, lo_open=True)
@@ -280,7 +284,7 @@ def simulate(p: L1DecayParams, ctx: Context) -> L1DecayMeasurements:
     ]
     rows = ctx.map(_flow_replicate, jobs, label="l1-decay: reduced flow")
     l1, support, l1_wide, support_wide, rho_s, rho_r, t_end, s0, l1_table, support_table = (
-        np.asarray(x) for x in zip(*rows)
+        np.asarray(x) for x in zip(*rows, strict=True)
     )
     seconds["flow"] = time.perf_counter() - start
 
@@ -363,6 +367,7 @@ def derive(p: L1DecayParams) -> Derivation:
         theory.l1_rate(),
     )
     slopes, end = theory.local_slope(), theory.end_time()
+    window = theory.window_exponents()
     s0 = theory.initial_l1().subs({theory.c: p.flow.init_scale, theory.m: p.flow.m})
     rho0 = theory.initial_rho()
     end_limit = sp.lambdify(theory.rho, end["limit"], "math")
@@ -390,8 +395,9 @@ def derive(p: L1DecayParams) -> Derivation:
             "initial_rho": rho0,
         },
         values={
-            "l1_slope_limit": float(slopes["l1_limit"]),
-            "support_slope_limit": float(slopes["support_limit"]),
+            "l1_slope_limit": float(window["l1"]),
+            "support_slope_limit": float(window["support"]),
+            "rho_window": theory.window_rho(_rho_grid(p)),
             "S0": float(s0),
             "rho_initial": float(rho0),
             "plateau_time": float(1 / (p.flow.l1 * s0)),
@@ -407,10 +413,14 @@ def derive(p: L1DecayParams) -> Derivation:
 
 # -- fits ------------------------------------------------------------------------------------------
 
-END_BAND = (
-    1.0,
-    3.0,
-)  # λ·t_end: Θ(1); the closed form gives √(1+ρ)/ρ ∈ [1.41, 2.19] for ρ ∈ [π/2 − 1, 1]
+# λ·t_end: Θ(1), the catalogue's band (P1-L1-7); the closed form's √(1+ρ)/ρ ∈ [1.41, 2.19] for
+# ρ ∈ [π/2 − 1, 1] lies inside it
+END_BAND = (1.0, 3.0)
+
+
+def _rho_grid(p: L1DecayParams) -> np.ndarray:
+    """s = λ√m·t at the window's log-spaced times (those of ``simulate``)."""
+    return np.geomspace(*p.window(), p.points) * p.flow.l1 * math.sqrt(p.flow.m)
 
 
 def _sgd_window_text(p: L1DecayParams) -> str:
@@ -420,76 +430,81 @@ def _sgd_window_text(p: L1DecayParams) -> str:
 
 
 def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
-    """The eight fits; their reasons name the window and sizes of ``p``."""
+    """The six fits; their reasons name the window and sizes of ``p``."""
     lo, hi = p.window_lo, p.window_hi
-    win = f"λt ∈ [{lo:g}/√m, {hi:g}] (×{hi * math.sqrt(p.flow.m) / lo:.1f})"
+    s_hi = hi * math.sqrt(p.flow.m)
+    win = f"λt ∈ [{lo:g}/√m, {hi:g}] (×{s_hi / lo:.1f})"
     ratio = p.train.n / p.train.m
     return (
         FitSpec(
             "l1-slope",
             "log-log slope of ‖w‖₁ against t in the window (reduced flow)",
             0.08,
-            why=f"{win}, m = {p.flow.m:.3g}, λ = {p.flow.l1:g}, {p.replicates} initialisations (mean of "
-            "per-run OLS slopes, t-interval). Tolerance ±0.08 (catalogue, m ≥ 1e5). Finite size: over the "
-            "catalogue's [10/(λ√m), 0.1/λ] the slope is −0.993 ± 0.003 at m = 1e6 and −0.978 ± 0.009 at "
-            "1e5 (the window's start still feels the plateau's crossover).",
+            why=f"predicted: theory.l1_decay.l1_exponent, the dsolve solution's local slope for "
+            f"1/(λ√m) ≪ t ≪ 1/λ. {win}, m = {p.flow.m:.3g}, λ = {p.flow.l1:g}, "
+            f"{p.replicates} initialisations (mean of per-run OLS slopes, t-interval). Band "
+            "predicted ± 0.08 (catalogue: slope ∈ [−1.08, −0.92], m ≥ 1e5). Finite size "
+            "(catalogue, over its window [10/(λ√m), 0.1/λ]): −0.993 ± 0.003 at m = 1e6, "
+            "−0.978 ± 0.009 at 1e5 (the window's start still feels the plateau's crossover).",
         ),
         FitSpec(
             "support-slope",
             "log-log slope of m′ against t in the window (reduced flow)",
             0.15,
-            why=f"{win}; tolerance ±0.15 (catalogue). Finite size: over the catalogue's [10/(λ√m), 0.1/λ] "
-            "the slope is −1.977 ± 0.004 at m = 1e6 and −1.930 ± 0.012 at 1e5 (local slope −1.86 at "
-            "10/(λ√m)); hence the later start and m = 1e6, where the window is a decade.",
+            why=f"predicted: theory.l1_decay.support_exponent (m′ = (1 + ρ)‖w‖₁²). {win}; band "
+            "predicted ± 0.15 (catalogue: slope ∈ [−2.15, −1.85]). Finite size (catalogue, over "
+            "[10/(λ√m), 0.1/λ]): −1.977 ± 0.004 at m = 1e6, −1.930 ± 0.012 at 1e5 (local slope "
+            "−1.86 at 10/(λ√m)); hence the later start and a large m.",
         ),
         FitSpec(
             "rho",
-            "ρ from the slope of 1/‖w‖₁ against λt (secant over the window)",
-            0.1,
-            why="predicted: m′‖w‖²/‖w‖₁² − 1 (relative variance of the live magnitudes; = m′/‖w‖₁² − 1 to "
-            "1e-4 since ‖w‖² ≈ 1) averaged over the window and the initialisations, since "
-            "d(1/‖w‖₁)/dt = ρλ/‖w‖² under the balance. The two agree to ≈ 1e-4, far inside the spread of "
-            "ρ between initialisations that sets the interval. "
-            "Tolerance ±0.05 (catalogue P1-L1-6). It starts at π/2 − 1 = 0.571 (half-normal).",
+            "ρ = m′/‖w‖₁² − 1 of the live magnitudes, mean over the window's times (reduced flow)",
+            0.05,
+            why="predicted from the initial distribution alone (theory.l1_decay.window_rho): the "
+            "shared factor makes the flow one affine map, so the live magnitudes are the "
+            "half-normal tail above a threshold b shifted down by b, ρ(b) = P·E[(z − b)₊²]/"
+            "E[(z − b)₊]² − 1, and the norm balance fixes b at s = λ√m·t (population limit, no "
+            f"fitted constant; ρ rises from π/2 − 1 at b = 0 toward 1). Measured: m′/‖w‖₁² − 1 "
+            f"(‖w‖² = 1 to ≤ 1e-4 in the window) averaged over the {p.points} log-spaced times at "
+            f"s ∈ [{lo:g}, {s_hi:.3g}] ({win}), {p.replicates} initialisations, t-interval. Band "
+            "predicted ± 0.05 (catalogue P1-L1-6's ±0.05): half the distance to an exponential "
+            "tail's ρ = 1, so the band tells the two apart (control rho-exponential). Not the "
+            "secant slope of 1/‖w‖₁: by the balance it is ρ's uniform-time average (a code "
+            "consistency test in tests/), dominated by the window's end where few coordinates "
+            "remain, and noisier.",
         ),
         FitSpec(
-            "end-time-lo",
+            "end-time",
             "λ·t_end, t_end the first time m′ = 1",
-            relation=">",
-            why="Θ(1/λ): the closed form gives λt_end → √(1+ρ)/ρ ∈ [1.41, 2.19] for ρ ∈ [0.571, 1]; the "
-            "band [1, 3] (catalogue P1-L1-7) leaves room for the last few coordinates.",
-        ),
-        FitSpec(
-            "end-time-hi",
-            "λ·t_end, t_end the first time m′ = 1",
-            relation="<",
-            why="upper end of the Θ(1) band [1, 3]",
-        ),
-        FitSpec(
-            "survivor",
-            "fraction of Euler runs whose survivor is the initial argmax",
-            0.1,
-            why=f"{p.survivor_runs} per-coordinate Euler runs (m = {p.survivor.m}, λ = {p.survivor.l1:g}, "
-            f"dt = {p.survivor.dt:g}) to m′ = 1; Clopper–Pearson. A single miss puts 1 outside the "
-            "interval; tolerance 0.1 asks for enough runs to bound the miss rate below 10 %.",
+            (END_BAND[1] - END_BAND[0]) / 2,
+            why=f"Θ(1/λ), which the catalogue (P1-L1-7) states as λt_end ∈ [{END_BAND[0]:g}, "
+            f"{END_BAND[1]:g}]: the band {sum(END_BAND) / 2:g} ± "
+            f"{(END_BAND[1] - END_BAND[0]) / 2:g} is that statement, not a derived point (the "
+            "closed form's √(1+ρ)/ρ ∈ [1.41, 2.19] for ρ ∈ [π/2 − 1, 1] ignores the last few "
+            f"coordinates, whose random gaps set the spread). Mean over {p.replicates} "
+            "initialisations, t-interval.",
         ),
         FitSpec(
             "sgd-slope",
             "log-log slope of mean ‖W_i‖₁ against training time (SGD autoencoder)",
             0.08,
-            why=f"n = {p.train.n}, m = {p.train.m}, lr = {p.train.lr:g}, λ = {p.train.l1:g} (code time "
-            f"4·lr·step, λ_code = λ/4), {_sgd_window_text(p)}; chatter |W| ≤ 2·lr·λ excluded. Estimate = "
-            f"mean(SGD − exact flow from the same rows) over {p.train.instances} models + mean exact-flow "
-            f"slope over {p.sgd_flows} more initialisations (control variate; bootstrap over both). The "
-            "figure's third panel gives the raw SGD, exact-flow and Euler slopes.",
+            why=f"predicted: theory.l1_decay.l1_exponent; band ± 0.08 as l1-slope. n = "
+            f"{p.train.n}, m = {p.train.m}, lr = {p.train.lr:g}, λ = {p.train.l1:g} (code time "
+            f"4·lr·step, λ_code = λ/4), {_sgd_window_text(p)}; chatter |W| ≤ 2·lr·λ excluded. "
+            f"Estimate = mean(SGD − exact flow from the same rows) over {p.train.instances} "
+            f"models + mean exact-flow slope over {p.sgd_flows} more initialisations (control "
+            "variate; bootstrap over both). A narrow window at this m leaves the exact flow "
+            "itself a little above −1 (a finite-size offset, not interference: sgd-follows-flow). "
+            "The figure's third panel gives the raw SGD, exact-flow and Euler slopes.",
         ),
         FitSpec(
             "sgd-follows-flow",
             "SGD slope − slope of Euler on the reduced flow from the same initial rows",
             0.01,
-            why=f"paired over {p.train.instances} autoencoders (Euler step 4·lr, what SGD discretises): the "
-            f"difference is interference (n/m = {ratio:.1e}), SGD's subgradient chatter and float32. "
-            "Tolerance 0.01: an eighth of the slope tolerance.",
+            why=f"predicted 0 by definition (SGD is Euler on the flow, step 4·lr); paired over "
+            f"{p.train.instances} autoencoders: the difference is interference (n/m = "
+            f"{ratio:.1e}), SGD's subgradient chatter and float32. Band ± 0.01: an eighth of the "
+            "slope's.",
         ),
     )
 
@@ -513,15 +528,23 @@ def _sgd_slopes(meas: L1DecayMeasurements) -> dict[str, np.ndarray]:
     }
 
 
+def _measured_rho(meas: L1DecayMeasurements) -> np.ndarray:
+    """(R,) m′/‖w‖₁² − 1 averaged over the window's log-spaced times, per initialisation."""
+    return (meas.support / meas.l1**2 - 1.0).mean(axis=1)
+
+
+def _s_grid(meas: L1DecayMeasurements, p: L1DecayParams) -> np.ndarray:
+    """s = λ√m·t at the times ρ was measured."""
+    return meas.t * p.flow.l1 * math.sqrt(p.flow.m)
+
+
 def fit(meas: L1DecayMeasurements, d: Derivation, p: L1DecayParams, judge: Judge) -> list[Fit]:
-    """Slopes, ρ and end time of the reduced flow, the survivor, and the SGD slope."""
+    """Slopes, ρ and end time of the reduced flow, and the SGD slope."""
     level = judge.level
     s1 = fitting.mean_ci(_slopes(meas.t, meas.l1), confidence=level)
     sm = fitting.mean_ci(_slopes(meas.t, meas.support), confidence=level)
-    rho = fitting.mean_ci(meas.rho_slope, confidence=level)
-    rho_pred = float(meas.rho_ratio.mean())
+    rho = fitting.mean_ci(_measured_rho(meas), confidence=level)
     end = fitting.mean_ci(meas.t_end * p.flow.l1, confidence=level)
-    surv = fitting.proportion_ci(meas.survivor_hits, meas.survivor_runs, confidence=level)
 
     s = _sgd_slopes(meas)
     # E[SGD slope] = E[SGD − exact flow, same rows] + E[exact flow]: the paired part is nearly
@@ -533,43 +556,48 @@ def fit(meas: L1DecayMeasurements, d: Derivation, p: L1DecayParams, judge: Judge
         confidence=level,
     )
     follows = fitting.mean_ci(s["sgd"] - s["euler"], confidence=level)
+    exponent = theory.l1_exponent()
     return [
-        judge.fit("l1-slope", predicted=-1.0, estimate=s1),
-        judge.fit("support-slope", predicted=-2.0, estimate=sm),
-        judge.fit("rho", predicted=rho_pred, estimate=rho),
-        judge.fit("end-time-lo", predicted=END_BAND[0], estimate=end),
-        judge.fit("end-time-hi", predicted=END_BAND[1], estimate=end),
-        judge.fit("survivor", predicted=1.0, estimate=surv),
-        judge.fit("sgd-slope", predicted=-1.0, estimate=sgd),
+        judge.fit("l1-slope", predicted=exponent, estimate=s1),
+        judge.fit("support-slope", predicted=theory.support_exponent(), estimate=sm),
+        judge.fit("rho", predicted=theory.window_rho(_s_grid(meas, p)), estimate=rho),
+        judge.fit("end-time", predicted=sum(END_BAND) / 2, estimate=end),
+        judge.fit("sgd-slope", predicted=exponent, estimate=sgd),
         judge.fit("sgd-follows-flow", predicted=0.0, estimate=follows),
     ]
 
 
-def _random_survivor(
+def _rho_hard_threshold(
     fits: Sequence[Fit], meas: L1DecayMeasurements, p: L1DecayParams, judge: Judge
 ) -> list[Fit]:
-    """Mutant: the survivor is a uniformly random coordinate (hit rate 1/m)."""
-    return [f.mutant(predicted=1.0 / p.survivor.m) for f in fits if f.key == "survivor"]
+    """Mutant: the survivors keep their initial values (a hard threshold, no common shift)."""
+    pred = theory.window_rho(_s_grid(meas, p), shifted=False)
+    return [f.mutant(predicted=pred) for f in fits if f.key == "rho"]
 
 
 def _end_on_plateau(
     fits: Sequence[Fit], meas: L1DecayMeasurements, p: L1DecayParams, judge: Judge
 ) -> list[Fit]:
     """Mutant: sparsification completes on the plateau timescale, λt_end < 10/√m."""
-    return [f.mutant(predicted=10.0 / math.sqrt(p.flow.m)) for f in fits if f.key == "end-time-hi"]
+    return [
+        f.mutant(predicted=10.0 / math.sqrt(p.flow.m), relation="<")
+        for f in fits
+        if f.key == "end-time"
+    ]
 
 
 CONTROLS = (
     Control("l1-slope-half", "‖w‖₁ decays as t^(−1/2)", predict={"l1-slope": -0.5}),
     Control("support-slope-one", "m′ decays as t^(−1)", predict={"support-slope": -1.0}),
     Control(
-        "random-survivor",
-        "the survivor is a coordinate chosen at random (hit rate 1/m)",
-        refit=_random_survivor,
+        "rho-hard-threshold",
+        "the largest coordinates survive with their initial values (a hard threshold, no "
+        "common shift), so ρ is the unshifted half-normal tail's",
+        refit=_rho_hard_threshold,
     ),
     Control(
         "rho-frozen",
-        "the magnitudes keep their half-normal shape: ρ = π/2 − 1",
+        "the magnitudes keep their half-normal shape, as a random live set would: ρ = π/2 − 1",
         predict={"rho": math.pi / 2 - 1},
     ),
     Control("rho-exponential", "the live magnitudes are exponential (ρ = 1)", predict={"rho": 1.0}),
@@ -580,31 +608,23 @@ CONTROLS = (
     ),
 )
 
-DEVIATIONS = {
-    "sgd-slope": Deviation(
-        expected="fail",
-        reason=(
-            "measured: finite size, not interference. At the autoencoder's m = 2¹⁶ the window "
-            "λτ ∈ [15/√m, 0.15] is only 2.5× wide, and there the exact reduced flow itself (no "
-            "interference) has slope −0.980 ± 0.002 (500 initialisations; −0.987 at λ√m = 1e-3 "
-            "instead of 0.1); the SGD estimate is −0.978 … −0.985 over root seeds 0–6. SGD on the full "
-            "model follows Euler on the flow from its own initial rows to 0.000 ± 0.001 "
-            "('sgd-follows-flow'; n/m = 3e-5), Euler sits 0.002 from the exact flow (step 4·lr). The "
-            "same flow at m = 1e6 gives −1.00 ('l1-slope'); SGD at m = 1e6 is GPU-sized."
-        ),
-    ),
-}
+DEVIATIONS: dict[str, Deviation | tuple[Deviation, ...]] = {}
 
 _FALSE_FAILURE = (
-    "Eight fits at Bonferroni level 1 − 0.05/8 each, so a true claim fails with probability ≤ 5 % "
-    "(the flow's finite-m biases, ≤ 0.005 in both slopes at m = 1e6, are a quarter of the intervals' "
-    "half-widths). 24 initialisations give slope intervals ±0.02 and ρ ±0.035; 64 survivor runs bound "
-    "the miss rate below 8.4 %. Measured over root seeds 0–19 at standard scale "
-    "(benchmarks/false_failure.py): 15/20 reached every expected verdict, every control was rejected "
-    "in all 20; the misses were the ρ fit (4 seeds) and the ‖w‖₁ slope (1). So the measured "
-    "false-failure rate is ≈ 25 %, not ≤ 5 %: the secant slope of 1/‖w‖₁ and the mean relative "
-    "variance differ by about the ρ interval's half-width, because ρ still drifts inside the "
-    "window (catalogue: 0.896 vs 0.903 at m = 1e5). Treat a lone ρ failure as this known bias."
+    "Six fits at Bonferroni level 1 − 0.05/6 each, so a true claim fails with probability ≤ 5 %. "
+    "24 initialisations give slope intervals ≈ ±0.02 (bands ±0.08, ±0.15), ρ ≈ ±0.025 (band "
+    "±0.05) and λt_end ≈ ±0.4 (band [1, 3]). Measured over root seeds 0–19 at standard scale (the "
+    "fits of this module on the standard simulations): 19/20 met every expected verdict; the miss "
+    "(seed 13) was ρ inconclusive, 0.916 [0.877, 0.955] across the band's upper edge 0.940 (one "
+    "initialisation at 1.13: ρ's spread between initialisations is right-skewed), and there the "
+    "controls rho-exponential and near-rho were inconclusive too; every other control, near misses "
+    "included, was rejected at 20/20. ρ fitted 0.869…0.916 (mean 0.8885) against the predicted "
+    "0.8898; 200 further initialisations put the population-limit prediction 0.005 ± 0.003 above "
+    "the m = 1e6 samples. sgd-slope passed at 20/20 with a resolved offset, fitted −0.985…−0.975: "
+    "the exact flow's own finite-size slope at m = 2¹⁶, not interference. ρ measured as the secant "
+    "slope of 1/‖w‖₁ (its endpoint has ≈ 100 live coordinates) would pass in only ≈ 67 % of "
+    "24-initialisation draws (resampled from 200), against ≈ 99.9 % for the mean over the "
+    "window's times."
 )
 
 
@@ -612,9 +632,10 @@ _FALSE_FAILURE = (
 
 
 def plot(result: Result[L1DecayMeasurements], outdir: Path) -> list[Path]:
-    """‖w‖₁(t) and m′(t), log-log: replicate spread, the dsolve prediction, the fitted power law with
-    its band, the window shaded; then the SGD autoencoder against Euler from the same rows, with
-    the raw per-model slopes (SGD, exact flow, Euler) that the control-variate estimate combines."""
+    """‖w‖₁(t) and m′(t), log-log: replicate spread, the dsolve prediction, the fitted power law
+    with its band, the window shaded; then the SGD autoencoder against Euler from the same rows,
+    with the raw per-model slopes (SGD, exact flow, Euler) that the control-variate estimate
+    combines."""
     from ..plotting import new_figure, save
 
     meas, p = result.measurements, result.params
@@ -713,7 +734,8 @@ def plot(result: Result[L1DecayMeasurements], outdir: Path) -> list[Path]:
         0.03,
         f"mean slopes: SGD {s['sgd'].mean():.4f}, exact flow {s['flows'].mean():.4f}\n"
         f"SGD − flow (same rows) {np.mean(s['sgd'] - s['fast']):+.4f}\n"
-        f"Euler − flow {np.mean(s['euler'] - s['fast']):+.4f}, SGD − Euler {np.mean(s['sgd'] - s['euler']):+.4f}",
+        f"Euler − flow {np.mean(s['euler'] - s['fast']):+.4f}, "
+        f"SGD − Euler {np.mean(s['sgd'] - s['euler']):+.4f}",
         transform=ax.transAxes,
         fontsize=6.5,
         va="bottom",
@@ -758,7 +780,8 @@ def _strategy() -> Any:
 
 
 STANDARD = L1DecayParams()
-PAPER = L1DecayParams(  # the paper code's ODE run (sparsity.py): m = 1e5, λ = 1e-5, for the flow and the survivor
+# the paper code's ODE run (sparsity.py): m = 1e5, λ = 1e-5, for the flow and the survivor
+PAPER = L1DecayParams(
     flow=dataclasses.replace(STANDARD.flow, m=100_000, l1=1e-5),
     survivor=dataclasses.replace(STANDARD.survivor, m=100_000, l1=1e-5),
 )
@@ -778,12 +801,14 @@ L1_DECAY = Claim(
     id="l1-decay",
     title="L1 winner-takes-all: ‖w‖₁ ∝ 1/(1/√m + λt), m′ ∝ ‖w‖₁², the initial argmax survives",
     statement=(
-        "Under feature benefit and L1 a feature's live weights share one growth factor, so their order "
-        "is kept and the initial argmax survives; the norm stays pinned near 1 and ‖w‖₁ = "
-        "1/(1/‖w(0)‖₁ + ρλt): slope −1 (m′: −2) for 1/(λ√m) ≪ t ≪ 1/λ, m′ = 1 at t = Θ(1/λ); SGD on "
-        "the autoencoder follows the same flow."
+        "Under feature benefit and L1 a feature's live weights share one growth factor, so their "
+        "order is kept and the initial argmax survives; the norm stays pinned near 1 and ‖w‖₁ = "
+        "1/(1/‖w(0)‖₁ + ρλt): slope −1 (m′: −2) for 1/(λ√m) ≪ t ≪ 1/λ, with ρ set by the initial "
+        "distribution, and m′ = 1 at t = Θ(1/λ); SGD on the autoencoder follows the same flow."
     ),
-    source="Lecomte et al. 2312.03096, sparsification dynamics (sparsity.py ODE); catalogue P1-L1-1…7",
+    source=(
+        "Lecomte et al. 2312.03096, sparsification dynamics (sparsity.py ODE); catalogue P1-L1-1…7"
+    ),
     params={"smoke": SMOKE, "standard": STANDARD, "paper": PAPER},
     derive=derive,
     simulate=simulate,
