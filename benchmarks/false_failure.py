@@ -149,7 +149,10 @@ def main() -> None:
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--scale", default="standard")
     ap.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help="JSON-lines log, replaced whole when the sweep completes"
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="JSON-lines log, replaced whole when the sweep completes",
     )
     ap.add_argument("--table", type=Path, help="only tabulate this JSON-lines file")
     ap.add_argument(

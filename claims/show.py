@@ -83,7 +83,9 @@ def describe(claim: Claim, scale: str = "standard") -> str:
         if s.why:
             out.append(_wrap(f"why: {s.why}", "      "))
     out += ["", "controls (mutant claims the harness must reject):"]
-    out += [_wrap(f"{c.id}: {c.statement}", "  ") for c in claim.controls_at(params, scale)] or ["  (none)"]
+    out += [_wrap(f"{c.id}: {c.statement}", "  ") for c in claim.controls_at(params, scale)] or [
+        "  (none)"
+    ]
     deviations = claim.deviations_at(scale)
     if deviations:
         out += [
