@@ -1,6 +1,6 @@
 # polyclaims — the two commands of the README.
 #   make report   set up, run every claim at SCALE, write reports/
-#   make test     set up, lint (ruff), run tests/ and `pytest claims/`
+#   make test     set up, lint and format-check (ruff), run tests/ and `pytest claims/`
 # Override the interpreter or the torch requirement: `make test PYTHON=.venv/bin/python TORCH=torch==2.5.1`.
 PYTHON ?= python3
 TORCH  ?= torch==2.13.0
@@ -18,6 +18,7 @@ setup:
 
 test: setup
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m pytest tests claims --scale $(SCALE) -q
 
 lint: setup

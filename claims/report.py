@@ -44,9 +44,10 @@ __all__ = ["REPORT_FILES", "Report", "build_report", "render", "run_claims"]
 
 REPORT_FILES = ("claims.md", "claims.html", "claims.json")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# the 20-seed sweep's log (benchmarks/false_failure.py regenerates it whole): absent from an
-# installed copy, in which case the report states only each claim's own text
-FALSE_FAILURE_LOG = Path(__file__).resolve().parent.parent / "benchmarks" / "false_failure.jsonl"
+# the 20-seed sweeps' logs (benchmarks/false_failure.py regenerates each whole; a claim added
+# later has its own log): absent from an installed copy, in which case the report states only
+# each claim's own text
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 def _seeds(seeds: Sequence[int]) -> str:
@@ -56,21 +57,28 @@ def _seeds(seeds: Sequence[int]) -> str:
     return "seeds " + ", ".join(map(str, s))
 
 
-def measured_rates(log: Path = FALSE_FAILURE_LOG) -> dict[tuple[str, str], str]:
+def measured_rates(logs: Sequence[Path] | None = None) -> dict[tuple[str, str], str]:
     """(claim id, scale) -> one sentence stating the measured false-failure rate and the controls'
-    rejection rates, read from the sweep log (no log: empty)."""
+    rejection rates, read from the sweep logs (default: ``benchmarks/false_failure*.jsonl``; none:
+    empty)."""
     import json
     from collections import defaultdict
 
-    if not log.is_file():
-        return {}
+    if logs is None:
+        logs = sorted(BENCHMARKS.glob("false_failure*.jsonl"))
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for line in log.read_text().splitlines():
-        if line.strip():
-            row = json.loads(line)
-            rows[(row["id"], row["scale"])].append(row)
+    source: dict[tuple[str, str], Path] = {}
+    for log in logs:
+        if not log.is_file():
+            continue
+        for line in log.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                rows[(row["id"], row["scale"])].append(row)
+                source[(row["id"], row["scale"])] = log
     out = {}
     for key, rs in rows.items():
+        log = source[key]
         met = sum(r["meets_expectation"] for r in rs)
         off: dict[str, int] = defaultdict(int)
         for r in rs:

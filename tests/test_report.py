@@ -579,7 +579,7 @@ def test_measured_rates_state_the_sweep_log(tmp_path: Path) -> None:
         for s in range(20)
     ]
     log.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    text = measured_rates(log)[("c", "standard")]
+    text = measured_rates([log])[("c", "standard")]
     for needle in ("seeds 0–19", "commit abc1234", "19/20 seeds", "rho ×1", "near-rho 19/20"):
         assert needle in text, f"{needle!r} missing from the measured-rate sentence: {text}"
-    assert measured_rates(tmp_path / "absent.jsonl") == {}, "no log: no sentence"
+    assert measured_rates([tmp_path / "absent.jsonl"]) == {}, "no log: no sentence"

@@ -76,19 +76,23 @@ STANDARD = CollisionParams(
 # 7500 steps)
 SMOKE = CollisionParams(train=dataclasses.replace(_ADAMW, instances=24), m=(64, 128))
 
-# The exponent against the leading term's −1 at the standard scale, measured (seeds below): the
-# interval straddles the band's upper edge −0.75, so the verdict is inconclusive there.
-_SLOPE_SEEDS = "seed 0"
-_SLOPE_RANGE = (-0.88, -0.69)
+# The exponent against the leading term's −1 at the standard scale, measured over seeds 0–19
+# (benchmarks/false_failure.py): fitted −0.951…−0.776, mean −0.829, 99 % intervals ≈ ±0.10 wide;
+# 15 intervals straddle the band's upper edge −0.75 (inconclusive), 5 lie inside (pass). The range
+# recorded is the union of the 20 intervals: where the value was measured, with its uncertainty.
+_SLOPE_RANGE = (-1.06, -0.68)
 _STANDARD_SLOPE = Deviation(
     "inconclusive",
     _SLOPE_RANGE,
-    f"measured −0.776, 99 % interval [−0.878, −0.687] ({_SLOPE_SEEDS}; the range recorded is that "
-    "interval): on m = 2n…16n the leading-order exponent is off by the finite-size terms — the "
-    f"exact static model's own exponent there is {_num(collisions.exact_exponent(16, STANDARD.m))} "
-    "— and AdamW's count falls more slowly still (slope-exact's resolved offset, +0.12 [+0.02, "
-    "+0.21]: its winners are rarely the initial argmax, catalogue P1-CORR), so the interval "
-    "reaches past −0.75, the edge of −1 ± 0.25",
+    "measured over seeds 0–19: fitted −0.951…−0.776 (mean −0.83), 99 % intervals ±0.10; the range "
+    "recorded is the union of those intervals. On m = 2n…16n the leading-order exponent is off by "
+    "the finite-size terms — the exact static model's own exponent there is "
+    f"{_num(collisions.exact_exponent(16, STANDARD.m))} (slope-exact passes at 20/20) — and "
+    "AdamW's count falls a little more slowly still (its winners are rarely the initial argmax, "
+    "catalogue P1-CORR). The value sits ≈ 0.08 inside the band's edge −0.75 of −1 ± 0.25, about "
+    "one interval half-width: the interval straddles the edge (inconclusive, 15 of 20 seeds) or "
+    "lies just inside it (pass, 5 of 20). More instances per m would decide it",
+    also=("pass",),
 )
 
 COLLISION_COUNT_ADAMW = Claim(
