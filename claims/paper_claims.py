@@ -66,6 +66,12 @@ QUESTIONS: tuple[Question, ...] = (
         "capacity allocation by kurtosis and importance (Scherlis et al.)",
         (("capacity-allocation", "the quadratic model: solver, GD, two-feature SGD"),),
     ),
+    Question(
+        "Extension",
+        "interference: the pair force −Σ ReLU(W_i·W_j)W_j, its strength (n − 1)/m at init, "
+        "decorrelation at rate ≈ 2",
+        (("interference", "random inits; a pair integrated with the others frozen"),),
+    ),
 )
 
 

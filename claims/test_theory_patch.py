@@ -55,6 +55,13 @@ PATCHES: dict[str, tuple[str, str, Wrap, str]] = {
     ),
     # r* = 2/(K−1) ×1.5 (tolerance 12.5 % of r*)
     "capacity-allocation": ("theory.capacity", "phase_boundary", _scale(1.5), "phase-K5"),
+    # the init strength −(n − 1)/m ×1.2: the level in units of (n − 1)/m 1 -> 1.2 (tolerance 0.05)
+    "interference": (
+        "theory.interference",
+        "predict_init_strength",
+        _scale(1.2),
+        "strength-level",
+    ),
 }
 
 
