@@ -72,6 +72,12 @@ QUESTIONS: tuple[Question, ...] = (
         "decorrelation at rate ≈ 2",
         (("interference", "random inits; a pair integrated with the others frozen"),),
     ),
+    Question(
+        "Extension",
+        "without L1 (the LessWrong question): zero loss at angles ≥ 90°, no privileged neuron "
+        "basis; L1 privileges it at λ* ∝ 1/steps",
+        (("no-l1", "gradient descent, n = 16, m = 64, λ = 0 and a λ sweep at two lengths"),),
+    ),
 )
 
 

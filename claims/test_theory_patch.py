@@ -62,6 +62,8 @@ PATCHES: dict[str, tuple[str, str, Wrap, str]] = {
         _scale(1.2),
         "strength-level",
     ),
+    # the λ* exponent −1 -> −0.4 (tolerance 0.25; measured −1.015…−0.983)
+    "no-l1": ("theory.no_l1", "lambda_star_exponent", _shift(0.6), "lambda-exponent"),
 }
 
 
