@@ -154,3 +154,17 @@ def test_lambda_star_exponent_and_count_rule() -> None:
     rule = th.count_rule()
     assert sp.simplify(rule - n * (n - 1) / (4 * m)) == 0, f"count rule {rule}, want n(n−1)/(4m)"
     assert th.predict_count_rule(16, 64) == pytest.approx(16 * 15 / 256), "n = 16, m = 64"
+
+
+def test_lambda_end_is_the_end_time_at_the_initial_rho() -> None:
+    """λ_end(S) = √(1 + ρ)/(ηρS) with ρ = π/2 − 1: at η = 0.1, S = 100, 0.2196; ∝ 1/S."""
+    import math
+
+    from theory import no_l1
+
+    rho = math.pi / 2 - 1
+    want = math.sqrt(1 + rho) / (0.1 * rho * 100)
+    got = no_l1.predict_lambda_end(0.1, 100)
+    assert got == pytest.approx(want, rel=1e-12), f"λ_end(0.1, 100) = {got}, expected {want}"
+    ratio = no_l1.predict_lambda_end(0.1, 400) / got
+    assert ratio == pytest.approx(0.25, rel=1e-12), f"λ_end(4S)/λ_end(S) = {ratio}, expected ¼"

@@ -143,6 +143,15 @@ def lambda_star_expr() -> sp.Expr:
     return sp.simplify(lt_end / (tau * lam_code_per_lam))
 
 
+def predict_lambda_end(lr: float, steps_: int) -> float:
+    """The λ whose L1 dynamic ends after ``steps_`` steps at learning rate ``lr``:
+    :func:`lambda_star_expr` with ρ at its initial value π/2 − 1 (half-normal rows,
+    ``l1_decay.initial_rho``). The rows are half-way to one-hot before the dynamic ends, so the
+    measured transition λ* lies below it."""
+    expr = lambda_star_expr().subs({eta: lr, steps: steps_, l1_decay.rho: l1_decay.initial_rho()})
+    return float(expr)
+
+
 @cache
 def lambda_star_exponent() -> float:
     """lim_{S→∞} S ∂_S log λ*(S) (sympy): −1."""
