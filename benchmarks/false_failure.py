@@ -29,7 +29,7 @@ import os
 import subprocess
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 DEFAULT_OUT = Path(__file__).with_name("false_failure.jsonl")
@@ -39,22 +39,16 @@ DEFAULT_MEASUREMENTS = Path(__file__).with_name(".measurements")
 
 
 def _commit() -> str:
-    root = Path(__file__).resolve().parent.parent
+    """The short HEAD commit, ``+uncommitted`` when tracked files differ from it."""
+
+    def git(*args: str) -> str:
+        root = Path(__file__).resolve().parent.parent
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+uncommitted" if dirty else "")
@@ -107,36 +101,31 @@ def run(
 
 
 def _load(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    from claims.report import load_sweep
+
+    return load_sweep(path)
 
 
 def table(rows: list[dict]) -> str:
-    by_claim: dict[str, list[dict]] = defaultdict(list)
-    for r in rows:
-        by_claim[r["id"]].append(r)
+    from claims.report import summarise_sweep
+
     lines = [
         "| claim | seeds | pass | fail | inconclusive | error | as expected "
         "| off expectation (fits) |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    controls: dict[str, Counter] = defaultdict(Counter)
-    for cid, rs in by_claim.items():
-        st = Counter(r["status"] for r in rs)
-        ok = sum(r["meets_expectation"] for r in rs)
-        offs = Counter(k for r in rs for k in r["off"])
+    controls: dict[str, list[bool]] = defaultdict(list)
+    for (cid, _scale), sw in summarise_sweep(rows).items():
+        st = sw.statuses
         lines.append(
-            f"| `{cid}` | {len(rs)} | {st['pass']} | {st['fail']} | {st['inconclusive']} "
+            f"| `{cid}` | {sw.runs} | {st['pass']} | {st['fail']} | {st['inconclusive']} "
             f"| {st['error']} "
-            f"| {ok}/{len(rs)} | {', '.join(f'{k} ×{v}' for k, v in offs.items()) or '—'} |"
+            f"| {sw.met}/{sw.runs} | {', '.join(f'{k} ×{v}' for k, v in sw.off.items()) or '—'} |"
         )
-        for r in rs:
-            for k, rejected in r["controls"].items():
-                controls[k]["runs"] += 1
-                controls[k]["rejected"] += rejected
+        for k, rejected in sw.controls.items():
+            controls[k] += rejected
     lines += ["", "| control | rejected |", "|---|---|"]
-    lines += [f"| `{k}` | {c['rejected']}/{c['runs']} |" for k, c in controls.items()]
+    lines += [f"| `{k}` | {sum(v)}/{len(v)} |" for k, v in controls.items()]
     return "\n".join(lines)
 
 

@@ -27,6 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -57,48 +58,79 @@ def _seeds(seeds: Sequence[int]) -> str:
     return "seeds " + ", ".join(map(str, s))
 
 
-def measured_rates(logs: Sequence[Path] | None = None) -> dict[tuple[str, str], str]:
-    """(claim id, scale) -> one sentence stating the measured false-failure rate and the controls'
-    rejection rates, read from the sweep logs (default: ``benchmarks/false_failure*.jsonl``; none:
-    empty)."""
+@dataclass(frozen=True)
+class SweepSummary:
+    """One claim's rows of a false-failure sweep log (benchmarks/false_failure.py), counted."""
+
+    seeds: tuple[int, ...]
+    statuses: Counter[str]  # status -> runs
+    met: int  # runs that met the claim's expectation
+    off: Counter[str]  # fit key -> runs where it was off its expectation
+    controls: dict[str, list[bool]]  # control id -> rejected, run by run
+    commits: tuple[str, ...]  # the commits the fits ran on
+
+    @property
+    def runs(self) -> int:
+        return len(self.seeds)
+
+
+def load_sweep(log: Path) -> list[dict[str, Any]]:
+    """The rows of a sweep log (JSON lines; a missing file has none)."""
     import json
+
+    if not log.is_file():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+def summarise_sweep(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], SweepSummary]:
+    """(claim id, scale) -> its rows counted, in the order the claims first appear."""
     from collections import defaultdict
 
-    if logs is None:
-        logs = sorted(BENCHMARKS.glob("false_failure*.jsonl"))
-    rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    source: dict[tuple[str, str], Path] = {}
-    for log in logs:
-        if not log.is_file():
-            continue
-        for line in log.read_text().splitlines():
-            if line.strip():
-                row = json.loads(line)
-                rows[(row["id"], row["scale"])].append(row)
-                source[(row["id"], row["scale"])] = log
+    by: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by[(r["id"], r["scale"])].append(r)
     out = {}
-    for key, rs in rows.items():
-        log = source[key]
-        met = sum(r["meets_expectation"] for r in rs)
-        off: dict[str, int] = defaultdict(int)
-        for r in rs:
-            for k in r["off"]:
-                off[k] += 1
+    for key, rs in by.items():
         controls: dict[str, list[bool]] = defaultdict(list)
         for r in rs:
             for c, rejected in r["controls"].items():
                 controls[c].append(rejected)
-        missed = [
-            f"{c.split('/', 1)[-1]} {sum(v)}/{len(v)}" for c, v in controls.items() if not all(v)
-        ]
-        commits = sorted({r.get("commit", "unknown") for r in rs})
-        text = (
-            f"Measured ({log.parent.name}/{log.name}, {_seeds([r['seed'] for r in rs])}, "
-            f"commit {', '.join(commits)}): as expected at {met}/{len(rs)} seeds"
+        out[key] = SweepSummary(
+            seeds=tuple(r["seed"] for r in rs),
+            statuses=Counter(r["status"] for r in rs),
+            met=sum(r["meets_expectation"] for r in rs),
+            off=Counter(k for r in rs for k in r["off"]),
+            controls=dict(controls),
+            commits=tuple(sorted({r.get("commit", "unknown") for r in rs})),
         )
-        if off:
-            text += " (off: " + ", ".join(f"{k} ×{v}" for k, v in off.items()) + ")"
-        text += f"; {len(controls)} controls, " + (
+    return out
+
+
+def measured_rates(logs: Sequence[Path] | None = None) -> dict[tuple[str, str], str]:
+    """(claim id, scale) -> one sentence stating the measured false-failure rate and the controls'
+    rejection rates, read from the sweep logs (default: ``benchmarks/false_failure*.jsonl``; none:
+    empty)."""
+    if logs is None:
+        logs = sorted(BENCHMARKS.glob("false_failure*.jsonl"))
+    rows, source = [], {}
+    for log in logs:
+        for row in load_sweep(log):
+            rows.append(row)
+            source[(row["id"], row["scale"])] = log
+    out = {}
+    for key, sw in summarise_sweep(rows).items():
+        log = source[key]
+        missed = [
+            f"{c.split('/', 1)[-1]} {sum(v)}/{len(v)}" for c, v in sw.controls.items() if not all(v)
+        ]
+        text = (
+            f"Measured ({log.parent.name}/{log.name}, {_seeds(sw.seeds)}, "
+            f"commit {', '.join(sw.commits)}): as expected at {sw.met}/{sw.runs} seeds"
+        )
+        if sw.off:
+            text += " (off: " + ", ".join(f"{k} ×{v}" for k, v in sw.off.items()) + ")"
+        text += f"; {len(sw.controls)} controls, " + (
             "each rejected at every seed"
             if not missed
             else "rejected at every seed except " + ", ".join(missed)
