@@ -98,7 +98,7 @@ def summarise_sweep(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], 
                 controls[c].append(rejected)
         out[key] = SweepSummary(
             seeds=tuple(r["seed"] for r in rs),
-            statuses=Counter(r["status"] for r in rs),
+            statuses=Counter(r.get("status", "unknown") for r in rs),
             met=sum(r["meets_expectation"] for r in rs),
             off=Counter(k for r in rs for k in r["off"]),
             controls=dict(controls),
