@@ -78,6 +78,18 @@ QUESTIONS: tuple[Question, ...] = (
         "basis; L1 privileges it at λ* ∝ 1/steps",
         (("no-l1", "gradient descent, n = 16, m = 64, λ = 0 and a λ sweep at two lengths"),),
     ),
+    Question(
+        "Extension",
+        "the ReLU noise term's Edgeworth form −(cφ(c/s)/12s³)‖W_j‖₄⁴κσ⁴, and whether trained "
+        "margins c = W_i·W_j stay negative (catalogue P1-N-5)",
+        (
+            (
+                "edgeworth",
+                "exact Bernoulli enumeration, random w with k ≤ 16; n = 8, m = 16, SGD, "
+                "Bernoulli σ = 0.15, no L1",
+            ),
+        ),
+    ),
 )
 
 
