@@ -78,6 +78,12 @@ QUESTIONS: tuple[Question, ...] = (
         "basis; L1 privileges it at λ* ∝ 1/steps",
         (("no-l1", "gradient descent, n = 16, m = 64, λ = 0 and a λ sweep at two lengths"),),
     ),
+    Question(
+        "Extension",
+        "origins: where incidental polysemanticity (n(n−1)/4m) gives way to necessary "
+        "polysemanticity (the floor n − m)",
+        (("origins", "gradient descent, m = 32, n/m = 1/8…15/8"),),
+    ),
 )
 
 
