@@ -64,8 +64,8 @@ PATCHES: dict[str, tuple[str, str, Wrap, str]] = {
     ),
     # the λ* exponent −1 -> −0.4 (tolerance 0.25; measured −1.015…−0.983)
     "no-l1": ("theory.no_l1", "lambda_star_exponent", _shift(0.6), "lambda-exponent"),
-    # the floor max(0, n − m) ×1.3 (tolerance 15 % of the pooled ratio)
-    "origins": ("theory.origins", "predict_floor", _scale(1.3), "floor"),
+    # the enforced-repulsion model's crossover n/m +0.25 (tolerance 0.1)
+    "origins": ("theory.origins", "model_crossover", _shift(0.25), "crossover"),
 }
 
 

@@ -44,3 +44,43 @@ def test_repulsion_respects_floor_and_cap() -> None:
 def test_crossover_interpolation() -> None:
     assert origins.crossover_share([1.0, 2.0], [0.0, 1.0]) == pytest.approx(1.5)
     assert math.isnan(origins.crossover_share([1.0, 2.0], [0.0, 0.1]))
+
+
+def test_model_crossover_and_beyond_2m() -> None:
+    grid = (4, 8, 16, 24, 32, 36, 40, 44, 48, 52, 56, 60, 64)
+    cross = origins.model_crossover(grid, 32, 2000)
+    assert 1.05 < cross < 1.3, f"model crossover n/m = {cross}, expected between 1.05 and 1.3"
+    for n in (72, 80, 96):
+        assert origins.saturation(n, 32, 1000) == pytest.approx(1.0, abs=1e-3)
+        lost = origins.loss_fraction(n, 32, 1000)
+        assert lost >= (n - 64) / n - 1e-12, f"n = {n}: {lost} below the bound (n − 2m)/n"
+        assert lost == pytest.approx((n - 64) / n, abs=0.01)
+
+
+def test_feature_losses_are_the_training_loss_rows() -> None:
+    import numpy as np
+    import torch
+
+    from claims.catalog.origins import feature_losses
+    from sim.autoencoder import AutoencoderParams, reference_loss
+
+    rng = np.random.default_rng(3)
+    W = rng.normal(0, 0.4, (3, 10, 6))
+    p = AutoencoderParams(n=10, m=6, instances=3, l1=0.0)
+    want = reference_loss(torch.from_numpy(W), None, p).numpy()
+    got = feature_losses(W).sum(axis=1)
+    assert np.allclose(got, want), f"row sums {got} != reference loss {want}"
+    # the zero-loss optimum with two opposite features per neuron: nothing at a loss
+    m = 4
+    V = np.concatenate([np.eye(m), -np.eye(m)])[None]
+    assert np.abs(feature_losses(V)).max() < 1e-12
+
+
+def test_origins_params_name_the_bad_grid() -> None:
+    from claims.catalog.origins import OriginsParams
+    from sim import ParamError
+
+    with pytest.raises(ParamError, match="n > 2m"):
+        OriginsParams(n=(4, 8, 16, 48, 56, 64))
+    with pytest.raises(ParamError, match="increasing"):
+        OriginsParams(n=(8, 4, 16, 48, 72))

@@ -36,11 +36,14 @@ from . import collisions, no_l1
 __all__ = [
     "crossover_share",
     "floor_expr",
+    "loss_fraction",
     "max_exact",
+    "model_crossover",
     "neuron_capacity",
     "predict_floor",
     "predict_incidental",
     "repulsion_count",
+    "saturation",
 ]
 
 n, m = sp.symbols("n m", positive=True, integer=True)
@@ -134,3 +137,25 @@ def crossover_share(x: np.ndarray, share: np.ndarray, level: float = 0.5) -> flo
         return float(x[0])
     x0, x1, s0, s1 = x[j - 1], x[j], share[j - 1], share[j]
     return float(x0 + (level - s0) * (x1 - x0) / (s1 - s0))
+
+
+def model_crossover(ns: tuple[int, ...], m_: int, samples: int = 4000) -> float:
+    """The enforced-repulsion model's crossover on the grid ``ns`` (n ≤ 2m): the n/m where the
+    floor's share max(0, n − m)/count first reaches ½, interpolated as the measured one is
+    (:func:`crossover_share`)."""
+    x = np.asarray(ns, float) / m_
+    share = [predict_floor(v, m_) / repulsion_count(v, m_, samples)[0] for v in ns]
+    return crossover_share(x, np.asarray(share))
+
+
+def saturation(n_: int, m_: int, samples: int = 4000) -> float:
+    """The model's fraction of neurons holding two features at (n, m): → 1 once n ≥ 2m (every
+    neuron's two slots fill), while n(n−1)/4m would exceed m there."""
+    return repulsion_count(n_, m_, samples)[0] / m_
+
+
+def loss_fraction(n_: int, m_: int, samples: int = 4000) -> float:
+    """The model's fraction of features not represented exactly at (n, m): the unplaced ones, at
+    least (n − 2m)/n for n > 2m (at most 2m exactly, :func:`max_exact`); the model places the rest
+    exactly and drops the excess."""
+    return repulsion_count(n_, m_, samples)[2]
