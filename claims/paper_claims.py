@@ -82,7 +82,7 @@ QUESTIONS: tuple[Question, ...] = (
         "Extension",
         "origins: where incidental polysemanticity (n(n−1)/4m) gives way to necessary "
         "polysemanticity (the floor n − m)",
-        (("origins", "gradient descent, m = 32, n/m = 1/8…15/8"),),
+        (("origins", "gradient descent, m = 32, n/m = 1/8…3"),),
     ),
 )
 
