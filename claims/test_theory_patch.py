@@ -66,6 +66,8 @@ PATCHES: dict[str, tuple[str, str, Wrap, str]] = {
     "no-l1": ("theory.no_l1", "lambda_star_exponent", _shift(0.6), "lambda-exponent"),
     # the exponent of the correction in ‖w‖₄⁴, 1 -> 1.6 (tolerance 0.25; measured 1.058–1.075)
     "edgeworth": ("theory.edgeworth", "p4_exponent", _shift(0.6), "exponent"),
+    # the enforced-repulsion model's crossover n/m +0.25 (tolerance 0.1)
+    "origins": ("theory.origins", "model_crossover", _shift(0.25), "crossover"),
 }
 
 
