@@ -89,6 +89,9 @@ QUESTIONS: tuple[Question, ...] = (
                 "Bernoulli σ = 0.15, no L1",
             ),
         ),
+    ),
+    Question(
+        "Extension",
         "origins: where incidental polysemanticity (n(n−1)/4m) gives way to necessary "
         "polysemanticity (the floor n − m)",
         (("origins", "gradient descent, m = 32, n/m = 1/8…3"),),
