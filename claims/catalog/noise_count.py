@@ -370,7 +370,8 @@ CONTROLS = (
     ),
 )
 
-# Measured at the standard scale, seeds 0–4 (and 8123): the law fails at the end of training.
+# Measured at the standard scale, seeds 0–19 (benchmarks/false_failure_noise_count.jsonl): the law
+# fails at the end of training; each range is the union of the 20 seeds' intervals.
 _WHY = (
     "noise-trained models (Bernoulli σ = 0.15, n = 16, m = 16…32, 625·m steps, rows at "
     "‖W_i‖₄⁴/‖W_i‖₂⁴ = 0.845–0.869) end with ≈ 0.1–0.2 polysemantic neurons per model against "
@@ -383,18 +384,23 @@ _WHY = (
 )
 DEVIATIONS: dict[str, Deviation] = {
     "ratio": Deviation(
-        "fail", (0.0, 0.2), f"pooled count / exact measured 0.079–0.104 (seeds 0–4): {_WHY}"
+        "fail",
+        (0.041, 0.144),
+        f"pooled count / exact measured 0.068–0.111 (seeds 0–19): {_WHY}",
     ),
     "vs-l1": Deviation(
-        "fail", (0.0, 0.15), f"noise / L1 count measured 0.062–0.078 (seeds 0–4): {_WHY}"
+        "fail",
+        (0.033, 0.113),
+        f"noise / L1 count measured 0.052–0.084 (seeds 0–19): {_WHY}",
     ),
     "slope": Deviation(
         "inconclusive",
-        (0.0, 2.0),
-        "measured +0.55…+1.20 (seeds 0–4; 99 % intervals ≈ ±1.2, reaching 0 or below): with "
-        "≈ 10–25 surviving collisions per grid point the exponent is not resolved, but it is not "
-        "the law's −0.69: the resolution of collisions is fastest at small m (m = 16 = n: ≈ 0.1 "
-        "of exact, m = 32: ≈ 0.1–0.15)",
+        (-1.13, 3.44),
+        "not resolved: fitted +0.55…+1.59 over seeds 0–19 with 99 % intervals ±1.2–2 (their "
+        "union −1.13…3.44); 8 of 20 lie wholly above the law's band −0.69 ± 0.25 (fail), 12 "
+        "straddle it. With ≈ 10–25 surviving collisions per grid point the exponent cannot be "
+        "pinned; the point estimate is positive because collisions are resolved fastest at small "
+        "m (m = 16 = n: ≈ 0.1 of exact, m = 32: ≈ 0.1–0.15)",
         also=("fail",),
     ),
 }
@@ -503,10 +509,12 @@ def _strategy() -> Any:
 
 
 FALSE_FAILURE = (
-    "8 fits at Bonferroni level 1 − 0.05/8 each. The sparsity fits sit ≥ 0.15 above their "
-    "half-way levels with intervals of ±0.02 (96 instances); the opposite-sign fraction is 1 over "
-    "≈ 30–50 pairs (99.4 % Clopper-Pearson lower end ≥ 0.85 > ¾). The level and vs-L1 fits fail by "
-    "a factor ≈ 10 (recorded deviations); the exponent is unresolved (recorded inconclusive)."
+    "8 fits at Bonferroni level 1 − 0.05/8 each. Measured over seeds 0–19 at the standard scale "
+    "(benchmarks/false_failure_noise_count.jsonl): 20/20 as expected, every control rejected "
+    "(60/60). The sparsity fits sit ≥ 0.15 above their half-way levels (0.842–0.870, intervals "
+    "±0.005); the opposite-sign fraction is 0.98–1 over ≈ 30–50 pairs (lower ends ≥ 0.86 > ¾). The "
+    "level and vs-L1 fits fail by a factor ≈ 10 (recorded deviations); the exponent is unresolved "
+    "(recorded: inconclusive at 12 seeds, fail at 8)."
 )
 
 STANDARD = NoiseCountParams()
