@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PolysemanticCount", "polysemantic"]
+__all__ = ["FRAC", "PolysemanticCount", "RelativeCount", "polysemantic", "relative_weights"]
 
 # The paper's rule: feature k "is on" neuron j when LO <= |W_kj| <= HI; a neuron holding two or
 # more such features is polysemantic. With λ = 1e-3 the learned weights sit near ±1 or 0.
@@ -44,3 +44,41 @@ class PolysemanticCount:
 def polysemantic(W: np.ndarray, *, lo: float = LO, hi: float = HI) -> np.ndarray:
     """Number of polysemantic neurons per instance: neurons with >= 2 features in [lo, hi]."""
     return PolysemanticCount(W, lo=lo, hi=hi).count
+
+
+# A rule for weights trained without L1 (noise-induced sparsity): their magnitudes are not ≈ 1, a
+# sparse row keeps a small dense residue, and a few rows stay dense with every entry ≈ ‖W_k‖/√m′.
+# Feature k is on neuron j when |W_kj| >= FRAC·‖W_k‖₂: scale-free, and a row spread evenly over
+# more than 1/FRAC² = 4 neurons holds none (it is counted as unassigned, not as polysemantic).
+FRAC = 0.5
+
+
+class RelativeCount:
+    """Per-instance counts with the relative rule |W_kj| >= frac·‖W_k‖₂ (numpy, leading instance
+    axis); the same fields as :class:`PolysemanticCount`, plus ``unassigned``."""
+
+    def __init__(self, W: np.ndarray, *, frac: float = FRAC) -> None:
+        if not 0 < frac <= 1:
+            raise ValueError(f"need 0 < frac <= 1, got frac={frac}")
+        W = np.asarray(W)
+        if W.ndim == 2:
+            W = W[None]
+        norm = np.sqrt(np.square(W).sum(axis=2, keepdims=True))  # ‖W_k‖₂ (B, n, 1)
+        on = (np.abs(W) >= frac * norm) & (norm > 0)  # (B, n, m)
+        per_neuron = on.sum(axis=1)  # features on each neuron (B, m)
+        two = per_neuron == 2
+        pos = ((W > 0) & on).sum(axis=1)
+        neg = ((W < 0) & on).sum(axis=1)
+        self.count = (per_neuron >= 2).sum(axis=1)  # polysemantic neurons per instance (B,)
+        self.learned = on.any(axis=2).sum(axis=1)  # features on at least one neuron (B,)
+        self.unassigned = (~on.any(axis=2)).sum(axis=1)  # features on no neuron: dense rows (B,)
+        self.pairs = two.sum(axis=1)  # neurons with exactly two features (B,)
+        self.opposite_pairs = (two & (pos == 1) & (neg == 1)).sum(axis=1)  # of which opposite
+        self.crowded = (per_neuron >= 3).sum(axis=1)  # neurons with three or more features (B,)
+
+
+def relative_weights(W: np.ndarray) -> np.ndarray:
+    """|W_kj| / ‖W_k‖₂ for every entry (the quantity :class:`RelativeCount` thresholds)."""
+    W = np.asarray(W)
+    norm = np.sqrt(np.square(W).sum(axis=-1, keepdims=True))
+    return np.abs(W) / np.where(norm > 0, norm, 1.0)
