@@ -96,6 +96,16 @@ QUESTIONS: tuple[Question, ...] = (
         "polysemanticity (the floor n − m)",
         (("origins", "gradient descent, m = 32, n/m = 1/8…3"),),
     ),
+    Question(
+        "Extension",
+        "noise-induced sparsity and incidental polysemanticity (reviewer 2: the count under noise)",
+        (
+            (
+                "noise-count",
+                "SGD, no L1, Bernoulli σ = 0.15, n = 16, m = n…2n, L1 from the same inits",
+            ),
+        ),
+    ),
 )
 
 

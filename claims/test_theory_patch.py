@@ -68,6 +68,13 @@ PATCHES: dict[str, tuple[str, str, Wrap, str]] = {
     "edgeworth": ("theory.edgeworth", "p4_exponent", _shift(0.6), "exponent"),
     # the enforced-repulsion model's crossover n/m +0.25 (tolerance 0.1)
     "origins": ("theory.origins", "model_crossover", _shift(0.25), "crossover"),
+    # the isotropic 3/(m+2) +0.8: the half-way level 0.583 -> 0.983, above the measured 0.87
+    "noise-count": (
+        "theory.kurtosis",
+        "predict_isotropic_fourth_norm",
+        _shift(0.8),
+        "sparse-m16",
+    ),
 }
 
 
