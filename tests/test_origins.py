@@ -84,3 +84,30 @@ def test_origins_params_name_the_bad_grid() -> None:
         OriginsParams(n=(4, 8, 16, 48, 56, 64))
     with pytest.raises(ParamError, match="increasing"):
         OriginsParams(n=(8, 4, 16, 48, 72))
+
+
+def test_incidental_end_reads_the_first_point_whose_excess_reaches_zero() -> None:
+    import numpy as np
+
+    from claims.catalog.origins import OriginsMeasurements, incidental_end, incidental_excess
+
+    rng = np.random.default_rng(0)
+    m = 8
+    ns = np.array([4.0, 8.0, 10.0, 12.0, 14.0, 16.0])
+    # excess 3, 2, 0.01, 0 neurons above the floor at n = 10, 12, 14, 16 (n/m 1.25…2)
+    excess = {10: 3.0, 12: 2.0, 14: 0.01, 16: 0.0}
+    counts = [max(0.0, v - m) + excess.get(int(v), 1.0) + rng.normal(0, 0.3, 200) for v in ns]
+    meas = OriginsMeasurements(
+        n=ns,
+        m=m,
+        counts=counts,
+        learned=np.ones(6),
+        crowded=np.zeros(6),
+        held=[np.ones(200)] * 6,
+        at_loss=[np.zeros(200)] * 6,
+        seconds=np.zeros(6),
+    )
+    rows = incidental_excess(meas)
+    assert [r[0] for r in rows] == [1.25, 1.5, 1.75, 2.0]
+    assert rows[0][1] == pytest.approx(3.0, abs=0.1)
+    assert incidental_end(meas) == 1.75, "excess 0.01 ± 0.04 is the first within its interval"
