@@ -2,8 +2,9 @@
 
 ``sim`` knows nothing of ``claims``. Modules:
 
-* :mod:`sim.autoencoder` — the batched tied-weight autoencoder of Lecomte et al., fused gradient;
-* :mod:`sim.metrics` — measurements on trained weights (polysemantic-neuron count, ...);
+* :mod:`sim.autoencoder` — the batched autoencoder of Lecomte et al. (tied weights by default,
+  or untied encoder and decoder; ReLU, GeLU or linear output), closed-form gradients;
+* :mod:`sim.metrics` — measurements on trained weights (polysemantic-neuron count, untied codes);
 * :mod:`sim.balls_bins` — Monte Carlo of the static balls-and-bins collision model;
 * :mod:`sim.reduced_ode` — the single-feature L1 flow: the paper's Euler and an exact fast solver;
 * :mod:`sim.quadratic` — the quadratic toy model of Scherlis et al. and feature capacities.

@@ -1,4 +1,5 @@
-"""Batched tied-weight autoencoder y = ReLU(W (Wᵀx + ξ)) trained on the basis vectors.
+"""Batched tied-weight autoencoder y = ReLU(W (Wᵀx + ξ)) trained on the basis vectors (untied
+weights and other output nonlinearities: see "Other architectures" below).
 
 The model of Lecomte et al.: W has shape (instances, n, m), input e_i, hidden code
 Wᵀe_i + ξ = W_i + ξ (row i: no identity batch is multiplied), output
@@ -36,12 +37,30 @@ the gradient of a weighted batch X with row weights ω is, with D = ω ⊙ (y �
 
 The basis path above stays the default and is untouched by this one.
 
+Other architectures (catalogue P2-ARCH). ``activation`` replaces the output ReLU by the exact GeLU
+g(z) = z·Φ(z) (torch's erf form, g'(z) = Φ(z) + z·φ(z)) or by nothing (``"none"``, the linear
+decoder; ``output_relu=False`` is the older spelling of it and still works). Every path above
+takes it: the residual D above is then (y − target) ⊙ g'(Z). With ``tied=False`` the encoder E
+and the decoder D (both (n, m), independent N(0, std²) inits, E drawn first, so E_init equals the
+tied W_init of the same seed) are separate, y = act(D Eᵀx), and on the basis inputs, with
+Z = E Dᵀ (Z_ij = E_i·D_j) and R = (act(Z) − I) ⊙ act'(Z),
+
+    L = Σ (act(Z) − I)² + λ(‖E‖₁ + ‖D‖₁),   ∂L/∂E = 2 R D,   ∂L/∂D = 2 Rᵀ E:
+
+three batched matmuls per step. The L1 term is on both matrices, the paper's "L1 on the weights"
+(on the hidden activations of the basis inputs it would be λ‖E‖₁ alone); at a fixed product
+E_ik·D_ik it makes the two weights equal. The parameter tensor is then the stack (2, B, n, m) of
+E and D (the optimiser steps it as one tensor); untied weights are implemented for noiseless
+basis inputs only.
+
 Usage::
 
     from sim.autoencoder import AutoencoderParams, train
     out = train(AutoencoderParams(n=32, m=128, instances=8, steps=2000, optimizer="adamw", lr=1e-3,
                                   l1=1e-3), metrics={"l1": lambda W: W.abs().sum(-1).mean(-1)})
     out.W_final.shape  # (8, 32, 128)
+    untied = train(AutoencoderParams(n=8, m=64, instances=4, steps=100, tied=False))
+    untied.W_final.shape, untied.D_final.shape  # encoder E and decoder D: (4, 8, 64) each
 """
 
 from __future__ import annotations
@@ -58,6 +77,7 @@ import torch
 from ._validate import ParamError, check_choice, check_float, check_int
 
 __all__ = [
+    "ACTIVATIONS",
     "DATAS",
     "NOISES",
     "AutoencoderParams",
@@ -76,6 +96,8 @@ Optimizer = Literal["sgd", "adam", "adamw"]
 Noise = Literal["none", "bernoulli", "gaussian", "uniform", "laplace"]
 NoiseScope = Literal["step", "instance", "sample"]
 Data = Literal["basis", "bernoulli", "bernoulli-uniform"]
+Activation = Literal["relu", "gelu", "none"]
+ACTIVATIONS: tuple[str, ...] = ("relu", "gelu", "none")
 NOISES: tuple[str, ...] = ("none", "bernoulli", "gaussian", "uniform", "laplace")
 DATAS: tuple[str, ...] = ("basis", "bernoulli", "bernoulli-uniform")
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -98,6 +120,12 @@ class AutoencoderParams:
     l1: float = 0.0  # λ, coefficient of λ‖W‖₁ in the loss (paper code: 1e-3)
     init_std: float | None = None  # std of the N(0, std²) init; None -> 1/sqrt(m), as the paper
     output_relu: bool = True  # the output ReLU; False gives the linear decoder y = W h
+    # the output nonlinearity: "relu" (the paper), "gelu" (exact, z·Φ(z)) or "none" (linear);
+    # output_relu=False is the older spelling of "none" (see the property ``output``)
+    activation: Activation = "relu"
+    # one W for encoder and decoder (the paper's default); False: encoder E and decoder D, both
+    # (n, m) with independent inits, y = act(D Eᵀx), L1 on both (noiseless basis inputs only)
+    tied: bool = True
     noise: Noise = "none"  # hidden-layer noise ξ, each with variance σ²
     sigma: float = 0.0  # noise standard deviation σ
     # "step": one ξ ∈ R^m per step shared by all inputs and instances (the paper code);
@@ -133,6 +161,15 @@ class AutoencoderParams:
             check_float("init_std", self.init_std, 0.0, lo_open=True)
         if not isinstance(self.output_relu, bool):
             raise ParamError("output_relu", self.output_relu, "true or false")
+        check_choice("activation", self.activation, ACTIVATIONS)
+        if not self.output_relu and self.activation == "gelu":
+            raise ParamError(
+                "activation",
+                self.activation,
+                "'relu' or 'none' when output_relu=False (the older spelling of activation='none')",
+            )
+        if not isinstance(self.tied, bool):
+            raise ParamError("tied", self.tied, "true or false")
         check_choice("noise", self.noise, NOISES)
         check_float("sigma", self.sigma, 0.0)
         if self.noise != "none" and self.sigma == 0.0:
@@ -150,6 +187,13 @@ class AutoencoderParams:
         else:
             check_float("p", self.p, 0.0, 1.0, lo_open=True)
         check_int("batch", self.batch, 1)
+        if not self.tied and (self.noise != "none" or self.data != "basis"):
+            raise ParamError(
+                "tied",
+                self.tied,
+                "True when noise != 'none' or data != 'basis' (untied weights are implemented "
+                "for noiseless basis inputs only)",
+            )
         check_choice("dtype", self.dtype, tuple(_DTYPES))
         check_choice("device", str(self.device).split(":")[0], ("cpu", "cuda", "mps"))
         check_int("seed", self.seed, 0)
@@ -165,6 +209,12 @@ class AutoencoderParams:
     @property
     def std(self) -> float:
         return self.init_std if self.init_std is not None else 1.0 / math.sqrt(self.m)
+
+    @property
+    def output(self) -> Activation:
+        """The output nonlinearity in effect: ``activation``, or "none" when ``output_relu`` is
+        False."""
+        return "none" if not self.output_relu else self.activation
 
 
 class DivergenceError(RuntimeError):
@@ -182,15 +232,19 @@ class DivergenceError(RuntimeError):
 
 @dataclass(frozen=True, repr=False)
 class TrainResult:
-    """Initial and final weights, and the metrics recorded at log-spaced steps."""
+    """Initial and final weights, and the metrics recorded at log-spaced steps. For an untied run
+    ``W_init``/``W_final`` hold the encoder E (row i is feature i's hidden code, as W_i is when
+    tied) and ``D_init``/``D_final`` the decoder D; for a tied run these two are None."""
 
     params: AutoencoderParams
-    W_init: np.ndarray  # (instances, n, m)
-    W_final: np.ndarray  # (instances, n, m)
+    W_init: np.ndarray  # (instances, n, m); the encoder E when untied
+    W_final: np.ndarray  # (instances, n, m); the encoder E when untied
     steps: np.ndarray  # (T,) the steps at which metrics were recorded (0 first, `steps` last)
     metrics: Mapping[str, np.ndarray]  # name -> (T, instances, ...) values
     loss: np.ndarray  # (T, instances) training loss at the recorded steps
     seconds: float
+    D_init: np.ndarray | None = None  # (instances, n, m): the decoder D of an untied run
+    D_final: np.ndarray | None = None  # (instances, n, m): the decoder D of an untied run
 
     def __repr__(self) -> str:
         return (
@@ -253,16 +307,21 @@ def reference_loss(
     W: torch.Tensor, xi: torch.Tensor | None, params: AutoencoderParams
 ) -> torch.Tensor:
     """The plain formula as the paper's code computes it, for autograd and for the benchmark
-    baseline: the identity batch pushed through einsums. Returns the per-instance loss (B,)."""
-    b, n, _ = W.shape
+    baseline: the identity batch pushed through einsums. Returns the per-instance loss (B,).
+    For untied params ``W`` is the stack (2, B, n, m) of the encoder E and the decoder D."""
+    enc, dec = (W, W) if params.tied else (W[0], W[1])
+    b, n, _ = enc.shape
     eye = torch.eye(n, dtype=W.dtype, device=W.device).expand(b, n, n)
-    hidden = torch.einsum("bif,bfh->bih", eye, W)
+    hidden = torch.einsum("bif,bfh->bih", eye, enc)
     if xi is not None:
         hidden = hidden + xi
-    out = torch.einsum("bih,bfh->bif", hidden, W)
-    if params.output_relu:
+    out = torch.einsum("bih,bfh->bif", hidden, dec)
+    if params.output == "relu":
         out = torch.relu(out)
-    return ((out - eye) ** 2).sum(dim=(1, 2)) + params.l1 * W.abs().sum(dim=(1, 2))
+    elif params.output == "gelu":
+        out = torch.nn.functional.gelu(out)
+    l1 = W.abs().sum(dim=(1, 2)) if params.tied else W.abs().sum(dim=(0, 2, 3))
+    return ((out - eye) ** 2).sum(dim=(1, 2)) + params.l1 * l1
 
 
 def fused_loss_and_grad(
@@ -271,9 +330,12 @@ def fused_loss_and_grad(
     """Per-instance loss (B,) and its gradient (B, n, m), in closed form (see the module doc).
 
     ``xi`` is None or broadcastable to W: (1|B, 1, m) for shared noise, (B, n, m) per sample.
+    For untied params ``W`` is the stack (2, B, n, m) of E and D, and so is the gradient.
     This runs the very code of :func:`train`'s hot loop, on fresh buffers.
     """
-    ws = _Workspace(W, params)
+    ws: _Workspace | _UntiedWorkspace = (
+        _Workspace(W, params) if params.tied else _UntiedWorkspace(W, params)
+    )
     loss = ws.evaluate(W, None if xi is None else [xi])
     return loss, ws.grad.clone()
 
@@ -314,6 +376,58 @@ class _Optimizer:
         self.W.add_(grad, alpha=-self.lr)
 
 
+_SQRT_HALF = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _gelu_and_slope(
+    Z: torch.Tensor, value: torch.Tensor, slope: torch.Tensor, tmp: torch.Tensor
+) -> None:
+    """``value`` ← GeLU(Z) = Z·Φ(Z) and ``slope`` ← GeLU'(Z) = Φ(Z) + Z·φ(Z), in place: torch's
+    exact GeLU (approximate="none"), Φ(z) = ½(1 + erf(z/√2)), φ the standard normal density."""
+    torch.mul(Z, _SQRT_HALF, out=slope).erf_().add_(1.0).mul_(0.5)  # Φ(Z)
+    torch.mul(Z, slope, out=value)
+    torch.mul(Z, Z, out=tmp).mul_(-0.5).exp_().mul_(_INV_SQRT_2PI).mul_(Z)  # Z·φ(Z)
+    slope.add_(tmp)
+
+
+class _BasisResidual:
+    """The output residual on the basis inputs for a batch of n×n pre-activations Z, with its
+    buffers: ``out`` ← (act(Z) − I) ⊙ act'(Z) and the loss Σ (act(Z) − I)² per instance."""
+
+    def __init__(self, like: torch.Tensor, act: str) -> None:
+        b, n, _ = like.shape
+        self.act = act
+        self.mask = torch.empty(b, n, n, dtype=torch.bool, device=like.device)
+        self.eye_diag = torch.ones(n, dtype=like.dtype, device=like.device)
+        gelu = act == "gelu"
+        self.slope = torch.empty_like(like) if gelu else None
+        self.tmp = torch.empty_like(like) if gelu else None
+
+    def __call__(self, Z: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        if self.act == "gelu":
+            assert self.slope is not None and self.tmp is not None
+            _gelu_and_slope(Z, out, self.slope, self.tmp)
+            out.diagonal(dim1=1, dim2=2).sub_(self.eye_diag)
+            loss = out.square().sum(dim=(1, 2))
+            out.mul_(self.slope)
+            return loss
+        relu = self.act == "relu"
+        # D = (y − I) ⊙ [Z > 0], y = ReLU(Z): off-diagonal ReLU(Z); the diagonal Z − 1 where Z > 0.
+        if relu:
+            torch.gt(Z, 0, out=self.mask)
+            torch.clamp(Z, min=0, out=out)
+        else:
+            out.copy_(Z)
+        out.diagonal(dim1=1, dim2=2).sub_(
+            self.eye_diag if not relu else self.mask.diagonal(dim1=1, dim2=2).to(Z.dtype)
+        )
+        loss = out.square().sum(dim=(1, 2))
+        if relu:  # a target 1 whose output is clamped to 0 still costs 1
+            loss += (~self.mask.diagonal(dim1=1, dim2=2)).sum(dim=1).to(loss.dtype)
+        return loss
+
+
 class _Workspace:
     """Preallocated buffers for the hot loop: fresh (B, n, m) tensors cost page faults."""
 
@@ -322,7 +436,7 @@ class _Workspace:
         self.params = params
         self.A = torch.empty(b, n, n, dtype=W.dtype, device=W.device)
         self.D = torch.empty_like(self.A)
-        self.mask = torch.empty(b, n, n, dtype=torch.bool, device=W.device)
+        self.residual = _BasisResidual(self.A, params.output)
         self.grad = torch.empty_like(W)
         self.sign = torch.empty_like(W) if params.l1 else None
         self.Wxi = torch.empty(b, n, 1, dtype=W.dtype, device=W.device)
@@ -331,7 +445,6 @@ class _Workspace:
             if params.noise_scope == "sample" and params.noise != "none"
             else None
         )
-        self.eye_diag = torch.ones(n, dtype=W.dtype, device=W.device)
 
     def evaluate(
         self, W: torch.Tensor, draws: list[torch.Tensor] | None, *, with_l1: bool = True
@@ -358,7 +471,7 @@ class _Workspace:
     ) -> torch.Tensor:
         """Σ(y − I)² per instance for one draw; writes (or adds) scale·DW or scale·(DᵀH + DW) into
         self.grad. The scale goes on the n×n matrix D, not on the (B, n, m) gradient."""
-        p, A, D, grad = self.params, self.A, self.D, self.grad
+        A, D, grad = self.A, self.D, self.grad
         if xi is None or xi.shape[1] == 1:
             torch.bmm(W, W.transpose(1, 2), out=A)
             if xi is not None:
@@ -369,18 +482,7 @@ class _Workspace:
             assert self.H is not None
             torch.add(W, xi, out=self.H)
             torch.bmm(self.H, W.transpose(1, 2), out=A)
-        # D = (y − I) ⊙ [Z > 0], y = ReLU(Z): off-diagonal ReLU(Z); the diagonal Z − 1 where Z > 0.
-        if p.output_relu:
-            torch.gt(A, 0, out=self.mask)
-            torch.clamp(A, min=0, out=D)
-        else:
-            D.copy_(A)
-        D.diagonal(dim1=1, dim2=2).sub_(
-            self.eye_diag if not p.output_relu else self.mask.diagonal(dim1=1, dim2=2).to(A.dtype)
-        )
-        loss = D.square().sum(dim=(1, 2))
-        if p.output_relu:  # a target 1 whose output is clamped to 0 still costs 1
-            loss += (~self.mask.diagonal(dim1=1, dim2=2)).sum(dim=1).to(loss.dtype)
+        loss = self.residual(A, D)  # D = (y − I) ⊙ act'(Z)
         D.mul_(scale)
         if xi is None:
             torch.bmm(D, W, out=grad)
@@ -579,6 +681,11 @@ class _DataWorkspace:
         self.Z = torch.empty(b, rows, n, dtype=W.dtype, device=W.device)
         self.D = torch.empty_like(self.Z)
         self.mask = torch.empty(b, rows, n, dtype=torch.bool, device=W.device)
+        gelu = params.output == "gelu"  # GeLU'(Z) and a scratch buffer, rows and one-hot head
+        self.slope = torch.empty_like(self.Z) if gelu else None
+        self.tmp = torch.empty_like(self.Z) if gelu else None
+        self.slope_h = torch.empty_like(self.A) if gelu else None
+        self.tmp_h = torch.empty_like(self.A) if gelu else None
         self.grad = torch.empty_like(W)
         self.sign = torch.empty_like(W) if params.l1 else None
 
@@ -627,7 +734,8 @@ class _DataWorkspace:
         so only two matmuls touch m (as on the basis path), whatever the number of rows.
         """
         X, Z, D, A, S, grad = self.X, self.Z, self.D, self.A, self.S, self.grad
-        relu = self.params.output_relu
+        act = self.params.output
+        relu = act == "relu"
         torch.bmm(W, W.transpose(1, 2), out=A)
         torch.bmm(X, A, out=Z)
         shared = xi is not None and xi.shape[1] == 1
@@ -640,12 +748,17 @@ class _DataWorkspace:
         if relu:
             torch.gt(Z, 0, out=self.mask)
             torch.clamp(Z, min=0, out=D)
+        elif act == "gelu":
+            assert self.slope is not None and self.tmp is not None
+            _gelu_and_slope(Z, D, self.slope, self.tmp)
         else:
             D.copy_(Z)
         D.sub_(X)  # the residual y − x (an output clamped to 0 still costs x²)
         loss = (D.square() * self.row_w).sum(dim=(1, 2))
         if relu:
             D.mul_(self.mask)
+        elif act == "gelu":
+            D.mul_(self.slope)
         D.mul_(self.row_w)
         torch.bmm(X.transpose(1, 2), D, out=self.XtD)
         if self.head_weight:  # the implicit one-hot rows: X = I, so Z = A and Xᵀ D = D
@@ -653,12 +766,17 @@ class _DataWorkspace:
             if relu:
                 torch.gt(A, 0, out=self.mask_h)
                 torch.clamp(A, min=0, out=Dh)
+            elif act == "gelu":
+                assert self.slope_h is not None and self.tmp_h is not None
+                _gelu_and_slope(A, Dh, self.slope_h, self.tmp_h)
             else:
                 Dh.copy_(A)
             Dh.diagonal(dim1=1, dim2=2).sub_(1.0)
             loss.add_(Dh.square().sum(dim=(1, 2)), alpha=self.head_weight)
             if relu:
                 Dh.mul_(self.mask_h)
+            elif act == "gelu":
+                Dh.mul_(self.slope_h)
             self.XtD.add_(Dh, alpha=self.head_weight)
         torch.add(self.XtD, self.XtD.transpose(1, 2), out=S)  # Xᵀ D + Dᵀ X
         if accumulate:
@@ -673,6 +791,42 @@ class _DataWorkspace:
         return loss
 
 
+class _UntiedWorkspace:
+    """The hot loop's buffers for untied weights: the parameter tensor P (2, B, n, m) stacks the
+    encoder E = P[0] and the decoder D = P[1] (module doc); noiseless basis inputs only."""
+
+    def __init__(self, P: torch.Tensor, params: AutoencoderParams) -> None:
+        _, b, n, _m = P.shape
+        self.params = params
+        self.Z = torch.empty(b, n, n, dtype=P.dtype, device=P.device)
+        self.R = torch.empty_like(self.Z)
+        self.residual = _BasisResidual(self.Z, params.output)
+        self.grad = torch.empty_like(P)
+        self.sign = torch.empty_like(P) if params.l1 else None
+
+    def evaluate(
+        self, P: torch.Tensor, draws: list[torch.Tensor] | None, *, with_l1: bool = True
+    ) -> torch.Tensor:
+        """Loss (B,) at P, leaving ∂L/∂P in ``self.grad``: Z = E Dᵀ, R = (act(Z) − I) ⊙ act'(Z),
+        ∂L/∂E = 2 R D, ∂L/∂D = 2 Rᵀ E, and λ sign(P) (``with_l1`` as in
+        :meth:`_Workspace.evaluate`)."""
+        if draws is not None:
+            raise ParamError("noise", self.params.noise, "'none' for untied weights")
+        E, D, Z, R = P[0], P[1], self.Z, self.R
+        torch.bmm(E, D.transpose(1, 2), out=Z)
+        loss = self.residual(Z, R)
+        R.mul_(2.0)
+        torch.bmm(R, D, out=self.grad[0])
+        torch.bmm(R.transpose(1, 2), E, out=self.grad[1])
+        if self.params.l1:
+            assert self.sign is not None
+            if with_l1:
+                loss.add_(P.abs().sum(dim=(0, 2, 3)), alpha=self.params.l1)
+            torch.sign(P, out=self.sign)
+            self.grad.add_(self.sign, alpha=self.params.l1)
+        return loss
+
+
 def train(
     params: AutoencoderParams,
     *,
@@ -681,10 +835,10 @@ def train(
 ) -> TrainResult:
     """Train ``params.instances`` autoencoders side by side; record ``metrics`` at log-spaced steps.
 
-    Each metric maps W (B, n, m) to a tensor with a leading instance axis. ``on_step(done, total)``
-    is called at every recorded step (for progress bars). Randomness comes from a
-    ``torch.Generator`` seeded with ``params.seed`` only. Raises :class:`DivergenceError` naming
-    the first step whose loss was NaN or infinite.
+    Each metric maps W (B, n, m) (the encoder E when untied) to a tensor with a leading instance
+    axis. ``on_step(done, total)`` is called at every recorded step (for progress bars).
+    Randomness comes from a ``torch.Generator`` seeded with ``params.seed`` only. Raises
+    :class:`DivergenceError` naming the first step whose loss was NaN or infinite.
     """
     metrics = dict(metrics or {})
     dtype = _DTYPES[params.dtype]
@@ -693,12 +847,19 @@ def train(
     gen.manual_seed(params.seed)
     start = time.perf_counter()
     b, n, m = params.instances, params.n, params.m
-    W = torch.randn(b, n, m, generator=gen, dtype=dtype, device=device).mul_(params.std)
+    # untied: the stack (2, B, n, m) of E and D, E drawn first (the tied W of the same seed)
+    shape = (b, n, m) if params.tied else (2, b, n, m)
+    W = torch.randn(*shape, generator=gen, dtype=dtype, device=device).mul_(params.std)
     W_init = W.detach().cpu().numpy().copy()
 
-    ws: _Workspace | _DataWorkspace = (
-        _Workspace(W, params) if params.data == "basis" else _DataWorkspace(W, params, gen)
+    ws: _Workspace | _DataWorkspace | _UntiedWorkspace = (
+        _UntiedWorkspace(W, params)
+        if not params.tied
+        else _Workspace(W, params)
+        if params.data == "basis"
+        else _DataWorkspace(W, params, gen)
     )
+    code = W if params.tied else W[0]  # what the metrics see: W, or the encoder E
     opt = _Optimizer(params, W, ws.grad)
     record_at = np.union1d(
         log_steps(params.steps, params.log_points), np.asarray(params.record_steps, dtype=int)
@@ -713,7 +874,7 @@ def train(
 
     def record(step: int, loss: torch.Tensor) -> None:
         for k, fn in metrics.items():
-            records[k].append(fn(W).detach().cpu().numpy())
+            records[k].append(fn(code).detach().cpu().numpy())
         loss_log.append(loss.detach().cpu().numpy())
 
     with torch.no_grad():
@@ -740,14 +901,17 @@ def train(
                 break  # the last pass only evaluates the loss at the final W
             opt.step(ws.grad)
 
+    W_final = W.detach().cpu().numpy().copy()
     return TrainResult(
         params=params,
-        W_init=W_init,
-        W_final=W.detach().cpu().numpy().copy(),
+        W_init=W_init if params.tied else W_init[0],
+        W_final=W_final if params.tied else W_final[0],
         steps=record_at,
         metrics={k: np.stack(v) for k, v in records.items()},
         loss=np.stack(loss_log),
         seconds=time.perf_counter() - start,
+        D_init=None if params.tied else W_init[1],
+        D_final=None if params.tied else W_final[1],
     )
 
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FRAC", "PolysemanticCount", "RelativeCount", "polysemantic", "relative_weights"]
+__all__ = [
+    "FRAC",
+    "PolysemanticCount",
+    "RelativeCount",
+    "polysemantic",
+    "relative_weights",
+    "untied_code",
+]
 
 # The paper's rule: feature k "is on" neuron j when LO <= |W_kj| <= HI; a neuron holding two or
 # more such features is polysemantic. With λ = 1e-3 the learned weights sit near ±1 or 0.
@@ -82,3 +89,24 @@ def relative_weights(W: np.ndarray) -> np.ndarray:
     W = np.asarray(W)
     norm = np.sqrt(np.square(W).sum(axis=-1, keepdims=True))
     return np.abs(W) / np.where(norm > 0, norm, 1.0)
+
+
+def untied_code(E: np.ndarray, D: np.ndarray, *, lo: float = LO, hi: float = HI) -> np.ndarray:
+    """The code of an untied model (encoder E, decoder D, both (..., n, m)) in the form
+    :class:`PolysemanticCount` reads: E_ik where feature i is "on" neuron k, 0 elsewhere.
+
+    With untied weights feature i reaches the output through neuron k only when both its encoder
+    weight E_ik and its decoder weight D_ik are non-zero with the same sign (y_i gets E_ik·D_ik);
+    it is on the neuron when both |E_ik| and |D_ik| lie in [lo, hi] and E_ik·D_ik > 0. The L1
+    optimum at fixed product E_ik·D_ik = p is the balanced E_ik = D_ik = √p, so a learned feature
+    has both weights near 1, as W_ik is when tied.
+    """
+    if not 0 <= lo <= hi:
+        raise ValueError(f"need 0 <= lo <= hi, got lo={lo}, hi={hi}")
+    E = np.asarray(E)
+    D = np.asarray(D)
+    if E.shape != D.shape:
+        raise ValueError(f"E {E.shape} and D {D.shape} must have the same shape")
+    aE, aD = np.abs(E), np.abs(D)
+    on = (aE >= lo) & (aE <= hi) & (aD >= lo) & (aD <= hi) & (E * D > 0)
+    return np.where(on, E, 0.0)
