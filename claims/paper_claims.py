@@ -106,6 +106,11 @@ QUESTIONS: tuple[Question, ...] = (
             ),
         ),
     ),
+    Question(
+        "Extension",
+        "how far the count law carries: untied weights, GeLU, no output nonlinearity (P2-ARCH)",
+        (("architectures", "gradient descent, n = 16, m = 8n and 32n"),),
+    ),
 )
 
 
