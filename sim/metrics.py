@@ -12,6 +12,7 @@ __all__ = [
     "FRAC",
     "PolysemanticCount",
     "RelativeCount",
+    "diagonal_dominance",
     "polysemantic",
     "relative_weights",
     "untied_code",
@@ -110,3 +111,17 @@ def untied_code(E: np.ndarray, D: np.ndarray, *, lo: float = LO, hi: float = HI)
     aE, aD = np.abs(E), np.abs(D)
     on = (aE >= lo) & (aE <= hi) & (aD >= lo) & (aD <= hi) & (E * D > 0)
     return np.where(on, E, 0.0)
+
+
+def diagonal_dominance(C: np.ndarray) -> np.ndarray:
+    """Per instance, the mean diagonal of C (B, n, n) over the standard deviation of its
+    off-diagonal entries: how far C = W_init W_finalᵀ's diagonal stands out of its spread (0 when
+    the final weights keep no memory of their own init). Needs n >= 2; an instance whose
+    off-diagonal entries are all equal gets ±inf (or nan for an all-zero C)."""
+    C = np.asarray(C)
+    n = C.shape[-1]
+    if n < 2 or C.shape[-2] != n:
+        raise ValueError(f"diagonal_dominance needs square C with n >= 2, got shape {C.shape}")
+    off = C[..., ~np.eye(n, dtype=bool)]
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant off-diagonal: ±inf or nan
+        return np.diagonal(C, axis1=-2, axis2=-1).mean(axis=-1) / off.std(axis=-1)

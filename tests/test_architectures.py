@@ -235,3 +235,21 @@ def test_opposite_sign_co_residents_at_the_end_state(act: str, kept: bool) -> No
         f"activation={act}: co-residents end at {pair}; they should "
         f"{'stay' if kept else 'not stay'} in the window [0.8, 1.2]"
     )
+
+
+def test_diagonal_dominance_known_answers() -> None:
+    import numpy as np
+
+    from sim.metrics import diagonal_dominance
+
+    C = np.array([[[2.0, 1.0, -1.0], [1.0, 2.0, -1.0], [-1.0, 1.0, 2.0]]])
+    # diagonal mean 2, off-diagonal entries ±1 with mean 0: sd 1
+    assert diagonal_dominance(C) == pytest.approx([2.0])
+    rng = np.random.default_rng(0)
+    W0 = rng.normal(size=(64, 8, 32))
+    dom = diagonal_dominance(W0 @ W0.transpose(0, 2, 1))  # diagonal ≈ m, off-diagonal sd ≈ √m
+    assert dom.mean() == pytest.approx(np.sqrt(32), rel=0.15), f"C = W0 W0ᵀ: {dom.mean()} vs √m"
+    other = np.roll(W0, 1, axis=0) @ W0.transpose(0, 2, 1)
+    assert abs(diagonal_dominance(other).mean()) < 0.2, "another model's init: no dominance"
+    with pytest.raises(ValueError, match="n >= 2"):
+        diagonal_dominance(np.ones((2, 1, 1)))

@@ -22,13 +22,15 @@ collision-count's settings (GD, lr = λ = 0.1, n = 16, m = 8n and 32n):
 
 Per variant: the pooled count over n(n−1)/4m (level) and its Poisson-fit exponent in m (bootstrap
 over instances), and the fraction of learned features whose winner is the initial argmax at the
-largest m. The exponent is fitted only where collisions survive (tied-relu, untied): under GeLU
-and a linear output (almost) none do, so there is no exponent to fit; their level is the finding.
-Untied also reports its learned fraction and its level among learned features (the law with the
-n' learned features of each model, Σ n'(n'−1)/4m). Where a variant breaks the tied law the fit
-carries a recorded :class:`Deviation` with the range measured over seeds 0–4 and the measured
-reason. Scherlis et al. report that architecture changes block sizes and prevalence; none of
-their numbers are used here.
+largest m, with the diagonal dominance of C = W_init W_finalᵀ there (``init-diagonal``'s mean
+diagonal over the off-diagonal sd, > 1; untied: C = (E0 + D0)(E + D)ᵀ, and a control computes C
+against another model's init). The exponent is fitted only where collisions survive (tied-relu,
+untied): under GeLU and a linear output (almost) none do, so there is no exponent to fit; their
+level is the finding. Untied also reports its learned fraction and its level among learned features
+(the law with the n' learned features of each model, Σ n'(n'−1)/4m). Where a variant breaks the tied
+law the fit carries a recorded :class:`Deviation` with the range measured over seeds 0–19 and the
+measured reason. Scherlis et al. report that architecture changes block sizes and prevalence; none
+of their numbers are used here.
 
 Findings (standard scale, seeds 0–4; the deviations below hold the numbers):
 
@@ -65,7 +67,7 @@ import numpy as np
 
 from sim import ParamError, check_float, check_int
 from sim.autoencoder import AutoencoderParams, train
-from sim.metrics import HI, LO, PolysemanticCount, untied_code
+from sim.metrics import HI, LO, PolysemanticCount, diagonal_dominance, untied_code
 from theory import collisions
 
 from .. import fitting
@@ -93,6 +95,7 @@ _ARCH: dict[str, dict[str, Any]] = {
 }
 COUNTED = ("tied-relu", "untied")  # the variants whose collisions survive: an exponent is fitted
 ARGMAX_FLOOR = 0.7  # catalogue P1-CORR: the initial argmax wins ≥ 70 % where n/m ≤ 1/8
+DOMINANCE_FLOOR = 1.0  # init-diagonal's bar: C's mean diagonal above one sd of its off-diagonal
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,10 @@ class ChunkSummary:
     init_same: np.ndarray  # (B,) pairs whose initial argmax neurons coincide with equal signs
     init_same_kept: np.ndarray  # (B,) of which both end on that neuron
     top_weight: np.ndarray  # (B,) mean over learned features of the largest |weight|
+    # (B,) diagonal dominance of C = W_init W_finalᵀ (untied: (E0 + D0)(E + D)ᵀ, the deciding
+    # mode), and of C against the next model's init in the batch (no memory of one's own init)
+    dominance: np.ndarray
+    dominance_other: np.ndarray
     seconds: float
 
 
@@ -214,6 +221,7 @@ def summarise(
         by_product = np.where((prod >= lo * lo) & (prod <= hi * hi), np.sign(Ef), 0.0)
         strength = np.abs(Ef * Df)  # the neuron's share of feature i's output
         decide = E0 + D0  # the growing mode of the bilinear phase (module doc)
+        final = Ef + Df
         product, encoder = np.abs(E0 * D0), np.abs(E0)
         z0 = (E0 * D0).sum(axis=-1)
         top = np.sqrt(strength.max(axis=-1))
@@ -223,6 +231,7 @@ def summarise(
         by_product = code
         strength = a
         decide = E0
+        final = Ef
         product = encoder = np.abs(E0)
         z0 = (E0 * E0).sum(axis=-1)
         top = a.max(axis=-1)
@@ -263,6 +272,8 @@ def summarise(
         init_same=equal.sum(axis=(1, 2)),
         init_same_kept=(equal & kept).sum(axis=(1, 2)),
         top_weight=top_mean,
+        dominance=diagonal_dominance(decide @ final.transpose(0, 2, 1)),
+        dominance_other=diagonal_dominance(np.roll(decide, 1, axis=0) @ final.transpose(0, 2, 1)),
         seconds=0.0,
     )
 
@@ -408,6 +419,16 @@ def _specs(p: ArchitecturesParams) -> tuple[FitSpec, ...]:
                 ),
             )
         )
+        out.append(
+            FitSpec(
+                f"dominance-{v}",
+                f"{v}: mean diagonal of C = W_init W_finalᵀ / sd of its off-diagonal entries, "
+                f"at m = {m_top}" + (" (C = (E0 + D0)(E + D)ᵀ)" if v == "untied" else ""),
+                relation=">",
+                why="init-diagonal's diagonal dominance (catalogue P1-CORR): the diagonal stands "
+                "out of the off-diagonal spread (no memory of the init gives 0); t over models",
+            )
+        )
         if v == "untied":
             out += [
                 FitSpec(
@@ -487,6 +508,13 @@ def _fit(
                 estimate=_argmax_estimate(top, top.hits, level),
             )
         )
+        fits.append(
+            judge.fit(
+                f"dominance-{v}",
+                predicted=DOMINANCE_FLOOR,
+                estimate=fitting.mean_ci(top.dominance, confidence=level),
+            )
+        )
         if v == "untied":
             frac = np.concatenate([s.learned / n for s in pts])
             fits.append(
@@ -546,6 +574,20 @@ def _other_decider(attr: str, what: str) -> Any:
     return refit
 
 
+def _other_init(
+    fits: Sequence[Fit], meas: ArchitecturesMeasurements, p: ArchitecturesParams, judge: Judge
+) -> list[Fit]:
+    """Mutant: C against another model's initialisation is just as dominant (the final weights
+    keep no memory of their own init), in every variant."""
+    out = []
+    for v in VARIANTS:
+        est = fitting.mean_ci(meas.top(v).dominance_other, confidence=judge.level)
+        base = _by_key(fits, f"dominance-{v}")
+        what = base.quantity + ", other init"
+        out.append(base.mutant(fitted=est.value, ci=est.ci, quantity=what))
+    return out
+
+
 def _dead_at_init(
     fits: Sequence[Fit], meas: ArchitecturesMeasurements, p: ArchitecturesParams, judge: Judge
 ) -> list[Fit]:
@@ -574,6 +616,11 @@ CONTROLS = (
         "encoder-decides",
         "untied: the winner is the initial argmax of the encoder weight |E0_ik| alone",
         refit=_other_decider("hits_encoder", "|E0_ik|"),
+    ),
+    Control(
+        "other-init",
+        "C = W_init W_finalᵀ is as dominant against another model's init (no memory of one's own)",
+        refit=_other_init,
     ),
     Control(
         "dead-at-init",

@@ -27,6 +27,7 @@ import sympy as sp
 
 from sim import ParamError, check_float, check_int
 from sim.autoencoder import AutoencoderParams, Optimizer, train
+from sim.metrics import diagonal_dominance
 from theory import extremes
 
 from .. import fitting
@@ -193,10 +194,7 @@ def summarise(W_init: np.ndarray, W_final: np.ndarray) -> PointSummary:
     )
 
 
-def _dominance(C: np.ndarray) -> np.ndarray:
-    n = C.shape[-1]
-    off = C[:, ~np.eye(n, dtype=bool)]
-    return np.diagonal(C, axis1=1, axis2=2).mean(axis=-1) / off.std(axis=-1)
+_dominance = diagonal_dominance  # sim.metrics: mean diagonal of C / sd of its off-diagonal
 
 
 @dataclass(frozen=True, repr=False)
