@@ -33,6 +33,10 @@ from collections import defaultdict
 from pathlib import Path
 
 DEFAULT_OUT = Path(__file__).with_name("false_failure.jsonl")
+ROOT = Path(__file__).resolve().parent.parent
+# The claims judged must be this checkout's, the one whose commit the log records: an editable
+# install made by another checkout (a verification clone's `make test`) would otherwise be imported.
+sys.path.insert(0, str(ROOT))
 
 
 DEFAULT_MEASUREMENTS = Path(__file__).with_name(".measurements")
@@ -42,8 +46,7 @@ def _commit() -> str:
     """The short HEAD commit, ``+uncommitted`` when tracked files differ from it."""
 
     def git(*args: str) -> str:
-        root = Path(__file__).resolve().parent.parent
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
         return done.stdout.strip()
 
     try:
@@ -57,7 +60,11 @@ def _commit() -> str:
 def run(
     ids: list[str], seeds: range, out: Path, scale: str, measurements: Path, resimulate: set[str]
 ) -> None:
+    import claims
     from claims import Context, all_claims, get
+
+    if ROOT not in Path(claims.__file__).resolve().parents:
+        raise SystemExit(f"claims imported from {claims.__file__}, not from this checkout {ROOT}")
     from claims._cache import SimulationCache, library_version
 
     claims = [get(i) for i in ids] if ids else list(all_claims())
