@@ -55,27 +55,33 @@ def test_fused_gradient_matches_autograd(
         noise_scope=scope,
         dtype=dtype,  # type: ignore[arg-type]
     )
-    dt = getattr(torch, dtype)
+    _check_against_autograd(p, (3, 6, 11), _case(dtype, relu, noise, scope, l1))
+
+
+def _check_against_autograd(p: AutoencoderParams, shape: tuple[int, ...], case: str) -> None:
+    """The fused loss and gradient at a random W of ``shape`` (and a noise draw when ``p`` has
+    noise) against autograd on :func:`reference_loss`, both within TOL[p.dtype] relative."""
+    dt = getattr(torch, p.dtype)
     gen = torch.Generator().manual_seed(7)
-    W = torch.randn(3, 6, 11, generator=gen, dtype=dt) * 0.6
+    W = torch.randn(*shape, generator=gen, dtype=dt) * 0.6
     xi = (
         draw_noise(p, _noise_shape(p), gen, dtype=dt, device=torch.device("cpu"))
-        if noise != "none"
+        if p.noise != "none"
         else None
     )
     loss, grad = fused_loss_and_grad(W, xi, p)
+    assert grad.shape == W.shape, f"gradient shape {tuple(grad.shape)}, not {tuple(W.shape)}"
     Wr = W.clone().requires_grad_(True)
     ref = reference_loss(Wr, xi, p)
     ref.sum().backward()
     assert Wr.grad is not None
     err = float((grad - Wr.grad).norm() / Wr.grad.norm())
     lerr = float((loss - ref.detach()).abs().max() / ref.detach().abs().max())
-    case = _case(dtype, relu, noise, scope, l1)
-    assert err <= TOL[dtype], (
-        f"relative gradient error={err:.3g}, but should be <= {TOL[dtype]} [{case}]"
+    assert err <= TOL[p.dtype], (
+        f"relative gradient error={err:.3g}, but should be <= {TOL[p.dtype]} [{case}]"
     )
-    assert lerr <= TOL[dtype], (
-        f"relative loss error={lerr:.3g}, but should be <= {TOL[dtype]} [{case}]"
+    assert lerr <= TOL[p.dtype], (
+        f"relative loss error={lerr:.3g}, but should be <= {TOL[p.dtype]} [{case}]"
     )
 
 
@@ -257,30 +263,9 @@ def test_architecture_gradient_matches_autograd(
         noise_scope=scope,  # type: ignore[arg-type]
         dtype=dtype,  # type: ignore[arg-type]
     )
-    dt = getattr(torch, dtype)
-    gen = torch.Generator().manual_seed(7)
     shape = (3, 6, 11) if tied else (2, 3, 6, 11)
-    W = torch.randn(*shape, generator=gen, dtype=dt) * 0.6
-    xi = (
-        draw_noise(p, _noise_shape(p), gen, dtype=dt, device=torch.device("cpu"))
-        if noise != "none"
-        else None
-    )
-    loss, grad = fused_loss_and_grad(W, xi, p)
-    assert grad.shape == W.shape, f"gradient shape {tuple(grad.shape)}, not {tuple(W.shape)}"
-    Wr = W.clone().requires_grad_(True)
-    ref = reference_loss(Wr, xi, p)
-    ref.sum().backward()
-    assert Wr.grad is not None
-    err = float((grad - Wr.grad).norm() / Wr.grad.norm())
-    lerr = float((loss - ref.detach()).abs().max() / ref.detach().abs().max())
     case = f"dtype={dtype}, tied={tied}, activation={act}, noise={noise}/{scope}, l1={l1}"
-    assert err <= TOL[dtype], (
-        f"relative gradient error={err:.3g}, but should be <= {TOL[dtype]} [{case}]"
-    )
-    assert lerr <= TOL[dtype], (
-        f"relative loss error={lerr:.3g}, but should be <= {TOL[dtype]} [{case}]"
-    )
+    _check_against_autograd(p, shape, case)
 
 
 def test_gelu_and_slope_match_torch() -> None:
