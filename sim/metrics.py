@@ -30,23 +30,27 @@ class PolysemanticCount:
     def __init__(self, W: np.ndarray, *, lo: float = LO, hi: float = HI) -> None:
         if not 0 <= lo <= hi:
             raise ValueError(f"need 0 <= lo <= hi, got lo={lo}, hi={hi}")
-        W = np.asarray(W)
-        if W.ndim == 2:
-            W = W[None]
-        on = (np.abs(W) >= lo) & (np.abs(W) <= hi)  # (B, n, m)
+        W = _batched(W)
+        self._count(W, (np.abs(W) >= lo) & (np.abs(W) <= hi))
+
+    def _count(self, W: np.ndarray, on: np.ndarray) -> None:
+        """Every count from W (B, n, m) and the rule's mask ``on`` (feature k on neuron j)."""
         per_neuron = on.sum(axis=1)  # features on each neuron (B, m)
-        poly = per_neuron >= 2
-        self.count = poly.sum(axis=1)  # polysemantic neurons per instance (B,)
-        self.learned = on.any(axis=2).sum(axis=1)  # features with at least one weight in range (B,)
+        self.count = (per_neuron >= 2).sum(axis=1)  # polysemantic neurons per instance (B,)
+        self.learned = on.any(axis=2).sum(axis=1)  # features on at least one neuron (B,)
         # sign structure of neurons holding exactly two features: opposite signs or not
         two = per_neuron == 2
         pos = ((W > 0) & on).sum(axis=1)
         neg = ((W < 0) & on).sum(axis=1)
         self.pairs = two.sum(axis=1)  # neurons with exactly two features (B,)
-        self.opposite_pairs = (two & (pos == 1) & (neg == 1)).sum(
-            axis=1
-        )  # of which opposite-signed
+        self.opposite_pairs = (two & (pos == 1) & (neg == 1)).sum(axis=1)  # of which opposite
         self.crowded = (per_neuron >= 3).sum(axis=1)  # neurons with three or more features (B,)
+
+
+def _batched(W: np.ndarray) -> np.ndarray:
+    """W as an array with a leading instance axis (a single (n, m) matrix becomes (1, n, m))."""
+    W = np.asarray(W)
+    return W[None] if W.ndim == 2 else W
 
 
 def polysemantic(W: np.ndarray, *, lo: float = LO, hi: float = HI) -> np.ndarray:
@@ -61,28 +65,18 @@ def polysemantic(W: np.ndarray, *, lo: float = LO, hi: float = HI) -> np.ndarray
 FRAC = 0.5
 
 
-class RelativeCount:
+class RelativeCount(PolysemanticCount):
     """Per-instance counts with the relative rule |W_kj| >= frac·‖W_k‖₂ (numpy, leading instance
     axis); the same fields as :class:`PolysemanticCount`, plus ``unassigned``."""
 
     def __init__(self, W: np.ndarray, *, frac: float = FRAC) -> None:
         if not 0 < frac <= 1:
             raise ValueError(f"need 0 < frac <= 1, got frac={frac}")
-        W = np.asarray(W)
-        if W.ndim == 2:
-            W = W[None]
+        W = _batched(W)
         norm = np.sqrt(np.square(W).sum(axis=2, keepdims=True))  # ‖W_k‖₂ (B, n, 1)
         on = (np.abs(W) >= frac * norm) & (norm > 0)  # (B, n, m)
-        per_neuron = on.sum(axis=1)  # features on each neuron (B, m)
-        two = per_neuron == 2
-        pos = ((W > 0) & on).sum(axis=1)
-        neg = ((W < 0) & on).sum(axis=1)
-        self.count = (per_neuron >= 2).sum(axis=1)  # polysemantic neurons per instance (B,)
-        self.learned = on.any(axis=2).sum(axis=1)  # features on at least one neuron (B,)
+        self._count(W, on)
         self.unassigned = (~on.any(axis=2)).sum(axis=1)  # features on no neuron: dense rows (B,)
-        self.pairs = two.sum(axis=1)  # neurons with exactly two features (B,)
-        self.opposite_pairs = (two & (pos == 1) & (neg == 1)).sum(axis=1)  # of which opposite
-        self.crowded = (per_neuron >= 3).sum(axis=1)  # neurons with three or more features (B,)
 
 
 def relative_weights(W: np.ndarray) -> np.ndarray:

@@ -183,8 +183,8 @@ def summarise(W_init: np.ndarray, W_final: np.ndarray) -> PointSummary:
     wf_win = np.take_along_axis(Wf, winner[..., None], -1)[..., 0]
     ranks = 1 + (np.abs(W0) > np.abs(w0_win)[..., None]).sum(axis=-1)
     return PointSummary(
-        dominance=_dominance(C) if n > 1 else np.full(b, np.nan),
-        dominance_other=_dominance(C_other) if n > 1 else np.full(b, np.nan),
+        dominance=diagonal_dominance(C) if n > 1 else np.full(b, np.nan),
+        dominance_other=diagonal_dominance(C_other) if n > 1 else np.full(b, np.nan),
         diagonal=(np.diagonal(C, axis1=1, axis2=2) / top).mean(axis=-1),
         hits=(ranks == 1).mean(axis=-1),
         ranks=ranks,
@@ -192,9 +192,6 @@ def summarise(W_init: np.ndarray, W_final: np.ndarray) -> PointSummary:
         decided=second < 0.5 * top,
         mean_C=C.mean(axis=0),
     )
-
-
-_dominance = diagonal_dominance  # sim.metrics: mean diagonal of C / sd of its off-diagonal
 
 
 @dataclass(frozen=True, repr=False)
