@@ -31,6 +31,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 DEFAULT_OUT = Path(__file__).with_name("false_failure.jsonl")
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,10 +59,17 @@ def _commit() -> str:
 
 
 def run(
-    ids: list[str], seeds: range, out: Path, scale: str, measurements: Path, resimulate: set[str]
+    ids: list[str],
+    seeds: range,
+    out: Path,
+    scale: str,
+    measurements: Path,
+    resimulate: set[str],
+    precisions: tuple[str, ...] = ("highest",),
 ) -> None:
+    """Append one row per (seed, precision, claim) to ``out``.partial, skipping rows it holds."""
     import claims
-    from claims import Context, all_claims, get
+    from claims import all_claims, get
 
     if ROOT not in Path(claims.__file__).resolve().parents:
         raise SystemExit(f"claims imported from {claims.__file__}, not from this checkout {ROOT}")
@@ -69,42 +77,68 @@ def run(
 
     claims = [get(i) for i in ids] if ids else list(all_claims())
     partial = out.with_name(out.name + ".partial")
-    done = {(r["id"], r["seed"]) for r in _load(partial)}
+    done = {(r["id"], r["seed"], r.get("matmul_precision", "highest")) for r in _load(partial)}
     version = f"simulation {library_version()}"
     commit = _commit()
     for seed in seeds:
-        for claim in claims:
-            if (claim.id, seed) in done:
-                continue
-            t = time.perf_counter()
-            cache = SimulationCache(measurements, version=version, read=claim.id not in resimulate)
-            r = claim.run(scale, seed, ctx=Context(), cache=cache)
-            event = cache.event(claim.id)
-            row = {
-                "id": claim.id,
-                "seed": seed,
-                "scale": scale,
-                "status": r.status,
-                "expected": r.expected,
-                "meets_expectation": r.meets_expectation,
-                "seconds": time.perf_counter() - t,
-                "off": [f.key for f in r.fits if not r.as_expected(f)],
-                "error": r.error,
-                "controls": {c.id: c.rejected for c in r.controls},
-                # every fit's value, interval and verdict: the measured ranges deviations record
-                "fits": {f.key: [f.fitted, f.ci[0], f.ci[1], f.verdict] for f in r.fits},
-                "commit": commit,
-                "simulation": version.split()[-1][:12],
-                "cached": bool(event is not None and event.hit),
-            }
-            with partial.open("a") as fh:
-                fh.write(json.dumps(row) + "\n")
-            print(
-                f"{claim.id} seed {seed}: {r.status} (expected {r.expected}), "
-                f"{'as expected' if r.meets_expectation else 'NOT as expected ' + str(row['off'])}"
-                f", {row['seconds']:.0f} s",
-                flush=True,
-            )
+        for precision in precisions:
+            for claim in claims:
+                if (claim.id, seed, precision) in done:
+                    continue
+                cache = SimulationCache(
+                    measurements, version=version, read=claim.id not in resimulate
+                )
+                row = _row(claim, seed, scale, cache, precision)
+                row |= {"commit": commit, "simulation": version.split()[-1][:12]}
+                with partial.open("a") as fh:
+                    fh.write(json.dumps(row) + "\n")
+                print(
+                    f"{claim.id} seed {seed} ({precision}): {row['status']} "
+                    f"(expected {row['expected']}), "
+                    + (
+                        "as expected"
+                        if row["meets_expectation"]
+                        else "NOT as expected " + str(row["off"])
+                    )
+                    + f", {row['seconds']:.0f} s",
+                    flush=True,
+                )
+
+
+def _row(claim: Any, seed: int, scale: str, cache: Any, precision: str) -> dict[str, Any]:
+    """One run of ``claim`` at ``seed``, every trainer at ``precision``, as a log row."""
+    from claims import Context
+    from claims._params import Overrides
+
+    t = time.perf_counter()
+    overrides = (
+        None
+        if precision == "highest"  # the claim as it stands (every trainer's default)
+        else Overrides.parse([], [claim], scale, everywhere={"matmul_precision": precision})
+    )
+    r = claim.run(
+        scale,
+        seed,
+        ctx=Context(),
+        cache=cache,
+        overrides=overrides.for_claim(claim.id) if overrides else None,
+    )
+    event = cache.event(claim.id)
+    return {
+        "id": claim.id,
+        "seed": seed,
+        "scale": scale,
+        "status": r.status,
+        "expected": r.expected,
+        "meets_expectation": r.meets_expectation,
+        "seconds": time.perf_counter() - t,
+        "off": [f.key for f in r.fits if not r.as_expected(f)],
+        "error": r.error,
+        "controls": {c.id: c.rejected for c in r.controls},
+        # every fit's value, interval and verdict: the measured ranges deviations record
+        "fits": {f.key: [f.fitted, f.ci[0], f.ci[1], f.verdict] for f in r.fits},
+        "cached": bool(event is not None and event.hit),
+    } | ({} if precision == "highest" else {"matmul_precision": precision})
 
 
 def _load(path: Path) -> list[dict]:

@@ -20,12 +20,17 @@ __all__ = ["SCHEMA_VERSION", "atomic_write_text", "claims_document", "schema", "
 SCHEMA_VERSION = 1
 
 
-def environment(device: str) -> dict[str, Any]:
+def environment(device: str, precisions: Sequence[str] = ()) -> dict[str, Any]:
+    """The machine and libraries of a run; ``matmul`` gives, for each matmul precision the run's
+    trainers used, what it does on this device, measured (``sim.precision.probe``)."""
     import numpy
     import scipy
     import sympy
     import torch
 
+    from sim.precision import probe
+
+    matmul = {p: probe(p, device) for p in sorted(set(precisions))}
     return {
         "python": platform.python_version(),
         "torch": torch.__version__,
@@ -35,7 +40,16 @@ def environment(device: str) -> dict[str, Any]:
         "device": device,
         "threads": torch.get_num_threads(),
         "machine": platform.machine(),
+        "matmul": matmul,
     }
+
+
+def _precisions(params: Any) -> list[str]:
+    """Every ``matmul_precision`` value in a params dict (nested)."""
+    if not isinstance(params, Mapping):
+        return []
+    out = [str(v) for k, v in params.items() if k == "matmul_precision"]
+    return out + [p for v in params.values() for p in _precisions(v)]
 
 
 def claims_document(
@@ -57,7 +71,7 @@ def claims_document(
         "seed": seed,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": seconds,
-        "environment": environment(device),
+        "environment": environment(device, [p for r in results for p in _precisions(r.params)]),
         "claims": [r.to_dict() | dict(extras.get(r.claim_id, {})) for r in results],
     }
     if overrides:

@@ -324,9 +324,18 @@ class Overrides:
 
     @classmethod
     def parse(
-        cls, assignments: Sequence[str], claims: Sequence[_Claimish], scale: str = "standard"
+        cls,
+        assignments: Sequence[str],
+        claims: Sequence[_Claimish],
+        scale: str = "standard",
+        *,
+        everywhere: Mapping[str, str] | None = None,
     ) -> Overrides:
         """Parse ``KEY=VALUE`` texts and resolve each key in ``claims`` (see the module doc).
+
+        ``everywhere`` ({leaf name: value}) sets every settable leaf of that name in every claim
+        (``--matmul-precision``: each trainer of a run), before the ``--set`` assignments; claims
+        without such a leaf are untouched. Its entries are stated as ``NAME=VALUE (every …)``.
 
         Raises :class:`ParamError` for a malformed assignment, a key no claim has, a plain key with
         more than one meaning, or an ``ID.`` prefix naming a claim not being run."""
@@ -335,6 +344,11 @@ class Overrides:
         trees = {c.id: {leaf.path: leaf for leaf in leaves(c.params[scale])} for c in claims}
         per: dict[str, dict[str, str]] = {c.id: {} for c in claims}
         scoped: dict[str, dict[str, str]] = {c.id: {} for c in claims}
+        for name, value in (everywhere or {}).items():
+            for cid, tree in trees.items():
+                for leaf in tree.values():
+                    if leaf.settable and leaf.path.rpartition(".")[2] == name:
+                        per[cid][leaf.path] = value
         for text in assignments:
             key, value = parse_assignment(text)
             owner, path = _split_scope(key, ids)
@@ -373,7 +387,8 @@ class Overrides:
         for cid, sub in scoped.items():
             per[cid].update(sub)  # ID.PATH wins over an unscoped assignment
         resolved = {cid: dict(sub) for cid, sub in per.items() if sub}
-        return cls(stated=tuple(assignments), per_claim=resolved)
+        broadcast = tuple(f"{k}={v} (every {k})" for k, v in (everywhere or {}).items())
+        return cls(stated=broadcast + tuple(assignments), per_claim=resolved)
 
     def for_claim(self, claim_id: str) -> dict[str, str]:
         """{dotted path: value text} for one claim (empty when nothing applies to it)."""

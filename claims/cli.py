@@ -98,6 +98,14 @@ def _parser() -> argparse.ArgumentParser:
         "--device", default="cpu", help="torch device: cpu, cuda, cuda:N, mps (default: cpu)"
     )
     common.add_argument(
+        "--matmul-precision",
+        default=None,
+        choices=("highest", "high", "medium", "bf16-emulated"),
+        help="arithmetic of every trainer's large matmuls (default: each claim's own, 'highest'): "
+        "torch's names (TF32 on CUDA, bfloat16 inputs on AMX CPUs, no change elsewhere), or "
+        "'bf16-emulated' (bfloat16 inputs on any machine, for validation); see sim/precision.py",
+    )
+    common.add_argument(
         "--workers",
         type=int,
         default=1,
@@ -223,7 +231,8 @@ def _prepare(args: argparse.Namespace) -> tuple[list[Claim], Overrides]:
     from ._params import Overrides
 
     claims = _select(args.ids)
-    overrides = Overrides.parse(args.overrides, claims, args.scale)
+    everywhere = {"matmul_precision": args.matmul_precision} if args.matmul_precision else None
+    overrides = Overrides.parse(args.overrides, claims, args.scale, everywhere=everywhere)
     for c in claims:
         c.resolve(args.scale, overrides.for_claim(c.id))
     if args.scale == "smoke":

@@ -75,6 +75,7 @@ import numpy as np
 import torch
 
 from ._validate import ParamError, check_choice, check_float, check_int
+from .precision import MATMUL_PRECISIONS, Matmul, MatmulPrecision, float32_matmul_precision
 
 __all__ = [
     "ACTIVATIONS",
@@ -140,6 +141,11 @@ class AutoencoderParams:
     # (the one-hot ones enter exactly); with noise, plain i.i.d. examples (see the module doc)
     batch: int = 64
     dtype: Literal["float32", "float64"] = "float32"  # compute dtype
+    # arithmetic of the large (m-sized) products: "highest" = float32; "high"/"medium" = torch's
+    # setting (TF32 on CUDA, bfloat16 inputs on AMX CPUs, no change elsewhere); "bf16-emulated" =
+    # bfloat16-rounded inputs on any machine. The residual's diagonal ‖W_i‖² − 1 stays exact
+    # (sim/precision.py says why); statistics under each: benchmarks/precision.py
+    matmul_precision: MatmulPrecision = "highest"
     device: str = "cpu"  # torch device
     seed: int = 0  # seeds the init and the noise (a torch.Generator; nothing global)
     log_points: int = 40  # metrics are recorded at about this many log-spaced steps (and step 0)
@@ -195,6 +201,13 @@ class AutoencoderParams:
                 "for noiseless basis inputs only)",
             )
         check_choice("dtype", self.dtype, tuple(_DTYPES))
+        check_choice("matmul_precision", self.matmul_precision, MATMUL_PRECISIONS)
+        if self.matmul_precision != "highest" and self.dtype != "float32":
+            raise ParamError(
+                "matmul_precision",
+                self.matmul_precision,
+                f"'highest' when dtype={self.dtype!r} (reduced precision applies to float32 only)",
+            )
         check_choice("device", str(self.device).split(":")[0], ("cpu", "cuda", "mps"))
         check_int("seed", self.seed, 0)
         check_int("log_points", self.log_points, 1)
@@ -428,6 +441,28 @@ class _BasisResidual:
         return loss
 
 
+class _ExactDiagonal:
+    """The large products of a step at ``params.matmul_precision`` (``mm``), and the float32
+    diagonal that a rounded Gram matrix gets back: Z_ii = a_i·b_i for Z = a bᵀ, by an O(n·m)
+    reduction. A no-op at "highest" (sim/precision.py derives why only the diagonal needs it)."""
+
+    def __init__(self, like: torch.Tensor, params: AutoencoderParams) -> None:
+        self.mm = Matmul(params.matmul_precision)
+        self.prod = None if self.mm.exact else torch.empty_like(like)
+        self.diag = (
+            None
+            if self.mm.exact
+            else torch.empty(like.shape[:2], dtype=like.dtype, device=like.device)
+        )
+
+    def __call__(self, Z: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> None:
+        if self.prod is None or self.diag is None:
+            return
+        torch.mul(a, b, out=self.prod)
+        torch.sum(self.prod, dim=2, out=self.diag)
+        Z.diagonal(dim1=1, dim2=2).copy_(self.diag)
+
+
 class _Workspace:
     """Preallocated buffers for the hot loop: fresh (B, n, m) tensors cost page faults."""
 
@@ -440,6 +475,8 @@ class _Workspace:
         self.grad = torch.empty_like(W)
         self.sign = torch.empty_like(W) if params.l1 else None
         self.Wxi = torch.empty(b, n, 1, dtype=W.dtype, device=W.device)
+        self.exact_diag = _ExactDiagonal(W, params)
+        self.mm = self.exact_diag.mm
         self.H = (
             torch.empty_like(W)
             if params.noise_scope == "sample" and params.noise != "none"
@@ -471,36 +508,38 @@ class _Workspace:
     ) -> torch.Tensor:
         """Σ(y − I)² per instance for one draw; writes (or adds) scale·DW or scale·(DᵀH + DW) into
         self.grad. The scale goes on the n×n matrix D, not on the (B, n, m) gradient."""
-        A, D, grad = self.A, self.D, self.grad
+        A, D, grad, mm = self.A, self.D, self.grad, self.mm
         if xi is None or xi.shape[1] == 1:
-            torch.bmm(W, W.transpose(1, 2), out=A)
+            mm.bmm(W, W.transpose(1, 2), out=A)
+            self.exact_diag(A, W, W)
             if xi is not None:
                 xi_b = xi.expand(W.shape[0], 1, W.shape[2])
-                torch.bmm(W, xi_b.transpose(1, 2), out=self.Wxi)
+                mm.bmm(W, xi_b.transpose(1, 2), out=self.Wxi)
                 A.add_(self.Wxi.transpose(1, 2))
         else:
             assert self.H is not None
             torch.add(W, xi, out=self.H)
-            torch.bmm(self.H, W.transpose(1, 2), out=A)
+            mm.bmm(self.H, W.transpose(1, 2), out=A)
+            self.exact_diag(A, self.H, W)
         loss = self.residual(A, D)  # D = (y − I) ⊙ act'(Z)
         D.mul_(scale)
         if xi is None:
-            torch.bmm(D, W, out=grad)
+            mm.bmm(D, W, out=grad)
             return loss
         if xi.shape[1] == 1:
             torch.add(D, D.transpose(1, 2), out=A)  # A is free again: reuse it for D + Dᵀ
             if accumulate:
-                grad.baddbmm_(A, W)
+                mm.baddbmm_(grad, A, W)
             else:
-                torch.bmm(A, W, out=grad)
+                mm.bmm(A, W, out=grad)
             grad.addcmul_(D.sum(dim=1).unsqueeze(2), xi)
         else:
             assert self.H is not None
             if accumulate:
-                grad.baddbmm_(D.transpose(1, 2), self.H)
+                mm.baddbmm_(grad, D.transpose(1, 2), self.H)
             else:
-                torch.bmm(D.transpose(1, 2), self.H, out=grad)
-            grad.baddbmm_(D, W)
+                mm.bmm(D.transpose(1, 2), self.H, out=grad)
+            mm.baddbmm_(grad, D, W)
         return loss
 
 
@@ -688,6 +727,8 @@ class _DataWorkspace:
         self.tmp_h = torch.empty_like(self.A) if gelu else None
         self.grad = torch.empty_like(W)
         self.sign = torch.empty_like(W) if params.l1 else None
+        self.exact_diag = _ExactDiagonal(W, params)
+        self.mm = self.exact_diag.mm
 
     def inputs(self) -> tuple[torch.Tensor, torch.Tensor]:
         """This step's whole batch as explicit rows: (X (B, rows, n), weights (rows,))."""
@@ -733,18 +774,19 @@ class _DataWorkspace:
         Through the Gram matrix A = W Wᵀ: Z = X A + ξ Wᵀ and Dᵀ H + Xᵀ D W = (Dᵀ X + Xᵀ D) W + Dᵀ ξ,
         so only two matmuls touch m (as on the basis path), whatever the number of rows.
         """
-        X, Z, D, A, S, grad = self.X, self.Z, self.D, self.A, self.S, self.grad
+        X, Z, D, A, S, grad, mm = self.X, self.Z, self.D, self.A, self.S, self.grad, self.mm
         act = self.params.output
         relu = act == "relu"
-        torch.bmm(W, W.transpose(1, 2), out=A)
-        torch.bmm(X, A, out=Z)
+        mm.bmm(W, W.transpose(1, 2), out=A)
+        self.exact_diag(A, W, W)
+        torch.bmm(X, A, out=Z)  # n-sized, float32: x_j·A_jj ≈ x_j meets its target x_j here
         shared = xi is not None and xi.shape[1] == 1
         if xi is not None:
             if shared:  # one ξ for every example of an instance: Z += 1 (W ξᵀ)ᵀ
-                torch.bmm(W, xi.expand(W.shape[0], 1, W.shape[2]).transpose(1, 2), out=self.Wxi)
+                mm.bmm(W, xi.expand(W.shape[0], 1, W.shape[2]).transpose(1, 2), out=self.Wxi)
                 Z.add_(self.Wxi.transpose(1, 2))
             else:
-                Z.baddbmm_(xi.expand(W.shape[0], -1, -1).contiguous(), W.transpose(1, 2))
+                mm.baddbmm_(Z, xi.expand(W.shape[0], -1, -1).contiguous(), W.transpose(1, 2))
         if relu:
             torch.gt(Z, 0, out=self.mask)
             torch.clamp(Z, min=0, out=D)
@@ -780,14 +822,14 @@ class _DataWorkspace:
             self.XtD.add_(Dh, alpha=self.head_weight)
         torch.add(self.XtD, self.XtD.transpose(1, 2), out=S)  # Xᵀ D + Dᵀ X
         if accumulate:
-            grad.baddbmm_(S, W)
+            mm.baddbmm_(grad, S, W)
         else:
-            torch.bmm(S, W, out=grad)
+            mm.bmm(S, W, out=grad)
         if xi is not None:
             if shared:
                 grad.addcmul_(D.sum(dim=1).unsqueeze(2), xi)
             else:
-                grad.baddbmm_(D.transpose(1, 2), xi.expand(W.shape[0], -1, -1).contiguous())
+                mm.baddbmm_(grad, D.transpose(1, 2), xi.expand(W.shape[0], -1, -1).contiguous())
         return loss
 
 
@@ -803,6 +845,8 @@ class _UntiedWorkspace:
         self.residual = _BasisResidual(self.Z, params.output)
         self.grad = torch.empty_like(P)
         self.sign = torch.empty_like(P) if params.l1 else None
+        self.exact_diag = _ExactDiagonal(P[0], params)
+        self.mm = self.exact_diag.mm
 
     def evaluate(
         self, P: torch.Tensor, draws: list[torch.Tensor] | None, *, with_l1: bool = True
@@ -812,12 +856,13 @@ class _UntiedWorkspace:
         :meth:`_Workspace.evaluate`)."""
         if draws is not None:
             raise ParamError("noise", self.params.noise, "'none' for untied weights")
-        E, D, Z, R = P[0], P[1], self.Z, self.R
-        torch.bmm(E, D.transpose(1, 2), out=Z)
+        E, D, Z, R, mm = P[0], P[1], self.Z, self.R, self.mm
+        mm.bmm(E, D.transpose(1, 2), out=Z)
+        self.exact_diag(Z, E, D)
         loss = self.residual(Z, R)
         R.mul_(2.0)
-        torch.bmm(R, D, out=self.grad[0])
-        torch.bmm(R.transpose(1, 2), E, out=self.grad[1])
+        mm.bmm(R, D, out=self.grad[0])
+        mm.bmm(R.transpose(1, 2), E, out=self.grad[1])
         if self.params.l1:
             assert self.sign is not None
             if with_l1:
@@ -877,7 +922,8 @@ def train(
             records[k].append(fn(code).detach().cpu().numpy())
         loss_log.append(loss.detach().cpu().numpy())
 
-    with torch.no_grad():
+    # the params decide the arithmetic, not the process-wide setting (restored on the way out)
+    with torch.no_grad(), float32_matmul_precision("highest"):
         for step in range(params.steps + 1):
             draws = (
                 [

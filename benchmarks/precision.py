@@ -1,0 +1,206 @@
+"""Do a claim's statistics move under reduced-precision matmuls? A paired comparison over seeds.
+
+    python benchmarks/precision.py --seeds 10                        # seeds 0..9, every claim
+    python benchmarks/precision.py --first-seed 500 --seeds 10 collision-count
+    python benchmarks/precision.py --table benchmarks/precision.jsonl   # re-tabulate a log
+
+Every claim whose params hold a trainer (a ``matmul_precision`` leaf) runs at the standard scale
+at each seed twice: as it stands ("highest", float32) and with every trainer at ``--precision``
+(default "bf16-emulated": bfloat16-rounded matmul inputs with float32 accumulation, the arithmetic
+of torch's "medium" on AMX hardware, reproducible on any CPU; sim/precision.py). Rows go to
+``<out>.partial`` as they finish (an interrupted sweep resumes) and replace ``--out`` whole when
+the sweep completes, as in benchmarks/false_failure.py, whose runner this uses.
+
+The comparison, per fit, over the seeds s: the paired difference d_s = fitted(precision) −
+fitted(highest).
+
+* **test**: a two-sided paired t-test of mean d = 0 at family-wise level 0.05, Bonferroni over
+  every fit in the table (α = 0.05/K). A fit whose difference is significant has **moved**.
+* **equivalence**: the (1 − α) t-interval of mean d lies within ±δ, δ = ¼ of the fit's median
+  interval half-width under "highest": a shift that size changes no verdict by more than a
+  quarter of the interval's width. Such a fit is **unmoved**; one neither moved nor shown
+  unmoved is **unresolved** (more seeds would decide it).
+* a fit whose every difference is exactly 0 is unmoved.
+
+A claim may use the reduced precision only if none of its fits moved or is unresolved, and no
+seed changed its status or whether it met its expectation; otherwise it keeps "highest", and the
+table says so with the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from false_failure import DEFAULT_MEASUREMENTS, ROOT, _load, run  # noqa: F401 (ROOT: sys.path)
+
+DEFAULT_OUT = Path(__file__).with_name("precision.jsonl")
+MARGIN = 0.25  # δ in units of the fit's median interval half-width (see the module doc)
+LEVEL = 0.05  # family-wise level of the paired tests (Bonferroni over every fit compared)
+
+
+def matmul_claims() -> list[str]:
+    """The claims whose params tree holds a trainer's ``matmul_precision``."""
+    from claims import all_claims
+    from claims._params import leaves
+
+    return [
+        c.id
+        for c in all_claims()
+        if any(leaf.path.endswith("matmul_precision") for leaf in leaves(c.params["standard"]))
+    ]
+
+
+def compare(rows: list[dict]) -> tuple[list[dict], dict[str, dict]]:
+    """Per fit: the paired statistics (module doc); per claim: the decision."""
+    from scipy import stats
+
+    base = {(r["id"], r["seed"]): r for r in rows if "matmul_precision" not in r}
+    pairs: dict[tuple[str, str], list[tuple[dict, dict]]] = defaultdict(list)
+    for r in rows:
+        if "matmul_precision" in r and (r["id"], r["seed"]) in base:
+            pairs[(r["id"], r["matmul_precision"])].append((base[(r["id"], r["seed"])], r))
+    keys = [(cid, p, k) for (cid, p), prs in pairs.items() for k in prs[0][0]["fits"]]
+    alpha = LEVEL / max(len(keys), 1)
+    fits = []
+    for cid, p, key in keys:
+        prs = [(b, r) for b, r in pairs[(cid, p)] if key in b["fits"] and key in r["fits"]]
+        d = [r["fits"][key][0] - b["fits"][key][0] for b, r in prs]
+        half = statistics.median((b["fits"][key][2] - b["fits"][key][1]) / 2 for b, _ in prs)
+        delta = MARGIN * half
+        mean = statistics.fmean(d)
+        if all(x == 0 for x in d):
+            pvalue, lo, hi = 1.0, 0.0, 0.0
+        else:
+            sd = statistics.stdev(d) if len(d) > 1 else math.inf
+            se = sd / math.sqrt(len(d))
+            t = stats.t.ppf(1 - alpha / 2, len(d) - 1) if len(d) > 1 else math.inf
+            lo, hi = mean - t * se, mean + t * se
+            pvalue = float(stats.ttest_1samp(d, 0.0).pvalue) if se > 0 else 0.0
+        moved = pvalue < alpha
+        unmoved = not moved and -delta <= lo and hi <= delta
+        verdicts = sum(b["fits"][key][3] != r["fits"][key][3] for b, r in prs)
+        fits.append(
+            {
+                "id": cid,
+                "precision": p,
+                "fit": key,
+                "seeds": len(prs),
+                "mean_highest": statistics.fmean(b["fits"][key][0] for b, _ in prs),
+                "mean_diff": mean,
+                "diff_ci": (lo, hi),
+                "half_width": half,
+                "delta": delta,
+                "p": pvalue,
+                "outcome": "moved" if moved else "unmoved" if unmoved else "unresolved",
+                "verdict_changes": verdicts,
+            }
+        )
+    claims: dict[str, dict] = {}
+    for (cid, p), prs in pairs.items():
+        mine = [f for f in fits if f["id"] == cid and f["precision"] == p]
+        status = sum(
+            b["status"] != r["status"] or b["meets_expectation"] != r["meets_expectation"]
+            for b, r in prs
+        )
+        ok = all(f["outcome"] == "unmoved" for f in mine) and status == 0
+        claims[f"{cid} {p}"] = {
+            "id": cid,
+            "precision": p,
+            "seeds": len(prs),
+            "moved": sum(f["outcome"] == "moved" for f in mine),
+            "unresolved": sum(f["outcome"] == "unresolved" for f in mine),
+            "unmoved": sum(f["outcome"] == "unmoved" for f in mine),
+            "status_changes": status,
+            "as_expected": (
+                sum(b["meets_expectation"] for b, _ in prs),
+                sum(r["meets_expectation"] for _, r in prs),
+            ),
+            "seconds": (
+                statistics.fmean(b["seconds"] for b, _ in prs),
+                statistics.fmean(r["seconds"] for _, r in prs),
+            ),
+            "decision": p if ok else "highest",
+        }
+    return fits, claims
+
+
+def table(rows: list[dict]) -> str:
+    fits, claims = compare(rows)
+    k = len(fits)
+    lines = [
+        f"Paired t-tests at family-wise {LEVEL:g} (Bonferroni over {k} fits: α = {LEVEL / k:.2g});"
+        f" equivalence margin δ = {MARGIN:g} × the fit's median interval half-width.",
+        "",
+        "| claim | precision | seeds | as expected (highest / reduced) | fits unmoved / moved / "
+        "unresolved | status changes | seconds (highest / reduced) | precision kept |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in claims.values():
+        lines.append(
+            f"| `{c['id']}` | {c['precision']} | {c['seeds']} | {c['as_expected'][0]} / "
+            f"{c['as_expected'][1]} | {c['unmoved']} / {c['moved']} / {c['unresolved']} | "
+            f"{c['status_changes']} | {c['seconds'][0]:.1f} / {c['seconds'][1]:.1f} | "
+            f"**{c['decision']}** |"
+        )
+    lines += [
+        "",
+        "| claim | fit | mean fitted (highest) | mean difference [interval] | δ | p | outcome "
+        "| verdict changes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for f in fits:
+        lo, hi = f["diff_ci"]
+        lines.append(
+            f"| `{f['id']}` | {f['fit']} | {f['mean_highest']:.4g} | {f['mean_diff']:+.3g} "
+            f"[{lo:+.3g}, {hi:+.3g}] | {f['delta']:.3g} | {f['p']:.2g} | {f['outcome']} | "
+            f"{f['verdict_changes']}/{f['seeds']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("ids", nargs="*", help="claim ids (default: every claim with a trainer)")
+    ap.add_argument("--seeds", type=int, default=10, help="number of seeds (default 10)")
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument(
+        "--precision",
+        default="bf16-emulated",
+        choices=("high", "medium", "bf16-emulated"),
+        help="the reduced precision compared with 'highest' (default: bf16-emulated)",
+    )
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON-lines log")
+    ap.add_argument("--table", type=Path, help="only tabulate this JSON-lines file")
+    ap.add_argument(
+        "--measurements",
+        type=Path,
+        default=DEFAULT_MEASUREMENTS,
+        help="folder of stored simulations (default: benchmarks/.measurements)",
+    )
+    args = ap.parse_args()
+    if args.table:
+        print(table(_load(args.table)))
+        return
+    run(
+        args.ids or matmul_claims(),
+        range(args.first_seed, args.first_seed + args.seeds),
+        args.out,
+        "standard",
+        args.measurements,
+        set(),
+        precisions=("highest", args.precision),
+    )
+    os.replace(args.out.with_name(args.out.name + ".partial"), args.out)
+    print(table(_load(args.out)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
