@@ -107,6 +107,8 @@ def run(
 
 def _row(claim: Any, seed: int, scale: str, cache: Any, precision: str) -> dict[str, Any]:
     """One run of ``claim`` at ``seed``, every trainer at ``precision``, as a log row."""
+    import torch
+
     from claims import Context
     from claims._params import Overrides
 
@@ -138,6 +140,7 @@ def _row(claim: Any, seed: int, scale: str, cache: Any, precision: str) -> dict[
         # every fit's value, interval and verdict: the measured ranges deviations record
         "fits": {f.key: [f.fitted, f.ci[0], f.ci[1], f.verdict] for f in r.fits},
         "cached": bool(event is not None and event.hit),
+        "threads": torch.get_num_threads(),
     } | ({} if precision == "highest" else {"matmul_precision": precision})
 
 

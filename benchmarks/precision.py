@@ -1,6 +1,6 @@
 """Do a claim's statistics move under reduced-precision matmuls? A paired comparison over seeds.
 
-    python benchmarks/precision.py --seeds 10                        # seeds 0..9, every claim
+    python benchmarks/precision.py --seeds 10 --jobs 2               # seeds 0..9, every claim
     python benchmarks/precision.py --first-seed 500 --seeds 10 collision-count
     python benchmarks/precision.py --table benchmarks/precision.jsonl   # re-tabulate a log
 
@@ -9,7 +9,9 @@ at each seed twice: as it stands ("highest", float32) and with every trainer at 
 (default "bf16-emulated": bfloat16-rounded matmul inputs with float32 accumulation, the arithmetic
 of torch's "medium" on AMX hardware, reproducible on any CPU; sim/precision.py). Rows go to
 ``<out>.partial`` as they finish (an interrupted sweep resumes) and replace ``--out`` whole when
-the sweep completes, as in benchmarks/false_failure.py, whose runner this uses.
+the sweep completes, as in benchmarks/false_failure.py, whose runner this uses. ``--jobs J``
+splits the seeds over J processes of one torch thread each (two processes of two threads each on
+two cores starve each other's OpenMP threads); each row records its thread count.
 
 The comparison, per fit, over the seeds s: the paired difference d_s = fitted(precision) −
 fitted(highest).
@@ -30,9 +32,11 @@ table says so with the numbers.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -185,21 +189,71 @@ def main() -> None:
         default=DEFAULT_MEASUREMENTS,
         help="folder of stored simulations (default: benchmarks/.measurements)",
     )
+    ap.add_argument("--jobs", type=int, default=1, help="processes, one torch thread each")
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # "k/J": internal
     args = ap.parse_args()
     if args.table:
         print(table(_load(args.table)))
         return
-    run(
-        args.ids or matmul_claims(),
-        range(args.first_seed, args.first_seed + args.seeds),
-        args.out,
-        "standard",
-        args.measurements,
-        set(),
-        precisions=("highest", args.precision),
-    )
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    ids = args.ids or matmul_claims()
+    if args.worker is not None:  # one of --jobs processes: every J-th seed, its own partial log
+        k, jobs = (int(x) for x in args.worker.split("/"))
+        import torch
+
+        torch.set_num_threads(1)
+        run(
+            ids,
+            seeds[k::jobs],
+            _part(args.out, k),
+            "standard",
+            args.measurements,
+            set(),
+            precisions=("highest", args.precision),
+        )
+        return
+    if args.jobs > 1:
+        env = os.environ | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        common = [*ids, "--seeds", str(args.seeds), "--first-seed", str(args.first_seed)]
+        common += ["--precision", args.precision, "--out", str(args.out)]
+        common += ["--measurements", str(args.measurements)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, __file__, *common, "--worker", f"{k}/{args.jobs}"], env=env
+            )
+            for k in range(args.jobs)
+        ]
+        if any(p.wait() != 0 for p in procs):
+            raise SystemExit("a worker failed; rerun to resume from the partial logs")
+        parts = [
+            _part(args.out, k).with_name(_part(args.out, k).name + ".partial")
+            for k in range(args.jobs)
+        ]
+        rows = sorted(
+            (r for part in parts for r in _load(part)),
+            key=lambda r: (r["seed"], r.get("matmul_precision", ""), r["id"]),
+        )
+        partial = args.out.with_name(args.out.name + ".partial")
+        partial.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        for part in parts:
+            part.unlink()
+    else:
+        run(
+            ids,
+            seeds,
+            args.out,
+            "standard",
+            args.measurements,
+            set(),
+            precisions=("highest", args.precision),
+        )
     os.replace(args.out.with_name(args.out.name + ".partial"), args.out)
     print(table(_load(args.out)))
+
+
+def _part(out: Path, k: int) -> Path:
+    """Worker k's log (its rows go to this path's .partial until the merge)."""
+    return out.with_name(f"{out.name}.{k}")
 
 
 if __name__ == "__main__":

@@ -490,6 +490,7 @@ class _Workspace:
         ``self.grad``. ``with_l1=False`` leaves the λ‖W‖₁ term out of the returned loss (not out of
         the gradient): the hot loop needs the full loss only at recorded steps."""
         p = self.params
+        self.mm.begin_step(W)
         if draws is None:  # ∂/∂W Σ(y − I)² = 4 D W when Z is symmetric
             loss = self._reconstruction(W, None, scale=4.0, accumulate=False)
         else:  # 2(DᵀH + DW), averaged over the draws
@@ -752,6 +753,7 @@ class _DataWorkspace:
         draws)."""
         self.resample()
         p = self.params
+        self.mm.begin_step(W)
         if draws is None:
             loss = self._reconstruction(W, None, accumulate=False)
             self.grad.mul_(2.0)
@@ -857,6 +859,7 @@ class _UntiedWorkspace:
         if draws is not None:
             raise ParamError("noise", self.params.noise, "'none' for untied weights")
         E, D, Z, R, mm = P[0], P[1], self.Z, self.R, self.mm
+        mm.begin_step(P)
         mm.bmm(E, D.transpose(1, 2), out=Z)
         self.exact_diag(Z, E, D)
         loss = self.residual(Z, R)

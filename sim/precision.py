@@ -83,9 +83,29 @@ class Matmul:
         check_choice("matmul_precision", precision, MATMUL_PRECISIONS)
         self.precision = precision
         self.exact = precision == "highest"  # callers skip the diagonal fix-up when True
+        # bf16-emulated: the weights rounded once per step (two products use them, W Wᵀ and D·W);
+        # begin_step names them. Keyed by storage: torch's fused AdamW updates in place without
+        # bumping the version counter, so nothing else may be cached.
+        self._weights: int | None = None
+        self._rounded: dict[tuple, torch.Tensor] = {}
+
+    def begin_step(self, weights: torch.Tensor) -> None:
+        """A new step: ``weights`` (whose storage holds every operand that stays fixed during the
+        step) may have changed; forget their rounding."""
+        self._weights = weights.untyped_storage().data_ptr()
+        self._rounded.clear()
 
     def _round(self, x: torch.Tensor) -> torch.Tensor:
-        return x.to(torch.bfloat16).to(x.dtype) if self.precision == "bf16-emulated" else x
+        if self.precision != "bf16-emulated":
+            return x
+        if x.dim() == 3 and not x.is_contiguous() and x.transpose(1, 2).is_contiguous():
+            return self._round(x.transpose(1, 2)).transpose(1, 2)  # Wᵀ: the rounded W, viewed
+        if x.untyped_storage().data_ptr() != self._weights:
+            return x.to(torch.bfloat16).to(x.dtype)
+        key = (x.data_ptr(), tuple(x.shape), tuple(x.stride()))
+        if key not in self._rounded:
+            self._rounded[key] = x.to(torch.bfloat16).to(x.dtype)
+        return self._rounded[key]
 
     def bmm(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         """``out`` ← a·b (batched)."""
