@@ -33,19 +33,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import statistics
 import subprocess
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 from false_failure import DEFAULT_MEASUREMENTS, ROOT, _load, run  # noqa: F401 (ROOT: sys.path)
 
+from claims._precision import LEVEL, MARGIN, compare
+
 DEFAULT_OUT = Path(__file__).with_name("precision.jsonl")
-MARGIN = 0.25  # δ in units of the fit's median interval half-width (see the module doc)
-LEVEL = 0.05  # family-wise level of the paired tests (Bonferroni over every fit compared)
 
 
 def matmul_claims() -> list[str]:
@@ -58,80 +55,6 @@ def matmul_claims() -> list[str]:
         for c in all_claims()
         if any(leaf.path.endswith("matmul_precision") for leaf in leaves(c.params["standard"]))
     ]
-
-
-def compare(rows: list[dict]) -> tuple[list[dict], dict[str, dict]]:
-    """Per fit: the paired statistics (module doc); per claim: the decision."""
-    from scipy import stats
-
-    base = {(r["id"], r["seed"]): r for r in rows if "matmul_precision" not in r}
-    pairs: dict[tuple[str, str], list[tuple[dict, dict]]] = defaultdict(list)
-    for r in rows:
-        if "matmul_precision" in r and (r["id"], r["seed"]) in base:
-            pairs[(r["id"], r["matmul_precision"])].append((base[(r["id"], r["seed"])], r))
-    keys = [(cid, p, k) for (cid, p), prs in pairs.items() for k in prs[0][0]["fits"]]
-    alpha = LEVEL / max(len(keys), 1)
-    fits = []
-    for cid, p, key in keys:
-        prs = [(b, r) for b, r in pairs[(cid, p)] if key in b["fits"] and key in r["fits"]]
-        d = [r["fits"][key][0] - b["fits"][key][0] for b, r in prs]
-        half = statistics.median((b["fits"][key][2] - b["fits"][key][1]) / 2 for b, _ in prs)
-        delta = MARGIN * half
-        mean = statistics.fmean(d)
-        if all(x == 0 for x in d):
-            pvalue, lo, hi = 1.0, 0.0, 0.0
-        else:
-            sd = statistics.stdev(d) if len(d) > 1 else math.inf
-            se = sd / math.sqrt(len(d))
-            t = stats.t.ppf(1 - alpha / 2, len(d) - 1) if len(d) > 1 else math.inf
-            lo, hi = mean - t * se, mean + t * se
-            pvalue = float(stats.ttest_1samp(d, 0.0).pvalue) if se > 0 else 0.0
-        moved = pvalue < alpha
-        unmoved = not moved and -delta <= lo and hi <= delta
-        verdicts = sum(b["fits"][key][3] != r["fits"][key][3] for b, r in prs)
-        fits.append(
-            {
-                "id": cid,
-                "precision": p,
-                "fit": key,
-                "seeds": len(prs),
-                "mean_highest": statistics.fmean(b["fits"][key][0] for b, _ in prs),
-                "mean_diff": mean,
-                "diff_ci": (lo, hi),
-                "half_width": half,
-                "delta": delta,
-                "p": pvalue,
-                "outcome": "moved" if moved else "unmoved" if unmoved else "unresolved",
-                "verdict_changes": verdicts,
-            }
-        )
-    claims: dict[str, dict] = {}
-    for (cid, p), prs in pairs.items():
-        mine = [f for f in fits if f["id"] == cid and f["precision"] == p]
-        status = sum(
-            b["status"] != r["status"] or b["meets_expectation"] != r["meets_expectation"]
-            for b, r in prs
-        )
-        ok = all(f["outcome"] == "unmoved" for f in mine) and status == 0
-        claims[f"{cid} {p}"] = {
-            "id": cid,
-            "precision": p,
-            "seeds": len(prs),
-            "moved": sum(f["outcome"] == "moved" for f in mine),
-            "unresolved": sum(f["outcome"] == "unresolved" for f in mine),
-            "unmoved": sum(f["outcome"] == "unmoved" for f in mine),
-            "status_changes": status,
-            "as_expected": (
-                sum(b["meets_expectation"] for b, _ in prs),
-                sum(r["meets_expectation"] for _, r in prs),
-            ),
-            "seconds": (
-                statistics.fmean(b["seconds"] for b, _ in prs),
-                statistics.fmean(r["seconds"] for _, r in prs),
-            ),
-            "decision": p if ok else "highest",
-        }
-    return fits, claims
 
 
 def table(rows: list[dict]) -> str:

@@ -27,7 +27,7 @@ import inspect
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
@@ -330,12 +330,14 @@ class Overrides:
         scale: str = "standard",
         *,
         everywhere: Mapping[str, str] | None = None,
+        everywhere_in: Collection[str] | None = None,
     ) -> Overrides:
         """Parse ``KEY=VALUE`` texts and resolve each key in ``claims`` (see the module doc).
 
         ``everywhere`` ({leaf name: value}) sets every settable leaf of that name in every claim
         (``--matmul-precision``: each trainer of a run), before the ``--set`` assignments; claims
-        without such a leaf are untouched. Its entries are stated as ``NAME=VALUE (every …)``.
+        without such a leaf, and claims not in ``everywhere_in`` (None: all), are untouched. Its
+        entries are stated as ``NAME=VALUE (every …)``.
 
         Raises :class:`ParamError` for a malformed assignment, a key no claim has, a plain key with
         more than one meaning, or an ``ID.`` prefix naming a claim not being run."""
@@ -346,6 +348,8 @@ class Overrides:
         scoped: dict[str, dict[str, str]] = {c.id: {} for c in claims}
         for name, value in (everywhere or {}).items():
             for cid, tree in trees.items():
+                if everywhere_in is not None and cid not in everywhere_in:
+                    continue
                 for leaf in tree.values():
                     if leaf.settable and leaf.path.rpartition(".")[2] == name:
                         per[cid][leaf.path] = value

@@ -232,12 +232,56 @@ def _prepare(args: argparse.Namespace) -> tuple[list[Claim], Overrides]:
 
     claims = _select(args.ids)
     everywhere = {"matmul_precision": args.matmul_precision} if args.matmul_precision else None
-    overrides = Overrides.parse(args.overrides, claims, args.scale, everywhere=everywhere)
+    overrides = Overrides.parse(
+        args.overrides,
+        claims,
+        args.scale,
+        everywhere=everywhere,
+        everywhere_in=_precision_validated(claims, args.matmul_precision),
+    )
     for c in claims:
         c.resolve(args.scale, overrides.for_claim(c.id))
     if args.scale == "smoke":
         print(SMOKE_NOTE, flush=True)
     return claims, overrides
+
+
+def _precision_validated(claims: Sequence[Claim], precision: str | None) -> list[str] | None:
+    """The claims whose trainers ``--matmul-precision`` may set: all for "highest" (or no
+    option), else those whose statistics ``benchmarks/precision.jsonl`` shows unmoved
+    (claims/_precision.py); the others keep "highest", each named with its reason."""
+    if precision in (None, "highest"):
+        return None
+    from ._precision import LOG, decisions
+
+    found = decisions()
+    if found is None:
+        print(
+            f"note: no validation log ({LOG.name}) here: --matmul-precision {precision} applies "
+            "to every claim, unvalidated",
+            flush=True,
+        )
+        return None
+    from ._params import leaves
+
+    keep = []
+    for c in claims:
+        d = found.get(c.id)
+        if d is not None and d["decision"] != "highest":
+            keep.append(c.id)
+        elif any(leaf.path.endswith("matmul_precision") for leaf in leaves(c.params["standard"])):
+            why = (
+                "it is not in the validation log"
+                if d is None
+                else f"under bfloat16 inputs {d['moved']} of its fits moved and "
+                f"{d['unresolved']} are unresolved over {d['seeds']} seeds"
+            )
+            print(
+                f"note: {c.id} keeps matmul_precision='highest': {why} ({LOG.name}); "
+                f"--set {c.id}.PATH.matmul_precision={precision} overrides",
+                flush=True,
+            )
+    return keep
 
 
 def _cache(args: argparse.Namespace) -> SimulationCache:

@@ -221,7 +221,10 @@ def test_each_path_keeps_its_diagonal_exact(kind: str) -> None:
 # -- the CLI sets every trainer and records what it did -------------------------------------------
 
 
-def test_cli_sets_every_trainer_and_records_the_arithmetic(tmp_path) -> None:
+def test_cli_sets_every_trainer_and_records_the_arithmetic(tmp_path, monkeypatch) -> None:
+    import claims._precision as cp
+
+    monkeypatch.setattr(cp, "LOG", tmp_path / "none.jsonl")  # no log: every claim is set
     out = tmp_path / "c.json"
     code = main(
         [
@@ -283,3 +286,43 @@ def test_emulated_training_matches_uncached_rounding(monkeypatch: pytest.MonkeyP
     cached = train(p).W_final
     monkeypatch.setattr(Matmul, "_round", lambda self, x: _bf16(x))
     assert np.array_equal(cached, train(p).W_final), "cached rounding changed the run"
+
+
+def test_cli_skips_claims_whose_statistics_moved(tmp_path, monkeypatch, capsys) -> None:
+    """--matmul-precision reaches only the claims the validation log shows unmoved; the others
+    keep "highest" and are named with the reason."""
+    import claims._precision as cp
+
+    def row(cid: str, seed: int, fitted: float, precision: str | None) -> dict:
+        r = {
+            "id": cid,
+            "seed": seed,
+            "status": "pass",
+            "meets_expectation": True,
+            "seconds": 1.0,
+            "fits": {"f": [fitted, fitted - 0.1, fitted + 0.1, "pass"]},
+        }
+        return r | ({"matmul_precision": precision} if precision else {})
+
+    rows = []
+    for s in range(10):
+        rows += [row("collision-count", s, 1.0 + 0.01 * s, None)]
+        rows += [row("collision-count", s, 1.0 + 0.01 * s, "bf16-emulated")]  # unmoved
+        rows += [row("l1-decay", s, 1.0 + 0.01 * s, None)]
+        rows += [row("l1-decay", s, 1.3 + 0.01 * s, "bf16-emulated")]  # moved by +0.3
+    log = tmp_path / "precision.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setattr(cp, "LOG", log)
+    out = tmp_path / "c.json"
+    ids = ["collision-count", "l1-decay", "init-diagonal"]
+    argv = ["run", *ids, "--scale", "smoke", "--matmul-precision", "medium", "--no-cache"]
+    main([*argv, "--json", str(out)])
+    said = capsys.readouterr().out
+    assert "note: l1-decay keeps matmul_precision='highest'" in said, said
+    assert "note: init-diagonal keeps matmul_precision='highest': it is not in" in said, said
+    assert "collision-count keeps" not in said, said
+    doc = json.loads(out.read_text())
+    by = {c["id"]: c["params"] for c in doc["claims"]}
+    assert by["collision-count"]["train"]["matmul_precision"] == "medium", by["collision-count"]
+    assert by["l1-decay"]["train"]["matmul_precision"] == "highest", by["l1-decay"]
+    assert by["init-diagonal"]["adamw"]["matmul_precision"] == "highest", by["init-diagonal"]
