@@ -66,8 +66,10 @@ def run(
     measurements: Path,
     resimulate: set[str],
     precisions: tuple[str, ...] = ("highest",),
+    deadline: float = float("inf"),
 ) -> None:
-    """Append one row per (seed, precision, claim) to ``out``.partial, skipping rows it holds."""
+    """Append one row per (seed, claim, precision) to ``out``.partial, skipping rows it holds;
+    start no run after ``deadline`` (``time.time()``)."""
     import claims
     from claims import all_claims, get
 
@@ -81,9 +83,9 @@ def run(
     version = f"simulation {library_version()}"
     commit = _commit()
     for seed in seeds:
-        for precision in precisions:
-            for claim in claims:
-                if (claim.id, seed, precision) in done:
+        for claim in claims:
+            for precision in precisions:
+                if (claim.id, seed, precision) in done or time.time() > deadline:
                     continue
                 cache = SimulationCache(
                     measurements, version=version, read=claim.id not in resimulate

@@ -36,6 +36,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from false_failure import DEFAULT_MEASUREMENTS, ROOT, _load, run  # noqa: F401 (ROOT: sys.path)
@@ -113,6 +114,18 @@ def main() -> None:
         help="folder of stored simulations (default: benchmarks/.measurements)",
     )
     ap.add_argument("--jobs", type=int, default=1, help="processes, one torch thread each")
+    ap.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="start no run after this many seconds; the log then holds the pairs finished",
+    )
+    ap.add_argument(
+        "--no-merge",
+        action="store_true",
+        help="leave the rows in the partial logs (a later sweep of other claims merges them all)",
+    )
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # "k/J": internal
     args = ap.parse_args()
     if args.table:
@@ -120,6 +133,7 @@ def main() -> None:
         return
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     ids = args.ids or matmul_claims()
+    deadline = time.time() + args.budget if args.budget is not None else float("inf")
     if args.worker is not None:  # one of --jobs processes: every J-th seed, its own partial log
         k, jobs = (int(x) for x in args.worker.split("/"))
         import torch
@@ -140,6 +154,8 @@ def main() -> None:
         common = [*ids, "--seeds", str(args.seeds), "--first-seed", str(args.first_seed)]
         common += ["--precision", args.precision, "--out", str(args.out)]
         common += ["--measurements", str(args.measurements)]
+        if args.budget is not None:
+            common += ["--budget", str(max(deadline - time.time(), 0.0))]
         procs = [
             subprocess.Popen(
                 [sys.executable, __file__, *common, "--worker", f"{k}/{args.jobs}"], env=env
@@ -148,6 +164,8 @@ def main() -> None:
         ]
         if any(p.wait() != 0 for p in procs):
             raise SystemExit("a worker failed; rerun to resume from the partial logs")
+        if args.no_merge:
+            return
         parts = [
             _part(args.out, k).with_name(_part(args.out, k).name + ".partial")
             for k in range(args.jobs)
