@@ -8,14 +8,19 @@
 The log ``--out`` (default ``benchmarks/false_failure.jsonl``) is regenerated whole by each sweep:
 rows go to ``<out>.partial`` as they finish (an interrupted sweep resumes from it) and replace the
 log when the sweep completes, so the log always holds exactly one sweep and is never edited by
-hand. Each row records the commit the fits ran on and the version of the simulation code.
+hand. Each row records the commit the fits ran on and the claim's code version (``simulation``:
+the first 12 hex digits).
 
-Simulations are kept in ``--measurements`` (default ``benchmarks/.measurements/``, not in git),
-keyed by claim, params, seed and the source of ``theory/`` and ``sim/`` with the numeric
-libraries' versions — not by the claim modules' fit code. A change to fits, tolerances, controls
-or deviations then re-judges the stored simulations in seconds; a change to a simulator
-re-simulates. ``--resimulate ID`` recomputes one claim's simulations (needed when a claim
-module's own ``simulate`` changed: that is not in the key). The table counts, per claim, the runs
+Simulations are kept in ``--measurements`` (default ``benchmarks/.measurements/``, not in git)
+under the key of the report's cache (``claims/_cache.py``): claim, params, seed, device and the
+claim's own code version — the source of its module and of every project module it imports,
+transitively, with the numeric libraries' versions. Editing a claim module (its simulation, and
+also its fits, tolerances, controls or deviations, which live in the same file) re-simulates that
+claim and those importing it (``collision-count-adamw`` imports ``collision-count``); editing the
+trainer re-simulates the claims that use it; adding a module or editing another claim, a theory
+module it does not import or the report re-simulates nothing. The sources are read once, when the
+sweep starts, so an edit during a sweep takes effect in the next. ``--resimulate ID`` recomputes
+one claim's simulations regardless of the key. The table counts, per claim, the runs
 whose status was pass / fail / inconclusive / error, the runs that met the claim's expectation
 (every fit at its expected verdict and in its recorded range) and per control how often it was
 rejected.
@@ -75,12 +80,12 @@ def run(
 
     if ROOT not in Path(claims.__file__).resolve().parents:
         raise SystemExit(f"claims imported from {claims.__file__}, not from this checkout {ROOT}")
-    from claims._cache import SimulationCache, library_version
+    from claims._cache import SimulationCache, Sources
 
     claims = [get(i) for i in ids] if ids else list(all_claims())
     partial = out.with_name(out.name + ".partial")
     done = {(r["id"], r["seed"], r.get("matmul_precision", "highest")) for r in _load(partial)}
-    version = f"simulation {library_version()}"
+    sources = Sources()  # one snapshot for the sweep: the code in memory is the code keyed
     commit = _commit()
     for seed in seeds:
         for claim in claims:
@@ -88,10 +93,10 @@ def run(
                 if (claim.id, seed, precision) in done or time.time() > deadline:
                     continue
                 cache = SimulationCache(
-                    measurements, version=version, read=claim.id not in resimulate
+                    measurements, read=claim.id not in resimulate, sources=sources
                 )
                 row = _row(claim, seed, scale, cache, precision)
-                row |= {"commit": commit, "simulation": version.split()[-1][:12]}
+                row |= {"commit": commit, "simulation": cache.code(claim)[:12]}
                 with partial.open("a") as fh:
                     fh.write(json.dumps(row) + "\n")
                 print(

@@ -690,6 +690,9 @@ class Claim(Generic[P, M]):
     paper_figures: Callable[[M, P], Sequence[Agreement]] | None = None
 
     def __post_init__(self) -> None:
+        # the module that built this claim (a dataclasses.replace: the caller of replace): the
+        # simulation cache keys a claim outside the catalogue by that module's sources
+        object.__setattr__(self, "_origin", _caller_module())
         missing = [s for s in SCALES if s not in self.params]
         if missing:
             raise ValueError(f"claim {self.id!r} lacks params for scales {missing}")
@@ -768,8 +771,8 @@ class Claim(Generic[P, M]):
         while simulating or fitting (a diverging run, say) becomes status ``error``.
 
         With a ``cache``, the simulation output is reused when one is stored for this claim,
-        params, seed, device and code version (and stored after computing it otherwise); the
-        fits and controls are always recomputed from it."""
+        params, seed, device and code version (the claim's module and what it imports; stored
+        after computing it otherwise); the fits and controls are always recomputed from it."""
         params = self.resolve(scale, overrides)
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ParamError("seed", seed, "an integer >= 0")
@@ -799,7 +802,7 @@ class Claim(Generic[P, M]):
                     ctx if ctx.tasks is not None else dataclasses.replace(ctx, tasks=cache.tasks)
                 )
                 measurements = cache.fetch(
-                    self.id, params, seed, ctx.device, lambda: self.simulate(params, run_ctx)
+                    self, params, seed, ctx.device, lambda: self.simulate(params, run_ctx)
                 )
             fits = self._checked(
                 self.fit(measurements, derivation, params, self.judge(params)), params
@@ -867,6 +870,22 @@ class Claim(Generic[P, M]):
         return ControlOutcome(
             full_id, control.statement, aggregate([f.verdict for f in mutated]), mutated
         )
+
+
+def _caller_module() -> tuple[str, Path | None] | None:
+    """(name, source file) of the module whose code constructs a Claim: the first frame outside
+    this module (the generated ``__init__`` runs with its globals) and ``dataclasses``."""
+    import sys
+
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__") in (__name__, "dataclasses"):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    name, src = frame.f_globals.get("__name__"), frame.f_globals.get("__file__")
+    if not isinstance(name, str):
+        return None
+    return name, Path(src).resolve() if isinstance(src, str) and src.endswith(".py") else None
 
 
 NEAR_MISS = 2.1  # the near-miss prediction sits this many tolerances from the claim's

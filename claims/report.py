@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import io
+import json
 import math
 import os
 import shutil
@@ -76,8 +78,6 @@ class SweepSummary:
 
 def load_sweep(log: Path) -> list[dict[str, Any]]:
     """The rows of a sweep log (JSON lines; a missing file has none)."""
-    import json
-
     if not log.is_file():
         return []
     return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
@@ -380,8 +380,9 @@ def render(
         extras=extras,
         overrides=overrides,
     )
-    if cache is not None:
-        doc["code_version"] = cache.version
+    codes = {cid: e.code for cid, e in events.items() if e is not None and e.code is not None}
+    if codes:  # one digest of the claims' code versions (each is in its claim's cache entry)
+        doc["code_version"] = hashlib.sha256(json.dumps(codes, sort_keys=True).encode()).hexdigest()
     write_claims_json(outdir / "claims.json", doc)
     view = _view(results, doc, events=events, figure_errors=figure_errors)
     md = _environment(html=False).get_template("claims.md.j2").render(**view)

@@ -105,11 +105,15 @@ def test_key_covers_code_version(tmp_path: Path) -> None:
 
 
 def test_code_version_is_a_stable_sha256() -> None:
-    v = code_version()
+    v = code_version("collision-count")
     assert len(v) == 64 and int(v, 16) >= 0, (
-        f"code_version()={v!r}, but should be a sha256 hex digest"
+        f"code_version('collision-count')={v!r}, but should be a sha256 hex digest"
     )
-    assert SimulationCache(version=None).version == v
+    cache = SimulationCache(version=None)
+    assert cache.version is None and cache.code("collision-count") == v, (
+        "a cache without a fixed version keys each claim by its own code version"
+    )
+    assert cache.code("l1-decay") != v, "two claims with different sources share a code version"
 
 
 @pytest.mark.parametrize("rel", sorted(PRESENTATION_ONLY))

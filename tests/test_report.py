@@ -432,6 +432,16 @@ def test_passing_claim_reads_pass_and_reports_ok(tmp_path: Path) -> None:
     )
 
 
+def test_cached_run_records_the_claims_code_version(tmp_path: Path) -> None:
+    """Each claim's cache record names its own code version (the key's sources); the document's
+    code_version digests them, and both meet the schema."""
+    cache = SimulationCache(tmp_path / "cache")
+    _, doc, _, _ = _toy_report(tmp_path, TOY, cache=cache)
+    record = doc["claims"][0]["cache"]
+    assert record["code"] == cache.code(TOY) and record["outcome"] == "miss", record
+    assert re.fullmatch("[0-9a-f]{64}", doc["code_version"]), doc.get("code_version")
+
+
 def test_expected_deviation_is_shown_with_its_reason(tmp_path: Path) -> None:
     shifted = dataclasses.replace(
         TOY,

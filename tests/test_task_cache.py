@@ -12,7 +12,7 @@ import pytest
 
 import claims.catalog.collision_count as cc
 from claims import Context, get
-from claims._cache import SimulationCache, TaskCache, library_version
+from claims._cache import SimulationCache, TaskCache
 
 CALLS: list[int] = []  # items computed in this process, in order
 
@@ -76,12 +76,17 @@ def test_damaged_entry_is_recomputed(tmp_path: Path) -> None:
     assert CALLS == [3], "a truncated entry must be recomputed, never unpickled"
 
 
-def test_key_names_function_module_library_and_item(tmp_path: Path) -> None:
+def test_key_names_function_code_and_item(tmp_path: Path) -> None:
     tasks = TaskCache(tmp_path)
     a, b = tasks.key(_square, 1), tasks.key(_square, 2)
-    assert a["task"] == "tests.test_task_cache._square" and a["library"] == library_version()
-    assert a["module"] == b["module"] and len(a["module"]) == 64, "the module's source digest"
+    assert a["task"] == "tests.test_task_cache._square"
+    assert a["code"] == b["code"] and len(a["code"]) == 64, "the module's code version"
     assert a["item"] != b["item"], "different items, different keys"
+    # a claim's tasks are keyed by the same code version as the claim's simulation
+    task_code = tasks.key(cc._train_point, 1)["code"]
+    assert task_code == SimulationCache(tmp_path).code("collision-count"), (
+        "collision-count's task and simulation keys follow the same sources"
+    )
 
 
 def test_read_false_recomputes_and_stores(tmp_path: Path) -> None:
