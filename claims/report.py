@@ -241,7 +241,7 @@ def _draw_figures(claim: Claim, result: Result, figdir: Path) -> tuple[Result, s
     if claim.plot is None or result.status == "error" or result.measurements is None:
         return result, None
     try:
-        paths = [Path(p) for p in claim.plot(result, figdir)]
+        paths = claim.draw(result, figdir)  # checked: a list of paths
         if result.paper_figures:
             from .plotting import paper_overlay_figure
 
