@@ -40,6 +40,7 @@ from ._core import Claim, ControlOutcome, Fit, Result
 from ._json import atomic_write_text, claims_document, write_claims_json
 from ._params import Overrides
 from .paper_claims import answers
+from .registry import BrokenClaim
 
 __all__ = ["REPORT_FILES", "Report", "build_report", "render", "run_claims"]
 
@@ -149,14 +150,20 @@ class Report:
     figure_errors: dict[str, str]  # claim id -> the plot hook's exception
     seconds: float
     cache: SimulationCache | None
+    broken: tuple[BrokenClaim, ...] = ()  # catalogue modules that could not be loaded (not run)
 
     def __repr__(self) -> str:
         return f"Report({self.outdir}: {len(self.results)} claims, ok={self.ok})"
 
     @property
     def ok(self) -> bool:
-        """Every claim met its expectation (every control rejected) and every figure was drawn."""
-        return all(r.meets_expectation for r in self.results) and not self.figure_errors
+        """Every claim met its expectation (every control rejected), every figure was drawn and
+        no catalogue module was broken."""
+        return (
+            all(r.meets_expectation for r in self.results)
+            and not self.figure_errors
+            and not self.broken
+        )
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -279,8 +286,11 @@ def build_report(
     cache: SimulationCache | None = None,
     complete: bool = False,
     overrides: Overrides | None = None,
+    broken: Sequence[BrokenClaim] = (),
 ) -> Report:
-    """Run ``claims``, draw their figures and write the report into ``outdir``.
+    """Run ``claims``, draw their figures and write the report into ``outdir``; ``broken`` (the
+    registry's broken modules, when the whole registry was asked for) are named in every output
+    and make the report not ok.
 
     ``complete`` says the claims are the whole registry: figures in ``outdir/figures`` that no
     claim drew this time are then removed (a partial report leaves the others' figures alone).
@@ -325,11 +335,12 @@ def build_report(
             cache=cache,
             figure_errors=figure_errors,
             overrides=stated,
+            broken=broken,
         )
         files = _publish(stage, outdir, complete=complete)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return Report(tuple(drawn), outdir, tuple(files), figure_errors, seconds, cache)
+    return Report(tuple(drawn), outdir, tuple(files), figure_errors, seconds, cache, tuple(broken))
 
 
 def _publish(stage: Path, outdir: Path, *, complete: bool) -> list[Path]:
@@ -364,6 +375,7 @@ def render(
     cache: SimulationCache | None = None,
     figure_errors: dict[str, str] | None = None,
     overrides: Mapping[str, str] | None = None,
+    broken: Sequence[BrokenClaim] = (),
 ) -> list[Path]:
     """Write claims.json, claims.md and claims.html for ``results`` (whose figures, if any, are
     already in ``outdir/figures``)."""
@@ -379,6 +391,7 @@ def render(
         seconds=seconds,
         extras=extras,
         overrides=overrides,
+        broken=broken,
     )
     if cache is not None:
         doc["code_version"] = cache.version
@@ -627,7 +640,8 @@ def _view(
         "total": len(results),
         "controls_total": sum(len(r.controls) for r in results),
         "controls_rejected": sum(c.rejected for r in results for c in r.controls),
-        "ok": as_expected == len(results) and not figure_errors,
+        "ok": as_expected == len(results) and not figure_errors and not doc.get("broken"),
+        "broken": doc.get("broken", []),
         "command": command,
         "overrides": [(k, v) for k, v in overrides.items()],
         "answers": [
