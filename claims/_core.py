@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
+import os
 import time
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar
 
 import numpy as np
 import sympy
@@ -77,6 +80,40 @@ def _json_bound(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _kind(x: Any) -> str:
+    """A value as an error message names it: ``float 0.5``, ``tuple of 2``, ``dict``."""
+    if isinstance(x, (tuple, list)):
+        return f"{type(x).__name__} of {len(x)}"
+    if x is None:
+        return "None"
+    if isinstance(x, (bool, int, float, str)):
+        return f"{type(x).__name__} {x!r}"
+    return type(x).__name__
+
+
+def _real(value: Any, what: str) -> float:
+    """``float(value)`` for a real number (Python, numpy or sympy); a TypeError naming ``what``
+    otherwise (a string, an array, a sympy expression with free symbols)."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{what} is {_kind(value)}; expected a real number")
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{what} is {_kind(value)}; expected a real number ({exc})") from None
+
+
+def _pair(value: Any, n: int, what: str, expected: str) -> tuple[float, ...]:
+    """``n`` real numbers from a tuple-like ``value``; a TypeError naming ``what`` and the shape
+    ``expected`` otherwise."""
+    try:
+        size = None if isinstance(value, (str, bytes)) else len(value)
+    except TypeError:
+        size = None
+    if size != n:
+        raise TypeError(f"{what} is {_kind(value)}; expected {expected}")
+    return tuple(_real(v, f"{what}[{i}]") for i, v in enumerate(value))
+
+
 @dataclass(frozen=True)
 class FitSpec:
     """What a claim states about one fitted quantity, declared before anything is measured.
@@ -113,6 +150,10 @@ class Fit:
     Claims build fits through :meth:`Judge.fit` and controls through :meth:`Fit.mutant`; the
     verdict follows from the fields (module doc). Whether a fit is *expected* to pass is not
     stored here: it lives in the claim's ``deviations`` alone.
+
+    A fit remembers which judge issued it (and whether it is a control's mutant of such a fit):
+    :meth:`Claim.run` refuses any other, so a fit built here directly (or copied with
+    ``dataclasses.replace``) can be inspected, but it never becomes a verdict.
     """
 
     key: str  # short slug, unique within a claim; controls and deviations refer to it
@@ -125,6 +166,9 @@ class Fit:
     relation: Relation = "=="  # "==": fitted equals predicted; ">"/"<": fitted lies above/below it
     confidence: float = 0.95  # the CI's coverage level
     why: str = ""  # why this tolerance / window / threshold (shown in the report)
+    # the judge that issued this fit, and whether it is a control's mutant of one; set by
+    # Judge.fit and Fit.mutant only (None: built directly, refused by Claim.run)
+    _issued: _Issued | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.relation == "==" and (self.tolerance is None or not self.tolerance > 0):
@@ -228,7 +272,10 @@ class Fit:
                 )
         if changes.get("relation") in (">", "<") and tolerance is None:
             changes["tolerance"] = None
-        return dataclasses.replace(self, **changes)
+        mutated = dataclasses.replace(self, **changes)
+        if self._issued is not None:  # a mutant of a judged fit keeps its judge, marked a mutant
+            object.__setattr__(mutated, "_issued", _Issued(self._issued.judge, mutant=True))
+        return mutated
 
     def explain(self, expected: Verdict = "pass", reason: str | None = None) -> str:
         rel = {"==": "predicted", ">": "predicted >", "<": "predicted <"}[self.relation]
@@ -276,25 +323,68 @@ class Fit:
         }
 
 
+DEFAULT_CONFIDENCE = 0.95  # the family-wise level of a claim whose params have no `confidence`
+
+
+def _check_confidence(value: Any, claim_id: str, field: str = "confidence") -> float:
+    """A claim's family-wise confidence as a float: a real number with 0.5 <= confidence < 1.
+    Raises :class:`sim.ParamError` naming ``field`` and the claim otherwise."""
+    allowed = (
+        f"a number with 0.5 <= confidence < 1 (the family-wise level of the intervals of claim "
+        f"{claim_id!r}: its params' confidence, default {DEFAULT_CONFIDENCE})"
+    )
+    if isinstance(value, (bool, str, bytes)):
+        raise ParamError(field, value, allowed)
+    try:
+        level = float(value)
+    except (TypeError, ValueError):
+        raise ParamError(field, value, allowed) from None
+    if not 0.5 <= level < 1:  # NaN fails too
+        raise ParamError(field, value, allowed)
+    return level
+
+
+class _Issued(NamedTuple):
+    """Where a :class:`Fit` came from: the judge that issued it, and whether it is a mutant of
+    one of that judge's fits (:meth:`Fit.mutant`)."""
+
+    judge: Judge
+    mutant: bool
+
+
 class Judge:
     """What :meth:`Claim.run` hands a claim's ``fit``: the family-wise level and the bootstrap's
     generator, and :meth:`fit`, which builds each :class:`Fit` from the claim's declared spec.
 
-    The level is Bonferroni over the stochastic fits the claim declares: each interval is at
+    The judge is the only way to a verdict: the tolerance, relation and confidence of every fit
+    come from the declared :class:`FitSpec` and the judge's level, and :meth:`Claim.run` refuses a
+    fit this judge did not issue.
+
+    ``confidence`` is the claim's family-wise level: :meth:`Claim.judge` reads it from the params'
+    optional ``confidence`` field (default 0.95), and it must satisfy 0.5 <= confidence < 1. The
+    level is Bonferroni over the stochastic fits the claim declares: each interval is at
     ``1 − (1 − confidence)/k``, k counted here, so a true claim fails with probability ≤
     ``1 − confidence``. Exact fits (deterministic computations) have confidence 1.
     """
 
-    def __init__(self, claim_id: str, specs: Sequence[FitSpec], confidence: float = 0.95) -> None:
+    def __init__(
+        self, claim_id: str, specs: Sequence[FitSpec], confidence: float = DEFAULT_CONFIDENCE
+    ) -> None:
         self.claim_id = claim_id
+        bad = [i for i, s in enumerate(specs) if not isinstance(s, FitSpec)]
+        if bad:
+            raise TypeError(
+                f"claim {claim_id!r}: its fits hold {_kind(specs[bad[0]])} at position {bad[0]}; "
+                "expected a FitSpec"
+            )
         self.specs: dict[str, FitSpec] = {s.key: s for s in specs}
         if len(self.specs) != len(specs):
             raise ValueError(
                 f"claim {claim_id!r} declares duplicate fit keys {[s.key for s in specs]}"
             )
         self.k = sum(not s.exact for s in specs)  # the family: stochastic fits
-        self.confidence = confidence
-        self.level = 1 - (1 - confidence) / max(self.k, 1)  # each stochastic interval's level
+        self.confidence = _check_confidence(confidence, claim_id)
+        self.level = 1 - (1 - self.confidence) / max(self.k, 1)  # each stochastic interval's level
         self.rng = np.random.default_rng(
             0
         )  # the bootstrap's resampling stream: fixed, the data vary
@@ -306,6 +396,10 @@ class Judge:
             raise KeyError(
                 f"claim {self.claim_id!r} declares no fit {key!r}; declared: {list(self.specs)}"
             ) from None
+
+    def level_of(self, spec: FitSpec) -> float:
+        """The confidence of ``spec``'s interval: 1 for an exact fit, :attr:`level` otherwise."""
+        return 1.0 if spec.exact else self.level
 
     def fit(
         self,
@@ -319,27 +413,51 @@ class Judge:
         """The fit ``key`` (declared in the claim's specs): ``estimate`` is a
         :class:`claims.fitting.Estimate` (value, lo, hi), or pass ``fitted`` and ``ci``; an exact
         spec with neither ``ci`` nor an estimate gets the zero-width interval
-        ``[fitted, fitted]``."""
+        ``[fitted, fitted]``. Every number must be real (a sympy expression must be evaluated
+        first); a wrong shape or type is a TypeError naming the claim, the key and what was
+        expected."""
         s = self.spec(key)
+        where = f"claim {self.claim_id!r}, judge.fit({key!r})"
         if estimate is not None:
-            fitted, ci = float(estimate[0]), (float(estimate[1]), float(estimate[2]))
+            if fitted is not None or ci is not None:
+                raise TypeError(f"{where}: give estimate= or fitted= (with ci=), not both")
+            value, lo, hi = _pair(
+                estimate,
+                3,
+                f"{where}: estimate",
+                "a claims.fitting.Estimate or a 3-tuple (value, lo, hi): the point estimate and "
+                "its confidence interval (for a value and an interval, pass fitted= and "
+                "ci=(lo, hi))",
+            )
+            fitted, ci = value, (lo, hi)
         if fitted is None:
-            raise ValueError(f"fit {key!r}: give estimate= or fitted=")
+            raise TypeError(f"{where}: give estimate= or fitted=")
+        value = _real(fitted, f"{where}: fitted")
         if ci is None:
             if not s.exact:
-                raise ValueError(f"fit {key!r}: a stochastic fit needs its confidence interval")
-            ci = (float(fitted), float(fitted))
-        return Fit(
-            s.key,
-            s.quantity,
-            predicted=float(predicted),
-            fitted=float(fitted),
-            ci=(float(ci[0]), float(ci[1])),
-            tolerance=s.tolerance,
-            relation=s.relation,
-            confidence=1.0 if s.exact else self.level,
-            why=s.why,
-        )
+                raise ValueError(
+                    f"{where}: a stochastic fit needs its confidence interval (estimate= or ci=)"
+                )
+            bounds = (value, value)
+        else:
+            lo, hi = _pair(ci, 2, f"{where}: ci", "a 2-tuple (lo, hi)")
+            bounds = (lo, hi)
+        try:
+            made = Fit(
+                s.key,
+                s.quantity,
+                predicted=_real(predicted, f"{where}: predicted"),
+                fitted=value,
+                ci=bounds,
+                tolerance=s.tolerance,
+                relation=s.relation,
+                confidence=self.level_of(s),
+                why=s.why,
+            )
+        except ValueError as exc:
+            raise ValueError(f"claim {self.claim_id!r}: {exc}") from None
+        object.__setattr__(made, "_issued", _Issued(self, mutant=False))
+        return made
 
 
 @dataclass(frozen=True)
@@ -417,6 +535,44 @@ class Derivation:
         }
 
 
+_SYMBOLIC = (sympy.Basic, sympy.MatrixBase)  # what str() and sympy.latex() of a prediction take
+
+
+def _check_derivation(claim_id: str, d: Any) -> Derivation:
+    """``d`` as derive() must return it: a :class:`Derivation` whose ``expr`` and ``extra`` are
+    sympy expressions and whose ``values`` are real numbers (the report and claims.json read all
+    three); a TypeError naming the claim and the field otherwise."""
+    where = f"claim {claim_id!r}: derive()"
+    if not isinstance(d, Derivation):
+        raise TypeError(
+            f"{where} returned {_kind(d)}; expected a claims.Derivation(expr, extra, values): the "
+            "sympy prediction, named sympy expressions and numeric predictions that the report "
+            "and claims.json read"
+        )
+    if not isinstance(d.expr, _SYMBOLIC):
+        raise TypeError(
+            f"{where} returned a Derivation whose expr is {_kind(d.expr)}; expected "
+            "a sympy expression"
+        )
+    for name, entries in (("extra", d.extra), ("values", d.values)):
+        if not isinstance(entries, Mapping):
+            raise TypeError(
+                f"{where} returned a Derivation whose {name} is {_kind(entries)}; expected a "
+                "mapping from names (str) to "
+                + ("sympy expressions" if name == "extra" else "real numbers")
+            )
+        for k, v in entries.items():
+            if not isinstance(k, str):
+                raise TypeError(f"{where}: Derivation.{name} has key {k!r}; expected a string")
+            if name == "extra" and not isinstance(v, _SYMBOLIC):
+                raise TypeError(
+                    f"{where}: Derivation.extra[{k!r}] is {_kind(v)}; expected a sympy expression"
+                )
+            if name == "values":
+                _real(v, f"{where}: Derivation.values[{k!r}]")
+    return d
+
+
 RefitFn = Callable[[Sequence[Fit], Any, Any, "Judge"], Sequence[Fit]]
 
 
@@ -449,7 +605,19 @@ class Control:
         """The mutated fits; raises KeyError when they name a key the claim's fits lack."""
         by_key = {f.key: f for f in fits}
         if self.refit is not None:
-            mutated = list(self.refit(fits, measurements, params, judge))
+            out = self.refit(fits, measurements, params, judge)
+            if isinstance(out, (str, bytes, Fit)) or not isinstance(out, Sequence):
+                raise TypeError(
+                    f"control {self.id!r}: refit() returned {_kind(out)}; expected a list of Fit, "
+                    "each the claim's fit re-judged with Fit.mutant (or built by judge.fit)"
+                )
+            bad = [i for i, f in enumerate(out) if not isinstance(f, Fit)]
+            if bad:
+                raise TypeError(
+                    f"control {self.id!r}: refit() returned {_kind(out[bad[0]])} at position "
+                    f"{bad[0]}; expected a Fit built with Fit.mutant (or judge.fit)"
+                )
+            mutated = list(out)
         else:
             missing = sorted(set(self.predict) - set(by_key))
             if missing:
@@ -659,16 +827,43 @@ class Result(Generic[M]):
 SpecsFn = Callable[[Any], Sequence[FitSpec]]
 
 
+def _declared_return(fn: Callable[..., Any]) -> type | None:
+    """The class ``fn`` declares it returns (its resolvable return annotation), if a plain one."""
+    try:
+        hint = typing.get_type_hints(fn).get("return")
+    except Exception:  # names imported for type checking only, local classes, no annotations
+        return None
+    plain = isinstance(hint, type) and typing.get_origin(hint) is None
+    return hint if plain and hint not in (Any, object, type(None)) else None
+
+
 @dataclass(frozen=True, repr=False)
 class Claim(Generic[P, M]):
     """A claim of the theory as data: derive, simulate, fit, controls, expected deviations.
 
-    ``params`` holds one frozen params dataclass per scale (``smoke``, ``standard``, ``paper``);
-    ``paper`` is the paper code's exact settings. ``fits`` declares what is fitted (a tuple of
-    :class:`FitSpec`, or a function of the params when the keys follow a grid).
-    ``simulate(params, ctx)`` must take all its randomness from ``ctx`` (explicit seeds);
-    ``fit(measurements, derivation, params, judge)`` returns one :class:`Fit` per declared spec,
-    built with ``judge.fit``.
+    ``params`` holds one instance of a frozen params dataclass per scale (``smoke``,
+    ``standard``, ``paper``); ``paper`` is the paper code's exact settings. An optional
+    ``confidence`` field of the params is the claim's family-wise level (default 0.95; it must
+    satisfy 0.5 <= confidence < 1): :meth:`judge` reads it and Bonferroni-splits it over the
+    stochastic fits. ``fits`` declares what is fitted (a tuple of :class:`FitSpec`, or a function
+    of the params when the keys follow a grid).
+
+    The functions and what each must return (checked where it returns; a wrong type is an error
+    naming the claim, the function and what was expected, and the run's status is ``error``):
+
+    * ``derive(params)`` -> a :class:`Derivation` (sympy ``expr``, sympy ``extra``, real
+      ``values``);
+    * ``simulate(params, ctx)`` -> the measurements (not None; an instance of its return
+      annotation when that is a class). All randomness comes from ``ctx`` (explicit seeds);
+    * ``fit(measurements, derivation, params, judge)`` -> a list with one :class:`Fit` per
+      declared spec, each built by ``judge.fit`` (the judge sets tolerance, relation and
+      confidence from the spec; any other fit is refused);
+    * a control's ``refit(fits, measurements, params, judge)`` -> a list of :class:`Fit`, each a
+      :meth:`Fit.mutant` of the claim's fits or built by ``judge.fit``;
+    * ``plot(result, figdir)`` -> a list of the PNG paths it wrote (:meth:`draw`);
+    * ``strategy()`` -> a hypothesis strategy of overrides (:meth:`overrides_strategy`);
+    * ``paper_figures(measurements, params)`` -> a list of
+      :class:`claims.paper_figures.Agreement`.
     """
 
     id: str  # stable slug: tests, JSON and figure names use it
@@ -693,6 +888,7 @@ class Claim(Generic[P, M]):
         # the module that built this claim (a dataclasses.replace: the caller of replace): the
         # simulation cache keys a claim outside the catalogue by that module's sources
         object.__setattr__(self, "_origin", _caller_module())
+        self._check_fields()
         missing = [s for s in SCALES if s not in self.params]
         if missing:
             raise ValueError(f"claim {self.id!r} lacks params for scales {missing}")
@@ -700,6 +896,11 @@ class Claim(Generic[P, M]):
         if len(set(ids)) != len(ids):
             raise ValueError(f"claim {self.id!r} has duplicate control ids {ids}")
         for scale in SCALES:
+            _check_confidence(
+                getattr(self.params[scale], "confidence", DEFAULT_CONFIDENCE),
+                self.id,
+                f"params[{scale!r}].confidence",
+            )
             keys = {s.key for s in self.specs(self.params[scale])}
             stale = sorted(set(self.deviations_at(scale)) - keys)
             if stale:
@@ -711,6 +912,71 @@ class Claim(Generic[P, M]):
             if unknown:
                 raise ValueError(
                     f"claim {self.id!r}: controls predict undeclared fit keys {unknown}"
+                )
+
+    def _check_fields(self) -> None:
+        """Each field has the type the harness reads: an error names the claim and the field."""
+        if (
+            not isinstance(self.id, str)
+            or not self.id
+            or any(ch.isspace() or ch == "/" for ch in self.id)
+        ):
+            raise ValueError(f"claim id {self.id!r} must be a non-empty slug without spaces or '/'")
+        where = f"claim {self.id!r}"
+        for name in ("title", "statement", "source", "false_failure"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{where}: {name} is {_kind(getattr(self, name))}; expected a str")
+        for name in ("derive", "simulate", "fit"):
+            if not callable(getattr(self, name)):
+                raise TypeError(
+                    f"{where}: {name} is {_kind(getattr(self, name))}; expected a function"
+                )
+        for name in ("plot", "strategy", "paper_figures"):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                raise TypeError(f"{where}: {name} is {_kind(value)}; expected a function or None")
+        if not callable(self.fits) and (
+            isinstance(self.fits, (str, bytes)) or not isinstance(self.fits, Sequence)
+        ):
+            raise TypeError(
+                f"{where}: fits is {_kind(self.fits)}; expected a tuple of FitSpec or a function "
+                "of the params returning them"
+            )
+        if not isinstance(self.controls, tuple) or not all(
+            isinstance(c, Control) for c in self.controls
+        ):
+            raise TypeError(
+                f"{where}: controls is {_kind(self.controls)}; expected a tuple of Control"
+            )
+        if not isinstance(self.deviations, Mapping) or not all(
+            isinstance(d, Deviation)
+            or (isinstance(d, tuple) and d and all(isinstance(x, Deviation) for x in d))
+            for d in self.deviations.values()
+        ):
+            raise TypeError(
+                f"{where}: deviations is {_kind(self.deviations)} holding other than Deviation; "
+                "expected a mapping from fit key to a Deviation or a tuple of them"
+            )
+        if not isinstance(self.params, Mapping):
+            raise TypeError(
+                f"{where}: params is {_kind(self.params)}; expected a mapping from scale "
+                f"({', '.join(SCALES)}) to an instance of a frozen params dataclass"
+            )
+        extra = sorted(set(self.params) - set(SCALES))
+        if extra:
+            raise ValueError(f"{where}: params has scales {extra}; allowed: {', '.join(SCALES)}")
+        for scale, p in self.params.items():
+            if not dataclasses.is_dataclass(p) or isinstance(p, type):
+                raise TypeError(
+                    f"{where}: params[{scale!r}] is {_kind(p)}; expected an instance of a frozen "
+                    "params dataclass (its fields, with their comments, are what `polyclaims "
+                    "show` prints and --set overrides)"
+                )
+            if not type(p).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+                raise TypeError(
+                    f"{where}: params[{scale!r}] is a {type(p).__name__}, a mutable dataclass; "
+                    "expected a frozen one (@dataclass(frozen=True)): params key the simulation "
+                    "cache"
                 )
 
     def deviations_at(self, scale: str) -> dict[str, Deviation]:
@@ -744,19 +1010,73 @@ class Claim(Generic[P, M]):
 
     def specs(self, params: P) -> tuple[FitSpec, ...]:
         """The fits this claim declares at ``params``."""
-        return tuple(self.fits(params) if callable(self.fits) else self.fits)
+        found = self.fits(params) if callable(self.fits) else self.fits
+        what = "fits(params)" if callable(self.fits) else "fits"
+        if isinstance(found, (str, bytes)) or not isinstance(found, Sequence):
+            raise TypeError(
+                f"claim {self.id!r}: {what} returned {_kind(found)}; expected a list of FitSpec"
+            )
+        bad = [i for i, s in enumerate(found) if not isinstance(s, FitSpec)]
+        if bad:
+            raise TypeError(
+                f"claim {self.id!r}: {what} holds {_kind(found[bad[0]])} at position {bad[0]}; "
+                "expected a FitSpec"
+            )
+        return tuple(found)
 
     def resolve(self, scale: str = "standard", overrides: Mapping[str, Any] | None = None) -> P:
         """The params for ``scale`` with ``overrides`` ({dotted path: value}) applied (strings are
         parsed by field type). Raises :class:`sim.ParamError` naming the path for an unknown scale,
-        path or bad value."""
+        path or bad value (``confidence`` included)."""
         if scale not in SCALES:
             raise ParamError("scale", scale, "one of " + ", ".join(SCALES))
-        return apply_overrides(self.params[scale], overrides or {})
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise ParamError("overrides", overrides, "a mapping {dotted path: value}")
+        params = apply_overrides(self.params[scale], overrides or {})
+        _check_confidence(getattr(params, "confidence", DEFAULT_CONFIDENCE), self.id)
+        return params
 
     def judge(self, params: P) -> Judge:
-        """The judge of one run: the declared specs at the params' family-wise ``confidence``."""
-        return Judge(self.id, self.specs(params), float(getattr(params, "confidence", 0.95)))
+        """The judge of one run: the declared specs at the params' family-wise ``confidence``
+        (the params' optional ``confidence`` field, default 0.95, 0.5 <= confidence < 1; a
+        :class:`sim.ParamError` otherwise)."""
+        return Judge(
+            self.id,
+            self.specs(params),
+            _check_confidence(getattr(params, "confidence", DEFAULT_CONFIDENCE), self.id),
+        )
+
+    def draw(self, result: Result[M], figdir: Path) -> list[Path]:
+        """The claim's figures of ``result``, drawn into ``figdir`` by its ``plot`` (none without
+        one): the paths it returns, checked to be a list of paths."""
+        if self.plot is None:
+            return []
+        out = self.plot(result, figdir)
+        if (
+            isinstance(out, (str, bytes, os.PathLike))
+            or not isinstance(out, Sequence)
+            or not all(isinstance(p, (str, os.PathLike)) for p in out)
+        ):
+            raise TypeError(
+                f"claim {self.id!r}: plot() returned {_kind(out)}; expected a list of the paths of "
+                f"the PNG files it wrote ({self.id}*.png in the folder it was given)"
+            )
+        return [Path(p) for p in out]
+
+    def overrides_strategy(self) -> Any:
+        """The claim's hypothesis strategy of overrides ({dotted path: value}) where it should
+        hold, checked to be a strategy. Needs hypothesis (the test extra)."""
+        if self.strategy is None:
+            raise ValueError(f"claim {self.id!r} declares no strategy")
+        from hypothesis.strategies import SearchStrategy
+
+        out = self.strategy()
+        if not isinstance(out, SearchStrategy):
+            raise TypeError(
+                f"claim {self.id!r}: strategy() returned {_kind(out)}; expected a hypothesis "
+                "strategy of overrides ({dotted path: value}) where the claim should hold"
+            )
+        return out
 
     def run(
         self,
@@ -768,7 +1088,8 @@ class Claim(Generic[P, M]):
         cache: SimulationCache | None = None,
     ) -> Result[M]:
         """Derive, simulate, fit, judge the controls. Bad input raises ParamError; a failure
-        while simulating or fitting (a diverging run, say) becomes status ``error``.
+        while simulating or fitting (a diverging run, say), or a function of the claim returning
+        the wrong thing, becomes status ``error``.
 
         With a ``cache``, the simulation output is reused when one is stored for this claim,
         params, seed, device and code version (the claim's module and what it imports; stored
@@ -792,21 +1113,22 @@ class Claim(Generic[P, M]):
             "deviations": self.deviations_at(scale),
         }
         try:
-            derivation = self.derive(params)
+            derivation = _check_derivation(self.id, self.derive(params))
             if cache is None:
-                measurements = self.simulate(params, ctx)
+                measurements = self._simulated(params, ctx)
             else:
                 # single runs of the sweep go through the task cache too: an interrupted sweep
                 # resumes
                 run_ctx = (
                     ctx if ctx.tasks is not None else dataclasses.replace(ctx, tasks=cache.tasks)
                 )
-                measurements = cache.fetch(
-                    self, params, seed, ctx.device, lambda: self.simulate(params, run_ctx)
+                measurements = self._checked_measurements(
+                    cache.fetch(
+                        self, params, seed, ctx.device, lambda: self._simulated(params, run_ctx)
+                    )
                 )
-            fits = self._checked(
-                self.fit(measurements, derivation, params, self.judge(params)), params
-            )
+            judge = self.judge(params)
+            fits = self._checked(self.fit(measurements, derivation, params, judge), judge)
         except ParamError:
             raise
         except Exception as exc:
@@ -821,7 +1143,7 @@ class Claim(Generic[P, M]):
                 error=f"{type(exc).__name__}: {exc}",
             )
         controls = tuple(
-            self._run_control(c, fits, measurements, params)
+            self._run_control(c, fits, measurements, params, judge)
             for c in self.controls_at(params, scale)
         )
         figures: tuple[Agreement, ...] = ()
@@ -829,7 +1151,7 @@ class Claim(Generic[P, M]):
         if self.paper_figures is not None:
             # a comparison, not a verdict: its failure is reported beside the result, never as it
             try:
-                figures = tuple(self.paper_figures(measurements, params))
+                figures = self._checked_agreements(self.paper_figures(measurements, params))
             except Exception as exc:
                 figures_error = f"{type(exc).__name__}: {exc}"
         return Result(
@@ -844,24 +1166,126 @@ class Claim(Generic[P, M]):
             paper_figures_error=figures_error,
         )
 
-    # -- internals ---------------------------------------------------------------------------
+    # -- internals: each function's return value, checked where it returns ------------------------
 
-    def _checked(self, fits: Sequence[Fit], params: P) -> list[Fit]:
+    def _simulated(self, params: P, ctx: Context) -> M:
+        return self._checked_measurements(self.simulate(params, ctx))
+
+    def _checked_measurements(self, measurements: Any) -> M:
+        declared = _declared_return(self.simulate)
+        expected = (
+            f"{declared.__qualname__} (its return annotation)"
+            if declared is not None
+            else "the measurements fit() reads"
+        )
+        wrong = measurements is None
+        if declared is not None and not wrong:
+            # the numeric tower of PEP 484: an int is a float, a float a complex
+            accepted = numbers.Number if declared in (float, complex) else declared
+            wrong = not isinstance(measurements, accepted)
+        if wrong:
+            raise TypeError(
+                f"claim {self.id!r}: simulate() returned {_kind(measurements)}; expected {expected}"
+            )
+        return measurements  # type: ignore[no-any-return]
+
+    def _checked(self, fits: Any, judge: Judge) -> list[Fit]:
+        """The fits ``fit()`` returned, refused unless there is one per declared spec, each issued
+        by this run's ``judge`` with the spec's relation, tolerance and the judge's confidence."""
+        declared = list(judge.specs)
+        expected = (
+            f"one Fit per declared key {declared}, each judge.fit(key, predicted=…, estimate=…)"
+        )
+        if isinstance(fits, (str, bytes, Fit)) or not isinstance(fits, Sequence):
+            raise TypeError(
+                f"claim {self.id!r}: fit() returned {_kind(fits)}; expected a list of " + expected
+            )
+        bad = [i for i, f in enumerate(fits) if not isinstance(f, Fit)]
+        if bad:
+            raise TypeError(
+                f"claim {self.id!r}: fit() returned {_kind(fits[bad[0]])} at position {bad[0]}; "
+                f"expected {expected}"
+            )
         keys = [f.key for f in fits]
-        declared = [s.key for s in self.specs(params)]
         if len(set(keys)) != len(keys) or set(keys) != set(declared):
             raise ValueError(f"claim {self.id!r} produced fits {keys}; it declares {declared}")
+        for f in fits:
+            spec = judge.spec(f.key)
+            for name, found, wanted in (
+                ("relation", f.relation, spec.relation),
+                ("tolerance", f.tolerance, spec.tolerance),
+                ("confidence", f.confidence, judge.level_of(spec)),
+            ):
+                if found != wanted:
+                    declared_by = (
+                        f"its FitSpec declares {wanted!r}"
+                        if name != "confidence"
+                        else f"the judge's level is {wanted!r} (an exact fit)"
+                        if spec.exact
+                        else f"the judge's level is {wanted!r} (family-wise {judge.confidence} "
+                        f"over {judge.k} stochastic fit{'s' if judge.k != 1 else ''})"
+                    )
+                    raise ValueError(
+                        f"claim {self.id!r}: fit {f.key!r} has {name} {found!r}, but "
+                        f"{declared_by}; build every fit with judge.fit, which takes them from "
+                        "the declared spec"
+                    )
+            issued = f._issued
+            if issued is None or issued.judge is not judge or issued.mutant:
+                how = (
+                    "was built directly (Fit(...) or dataclasses.replace)"
+                    if issued is None
+                    else "is a control's mutant (Fit.mutant) of a judged fit"
+                    if issued.mutant
+                    else "was issued by another judge than the one fit() was given"
+                )
+                raise ValueError(
+                    f"claim {self.id!r}: fit {f.key!r} {how}; fit() must return what "
+                    "judge.fit(key, ...) issued for each declared fit: the judge is the only way "
+                    "to a verdict"
+                )
         return list(fits)
 
+    def _checked_agreements(self, found: Any) -> tuple[Agreement, ...]:
+        from .paper_figures import Agreement
+
+        if (
+            isinstance(found, (str, bytes))
+            or not isinstance(found, Sequence)
+            or not all(isinstance(a, Agreement) for a in found)
+        ):
+            raise TypeError(
+                f"claim {self.id!r}: paper_figures() returned {_kind(found)}; expected a list of "
+                "claims.paper_figures.Agreement"
+            )
+        return tuple(found)
+
     def _run_control(
-        self, control: Control, fits: Sequence[Fit], measurements: Any, params: Any
+        self, control: Control, fits: Sequence[Fit], measurements: Any, params: Any, judge: Judge
     ) -> ControlOutcome:
         full_id = f"{self.id}/{control.id}"
         try:
-            mutated = tuple(control.apply(fits, measurements, params, self.judge(params)))
+            own = self.judge(params)
+            mutated = tuple(control.apply(fits, measurements, params, own))
+            for f in mutated:
+                issued = f._issued
+                if issued is None or (issued.judge is not judge and issued.judge is not own):
+                    how = (
+                        "built directly (Fit(...) or dataclasses.replace)"
+                        if issued is None
+                        else "issued by a judge of another run"
+                    )
+                    raise ValueError(
+                        f"refit() returned fit {f.key!r} {how}; expected the claim's fit "
+                        "re-judged with Fit.mutant, or one built by the judge refit() was given"
+                    )
         except Exception as exc:
             return ControlOutcome(
-                full_id, control.statement, "error", (), f"{type(exc).__name__}: {exc}"
+                full_id,
+                control.statement,
+                "error",
+                (),
+                f"{type(exc).__name__}: claim {self.id!r}, control {control.id!r}: {exc}",
             )
         if not mutated:
             return ControlOutcome(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ._core import Result
+from .registry import BrokenClaim
 
 __all__ = ["SCHEMA_VERSION", "atomic_write_text", "claims_document", "schema", "write_claims_json"]
 
@@ -61,9 +62,11 @@ def claims_document(
     seconds: float,
     extras: Mapping[str, Mapping[str, Any]] | None = None,
     overrides: Mapping[str, str] | None = None,
+    broken: Sequence[BrokenClaim] = (),
 ) -> dict[str, Any]:
     """The schema-1 document; ``extras`` adds optional per-claim fields the schema allows (the
-    report adds ``cache``: whether the simulation came from the cache)."""
+    report adds ``cache``: whether the simulation came from the cache); ``broken`` names the
+    catalogue modules that could not be loaded (absent when none)."""
     extras = extras or {}
     doc = {
         "schema": SCHEMA_VERSION,
@@ -76,6 +79,8 @@ def claims_document(
     }
     if overrides:
         doc["overrides"] = dict(overrides)
+    if broken:
+        doc["broken"] = [b.to_dict() for b in broken]
     return doc
 
 

@@ -1,8 +1,11 @@
 """The ``polyclaims`` command: list, show, run and report the claims.
 
 Exit status: 0 when every claim reaches its expected status (every fit its expected verdict) and
-every control is rejected; 1 otherwise (for ``report`` also when a figure could not be drawn);
-2 for a usage error (unknown claim or key, bad value, unwritable output); 130 on Ctrl-C.
+every control is rejected; 1 otherwise (for ``report`` also when a figure could not be drawn, and
+for ``run``/``report`` of all claims when a catalogue module is broken: the others still run,
+each broken one is named with its reason); 2 for a usage error (unknown claim or key, bad value,
+unwritable output, or a broken claim asked for by its id); 130 on Ctrl-C. ``list`` exits 0 and
+names each broken claim on stderr.
 
 Argument, path, scale and claim-id errors are answered before torch and sympy are imported;
 checking ``--set`` keys needs the claims' params, so it imports them (still before any
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from ._context import Context
     from ._core import Claim, Result
     from ._params import Overrides
+    from .registry import BrokenClaim
 
 __all__ = ["main"]
 
@@ -65,7 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"polyclaims {_version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("list", help="one claim per line: its id, then its title")
+    sub.add_parser(
+        "list",
+        help="one claim per line: its id, then its title (a broken claim: one line on stderr "
+        "with the reason)",
+    )
 
     show = sub.add_parser("show", help="a claim's statement, parameter tree, fits and controls")
     show.add_argument("id", metavar="ID", help="claim id (see `polyclaims list`)")
@@ -204,17 +212,30 @@ def _check_common(args: argparse.Namespace) -> None:
 # -- commands ------------------------------------------------------------------------------------
 
 
-def _select(ids: Sequence[str]) -> list[Claim]:
-    from .registry import all_claims, get
+def _select(ids: Sequence[str]) -> tuple[list[Claim], tuple[BrokenClaim, ...]]:
+    """The claims asked for (all that load when none is named) and, when none is named, the
+    broken ones; a broken claim named by its id is a usage error giving the reason."""
+    from .registry import BrokenClaimError, all_claims, broken_claims, get
 
-    return [get(i) for i in ids] if ids else list(all_claims())
+    if not ids:
+        return list(all_claims()), broken_claims()
+    try:
+        return [get(i) for i in ids], ()
+    except BrokenClaimError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _broken_line(b: BrokenClaim) -> str:
+    return f"claim {b.id} is broken and was not loaded: {b.reason}"
 
 
 def _cmd_list() -> int:
-    from .registry import all_claims
+    from .registry import all_claims, broken_claims
 
     for c in all_claims():
         print(f"{c.id}\t{c.title}")
+    for b in broken_claims():
+        print(f"polyclaims: {_broken_line(b)}", file=sys.stderr)
     return 0
 
 
@@ -222,15 +243,20 @@ def _cmd_show(args: argparse.Namespace) -> int:
     _check_ids([args.id])
     from .show import describe
 
-    print(describe(_select([args.id])[0], args.scale))
+    print(describe(_select([args.id])[0][0], args.scale))
     return 0
 
 
-def _prepare(args: argparse.Namespace) -> tuple[list[Claim], Overrides]:
-    """Resolve the claims and overrides and check every claim's params, before any simulation."""
+def _prepare(
+    args: argparse.Namespace,
+) -> tuple[list[Claim], tuple[BrokenClaim, ...], Overrides]:
+    """Resolve the claims and overrides and check every claim's params, before any simulation;
+    name each broken claim at once (they are not run)."""
     from ._params import Overrides
 
-    claims = _select(args.ids)
+    claims, broken = _select(args.ids)
+    for b in broken:
+        print(_broken_line(b), flush=True)
     everywhere = {"matmul_precision": args.matmul_precision} if args.matmul_precision else None
     overrides = Overrides.parse(
         args.overrides,
@@ -243,7 +269,7 @@ def _prepare(args: argparse.Namespace) -> tuple[list[Claim], Overrides]:
         c.resolve(args.scale, overrides.for_claim(c.id))
     if args.scale == "smoke":
         print(SMOKE_NOTE, flush=True)
-    return claims, overrides
+    return claims, broken, overrides
 
 
 def _precision_validated(claims: Sequence[Claim], precision: str | None) -> list[str] | None:
@@ -290,13 +316,17 @@ def _cache(args: argparse.Namespace) -> SimulationCache:
     return SimulationCache(args.cache_dir, read=not args.no_cache)
 
 
-def _summary(results: Sequence[Result], seconds: float, scale: str) -> str:
+def _summary(
+    results: Sequence[Result], seconds: float, scale: str, broken: Sequence[BrokenClaim] = ()
+) -> str:
     met = sum(r.meets_expectation for r in results)
     controls = [c for r in results for c in r.controls]
     line = (
         f"{met}/{len(results)} claims as expected, "
         f"{sum(c.rejected for c in controls)}/{len(controls)} controls rejected, {seconds:.1f} s"
     )
+    if broken:
+        line += f"; {len(broken)} broken, not run: {', '.join(b.id for b in broken)}"
     return line + (
         " (smoke scale: plumbing only, verdicts mean nothing)" if scale == "smoke" else ""
     )
@@ -305,7 +335,7 @@ def _summary(results: Sequence[Result], seconds: float, scale: str) -> str:
 def _cmd_run(args: argparse.Namespace) -> int:
     if args.json is not None:
         _check_writable_file(args.json, "--json")
-    claims, overrides = _prepare(args)
+    claims, broken, overrides = _prepare(args)
     from ._json import claims_document, write_claims_json
     from .report import run_claims
 
@@ -329,16 +359,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
             device=args.device,
             seconds=seconds,
             overrides=overrides.resolved(),
+            broken=broken,
         )
         write_claims_json(args.json, doc)
         print(f"wrote {args.json}", flush=True)
-    print(_summary(results, seconds, args.scale), flush=True)
-    return 0 if all(r.meets_expectation for r in results) else 1
+    print(_summary(results, seconds, args.scale, broken), flush=True)
+    return 0 if all(r.meets_expectation for r in results) and not broken else 1
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     _check_writable_dir(args.out, "--out")
-    claims, overrides = _prepare(args)
+    claims, broken, overrides = _prepare(args)
     from .report import build_report
 
     with _context(args) as ctx:
@@ -351,12 +382,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
             cache=_cache(args),
             complete=not args.ids,
             overrides=overrides,
+            broken=broken,
         )
     for path in report.files[:3]:
         print(f"wrote {path}", flush=True)
     print(
         f"{len(report.files) - 3} figures in {args.out / 'figures'}; "
-        + _summary(report.results, report.seconds, args.scale),
+        + _summary(report.results, report.seconds, args.scale, report.broken),
         flush=True,
     )
     return 0 if report.ok else 1

@@ -42,6 +42,7 @@ from ._core import Claim, ControlOutcome, Fit, Result
 from ._json import atomic_write_text, claims_document, write_claims_json
 from ._params import Overrides
 from .paper_claims import answers
+from .registry import BrokenClaim
 
 __all__ = ["REPORT_FILES", "Report", "build_report", "render", "run_claims"]
 
@@ -149,14 +150,20 @@ class Report:
     figure_errors: dict[str, str]  # claim id -> the plot hook's exception
     seconds: float
     cache: SimulationCache | None
+    broken: tuple[BrokenClaim, ...] = ()  # catalogue modules that could not be loaded (not run)
 
     def __repr__(self) -> str:
         return f"Report({self.outdir}: {len(self.results)} claims, ok={self.ok})"
 
     @property
     def ok(self) -> bool:
-        """Every claim met its expectation (every control rejected) and every figure was drawn."""
-        return all(r.meets_expectation for r in self.results) and not self.figure_errors
+        """Every claim met its expectation (every control rejected), every figure was drawn and
+        no catalogue module was broken."""
+        return (
+            all(r.meets_expectation for r in self.results)
+            and not self.figure_errors
+            and not self.broken
+        )
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -241,7 +248,7 @@ def _draw_figures(claim: Claim, result: Result, figdir: Path) -> tuple[Result, s
     if claim.plot is None or result.status == "error" or result.measurements is None:
         return result, None
     try:
-        paths = [Path(p) for p in claim.plot(result, figdir)]
+        paths = claim.draw(result, figdir)  # checked: a list of paths
         if result.paper_figures:
             from .plotting import paper_overlay_figure
 
@@ -279,8 +286,11 @@ def build_report(
     cache: SimulationCache | None = None,
     complete: bool = False,
     overrides: Overrides | None = None,
+    broken: Sequence[BrokenClaim] = (),
 ) -> Report:
-    """Run ``claims``, draw their figures and write the report into ``outdir``.
+    """Run ``claims``, draw their figures and write the report into ``outdir``; ``broken`` (the
+    registry's broken modules, when the whole registry was asked for) are named in every output
+    and make the report not ok.
 
     ``complete`` says the claims are the whole registry: figures in ``outdir/figures`` that no
     claim drew this time are then removed (a partial report leaves the others' figures alone).
@@ -325,11 +335,12 @@ def build_report(
             cache=cache,
             figure_errors=figure_errors,
             overrides=stated,
+            broken=broken,
         )
         files = _publish(stage, outdir, complete=complete)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return Report(tuple(drawn), outdir, tuple(files), figure_errors, seconds, cache)
+    return Report(tuple(drawn), outdir, tuple(files), figure_errors, seconds, cache, tuple(broken))
 
 
 def _publish(stage: Path, outdir: Path, *, complete: bool) -> list[Path]:
@@ -364,6 +375,7 @@ def render(
     cache: SimulationCache | None = None,
     figure_errors: dict[str, str] | None = None,
     overrides: Mapping[str, str] | None = None,
+    broken: Sequence[BrokenClaim] = (),
 ) -> list[Path]:
     """Write claims.json, claims.md and claims.html for ``results`` (whose figures, if any, are
     already in ``outdir/figures``)."""
@@ -379,6 +391,7 @@ def render(
         seconds=seconds,
         extras=extras,
         overrides=overrides,
+        broken=broken,
     )
     codes = {cid: e.code for cid, e in events.items() if e is not None and e.code is not None}
     if codes:  # one digest of the claims' code versions (each is in its claim's cache entry)
@@ -628,7 +641,8 @@ def _view(
         "total": len(results),
         "controls_total": sum(len(r.controls) for r in results),
         "controls_rejected": sum(c.rejected for r in results for c in r.controls),
-        "ok": as_expected == len(results) and not figure_errors,
+        "ok": as_expected == len(results) and not figure_errors and not doc.get("broken"),
+        "broken": doc.get("broken", []),
         "command": command,
         "overrides": [(k, v) for k, v in overrides.items()],
         "answers": [

@@ -10,6 +10,18 @@ from __future__ import annotations
 import pytest
 
 from claims import Claim, Control
+from claims.registry import broken_claims, claim_ids
+
+
+@pytest.mark.parametrize("claim_id", claim_ids())
+def test_claim_module_loads(claim_id: str) -> None:
+    """Every catalogue module builds its claim: the registry isolates a broken one (the CLI runs
+    the others), so this is where it fails loudly."""
+    broken = {b.id: b for b in broken_claims()}
+    assert claim_id not in broken, (
+        f"{claim_id}: its module does not load ({broken[claim_id].reason}), "
+        "but every catalogue module should define CLAIM"
+    )
 
 
 def test_claim(claim: Claim, run_claim, request: pytest.FixtureRequest) -> None:
