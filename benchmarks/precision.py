@@ -58,6 +58,11 @@ def matmul_claims() -> list[str]:
     ]
 
 
+def _in_half_widths(f: dict) -> str:
+    """The mean shift as a multiple of the fit's median interval half-width (— for a width 0)."""
+    return f"{f['mean_diff'] / f['half_width']:+.2f}" if f["half_width"] > 0 else "—"
+
+
 def table(rows: list[dict]) -> str:
     fits, claims = compare(rows)
     k = len(fits)
@@ -78,15 +83,16 @@ def table(rows: list[dict]) -> str:
         )
     lines += [
         "",
-        "| claim | fit | mean fitted (highest) | mean difference [interval] | δ | p | outcome "
-        "| verdict changes |",
-        "|---|---|---|---|---|---|---|---|",
+        "| claim | fit | mean fitted (highest) | mean difference [interval] | in half-widths | δ "
+        "| p | outcome | verdict changes |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for f in fits:
         lo, hi = f["diff_ci"]
         lines.append(
             f"| `{f['id']}` | {f['fit']} | {f['mean_highest']:.4g} | {f['mean_diff']:+.3g} "
-            f"[{lo:+.3g}, {hi:+.3g}] | {f['delta']:.3g} | {f['p']:.2g} | {f['outcome']} | "
+            f"[{lo:+.3g}, {hi:+.3g}] | {_in_half_widths(f)} | {f['delta']:.3g} | {f['p']:.2g} | "
+            f"{f['outcome']} | "
             f"{f['verdict_changes']}/{f['seeds']} |"
         )
     return "\n".join(lines)
