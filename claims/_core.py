@@ -860,7 +860,8 @@ class Claim(Generic[P, M]):
       confidence from the spec; any other fit is refused);
     * a control's ``refit(fits, measurements, params, judge)`` -> a list of :class:`Fit`, each a
       :meth:`Fit.mutant` of the claim's fits or built by ``judge.fit``;
-    * ``plot(result, figdir)`` -> a list of the PNG paths it wrote (:meth:`draw`);
+    * ``plot(result, figdir)`` -> a list of the PNG paths it wrote (:meth:`draw`); a catalogue
+      claim's is the ``plot`` of its module in ``claims/figures/`` (:class:`claims.figures.Figure`);
     * ``strategy()`` -> a hypothesis strategy of overrides (:meth:`overrides_strategy`);
     * ``paper_figures(measurements, params)`` -> a list of
       :class:`claims.paper_figures.Agreement`.

@@ -15,7 +15,7 @@ from typing import Any
 from sim.autoencoder import AutoencoderParams
 from theory import collisions
 
-from .. import paper_figures
+from .. import figures, paper_figures
 from .._core import Claim, Deviation
 from .collision_count import (
     CONTROLS,
@@ -26,7 +26,6 @@ from .collision_count import (
     _num,
     derive,
     fit,
-    plot,
     simulate,
     specs,
 )
@@ -119,7 +118,7 @@ COLLISION_COUNT_ADAMW = Claim(
         "slope-exact": PAPER_DEVIATIONS["slope-exact"],
     },
     false_failure=FALSE_FAILURE,
-    plot=plot,
+    plot=figures.Figure("collision_count"),  # collision-count's figure
     strategy=_strategy,
     paper_figures=paper_figures.collisions,
 )

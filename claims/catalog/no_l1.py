@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,9 +26,9 @@ from sim import ParamError, check_float, check_int
 from sim.autoencoder import AutoencoderParams, train
 from theory import no_l1 as th
 
-from .. import fitting
+from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Result
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
 
 __all__ = ["CLAIM", "NoL1Measurements", "NoL1Params"]
 
@@ -330,48 +329,6 @@ def _acute(fits: Any, measurements: Any, params: Any, judge: Judge) -> list[Fit]
     return [f.mutant(predicted=0.1, relation=">")]
 
 
-def plot(result: Result[NoL1Measurements], outdir: Path) -> list[Path]:
-    """Left: the mean ‖W_i‖₄⁴/‖W_i‖₂⁴ against λ after S and 4S steps, λ* marked, with the isotropic
-    (no-L1) and one-hot levels. Right: features per neuron (participation ratio) against λ, with
-    the no-L1 value and the paper's count rule n(n − 1)/(4m) for scale."""
-    from ..plotting import new_figure, save
-
-    meas = result.measurements
-    assert meas is not None
-    prm = result.params
-    lam = np.asarray(prm["lambdas"])
-    lengths = (prm["sweep_steps"], prm["factor"] * prm["sweep_steps"])
-    stars = lambda_stars(meas.sweep, tuple(lam))
-    fig, (ax, bx) = new_figure(2)
-    for k, (s, star) in enumerate(zip(lengths, stars, strict=True)):
-        y = meas.sweep[k]
-        se = y.std(-1, ddof=1) / math.sqrt(y.shape[-1])
-        ax.errorbar(lam, y.mean(-1), yerr=2 * se, fmt="o-", color=f"C{k}", label=f"{s} steps")
-        if np.isfinite(star):
-            ax.axvline(star, color=f"C{k}", ls=":", lw=1)
-            ax.annotate(f"λ* = {star:.3g}", (star, 0.05 + 0.1 * k), color=f"C{k}", fontsize=8)
-        f = meas.sweep_fpn[k]
-        bx.plot(lam, f.mean(-1), "o-", color=f"C{k}", label=f"{s} steps")
-    iso = th.predict_isotropic_ratio(prm["m"])
-    ax.axhline(iso, color="k", ls="--", lw=1, label=f"isotropic 3/(m+2) = {iso:.3g} (no L1)")
-    ax.axhline(1.0, color="grey", ls="-.", lw=1, label="one-hot")
-    ax.axhline(HALF, color="grey", ls=":", lw=1)
-    ax.set_xscale("log")
-    ax.set_xlabel("λ")
-    ax.set_ylabel("mean ‖W_i‖₄⁴/‖W_i‖₂⁴")
-    ax.set_title(f"basis privileged by L1: n = {prm['n']}, m = {prm['m']}, lr = {prm['lr']:g}")
-    ax.legend(fontsize=8)
-    bx.axhline(float(meas.fpn.mean()), color="k", ls="--", lw=1, label="no L1")
-    bx.axhline(1.0, color="grey", ls="-.", lw=1, label="one feature")
-    bx.set_xscale("log")
-    bx.set_xlabel("λ")
-    bx.set_ylabel("features per neuron (mass-weighted PR)")
-    cnt = th.predict_count_rule(prm["n"], prm["m"])
-    bx.set_title(f"basis-free measure; count rule n(n−1)/4m = {cnt:.3g} neurons", fontsize=10)
-    bx.legend(fontsize=8)
-    return [save(fig, outdir / f"{result.claim_id}.png")]
-
-
 def _strategy() -> Any:
     """n ≤ m/2 (well inside n ≤ 2m), m from 16 to 64; enough no-L1 steps to converge at the drawn
     lr; the sweep grid of the standard run scaled with 1/(lr·S), so λ* stays inside it. Judged at
@@ -457,7 +414,7 @@ NO_L1 = Claim(
         "L1 end-time bound."
     ),
     strategy=_strategy,
-    plot=plot,
+    plot=figures.Figure("no_l1"),
 )
 
 CLAIM = NO_L1
