@@ -72,6 +72,7 @@ from theory import collisions
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = [
     "CLAIM",
@@ -143,7 +144,7 @@ class ArchitecturesParams:
         check_int("train.n", self.train.n, 2)
         check_float("lo", self.lo, 0.0)
         check_float("hi", self.hi, self.lo)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def n(self) -> int:
@@ -634,31 +635,25 @@ CONTROLS = (
 )
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides of the smoke params at collision-count's regime (gradient descent, m = 8n and
     32n, n = 10…16), enough models for ≈ 150 tied collisions, judged at a family-wise 0.999; no fit
     without a recorded deviation may fail there."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        n = draw_(st.integers(10, 16), label="n")
-        m = (8 * n, 32 * n)
-        per_model = sum(n * (n - 1) / (4 * x) for x in m)
-        tied = int(min(1024, max(64, 150 / per_model)))
-        return {
-            "train.n": n,
-            "m": m,
-            "train.instances": 256,
-            "train.steps": 450,
-            "train.optimizer": "sgd",
-            "train.lr": 0.1,
-            "train.l1": 0.1,
-            "models": (tied, tied, 128, 128),
-            "confidence": 0.999,
-        }
-
-    return draw()
+    n = draw(st.integers(10, 16), label="n")
+    m = (8 * n, 32 * n)
+    per_model = sum(n * (n - 1) / (4 * x) for x in m)
+    tied = int(min(1024, max(64, 150 / per_model)))
+    return {
+        "train.n": n,
+        "m": m,
+        "train.instances": 256,
+        "train.steps": 450,
+        "train.optimizer": "sgd",
+        "train.lr": 0.1,
+        "train.l1": 0.1,
+        "models": (tied, tied, 128, 128),
+    }
 
 
 STANDARD = ArchitecturesParams()

@@ -30,6 +30,7 @@ from theory.allocation import Allocation, proportional_allocation, rule_capacity
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "AllocationMeasurements", "AllocationParams", "phase_boundary_estimate"]
 
@@ -108,7 +109,7 @@ class AllocationParams:
         check_int("phase.d", self.phase.d, 1, 1)
         check_int("phase.instances", self.phase.instances, 2)
         check_float("phase_floor", self.phase_floor, 0.0, 0.5, lo_open=True)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def m(self) -> int:
@@ -381,33 +382,27 @@ def _wrong_mono(
     ]
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Random allocation problems in the convex regime (K = 4…30, d < N) and a phase boundary at a
     random K > 3 next to the K < 3 control, judged at a family-wise 0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        n = draw_(st.integers(6, 16), label="n")
-        m = draw_(st.integers(2, max(2, n // 2)), label="m")
-        k = draw_(st.floats(4.0, 30.0), label="K")
-        k_phase = draw_(st.sampled_from([5.0, 9.0, 17.0]), label="phase K")
-        std = STANDARD  # the phase fit needs the standard r grid, steps and batch
-        return {
-            "n": n,
-            "train.d": m,
-            "K": (round(k, 2),),
-            "train.instances": 4,
-            "train.steps": std.train.steps,
-            "phase_K": (2.5, k_phase),
-            "phase_r": std.phase_r,
-            "phase.instances": std.phase.instances,
-            "phase.steps": std.phase.steps,
-            "phase.batch": std.phase.batch,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    n = draw(st.integers(6, 16), label="n")
+    m = draw(st.integers(2, max(2, n // 2)), label="m")
+    k = draw(st.floats(4.0, 30.0), label="K")
+    k_phase = draw(st.sampled_from([5.0, 9.0, 17.0]), label="phase K")
+    std = STANDARD  # the phase fit needs the standard r grid, steps and batch
+    return {
+        "n": n,
+        "train.d": m,
+        "K": (round(k, 2),),
+        "train.instances": 4,
+        "train.steps": std.train.steps,
+        "phase_K": (2.5, k_phase),
+        "phase_r": std.phase_r,
+        "phase.instances": std.phase.instances,
+        "phase.steps": std.phase.steps,
+        "phase.batch": std.phase.batch,
+    }
 
 
 STANDARD = AllocationParams()

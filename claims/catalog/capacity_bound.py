@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sim import ParamError, check_float, check_int
+from sim import ParamError, check_int
 from sim.autoencoder import AutoencoderParams, train
 from sim.metrics import HI, LO, PolysemanticCount
 from sim.quadratic import capacities
@@ -29,6 +29,7 @@ from theory import collisions
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "BoundMeasurements", "BoundParams"]
 
@@ -78,7 +79,7 @@ class BoundParams:
         check_int("blocks", self.blocks, 2)
         check_int("train.n", self.train.n, 2)
         check_int("train.instances", self.train.instances, 2)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
 
 @dataclass(frozen=True, repr=False)
@@ -345,30 +346,22 @@ def _one_over_k(
     ]
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Any dimensions and over-completeness for the exact parts; trained models at n = 8…16, m = 4n
     (as collision-count's regime), judged at a family-wise 0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        d = tuple(
-            sorted(set(draw_(st.lists(st.integers(2, 12), min_size=2, max_size=4), label="d")))
-        )
-        n = draw_(st.integers(8, 16), label="n")
-        return {
-            "d": d if len(d) >= 2 else (2, 3),
-            "features_per_dim": draw_(st.integers(2, 6), label="N/d"),
-            "draws": 20,
-            "blocks": 20,
-            "train.n": n,
-            "train.m": 4 * n,
-            "train.instances": 96,
-            "train.steps": 500,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    d = tuple(sorted(set(draw(st.lists(st.integers(2, 12), min_size=2, max_size=4), label="d"))))
+    n = draw(st.integers(8, 16), label="n")
+    return {
+        "d": d if len(d) >= 2 else (2, 3),
+        "features_per_dim": draw(st.integers(2, 6), label="N/d"),
+        "draws": 20,
+        "blocks": 20,
+        "train.n": n,
+        "train.m": 4 * n,
+        "train.instances": 96,
+        "train.steps": 500,
+    }
 
 
 STANDARD = BoundParams()

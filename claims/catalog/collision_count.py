@@ -29,6 +29,7 @@ from theory import collisions
 from .. import figures, fitting, paper_figures
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = [
     "CLAIM",
@@ -78,7 +79,7 @@ class CollisionParams:
         check_int("train.instances", self.train.instances, 2)
         check_float("lo", self.lo, 0.0)
         check_float("hi", self.hi, self.lo)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def n(self) -> int:
@@ -283,30 +284,24 @@ CONTROLS = (
 """The mutants of both collision claims; the near-miss controls of each "==" fit come with them."""
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides of the smoke params where the claim should hold: gradient descent, n ≪ m
     (m = 8n…32n), enough instances for ≈ 150 collisions; judged at a family-wise 0.999 so that a
     property-test failure means the theory broke, not a 5 % chance."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        n = draw_(st.integers(6, 12), label="n")
-        lo = draw_(st.sampled_from([8, 10, 12]), label="m_min/n")
-        m = tuple(int(n * lo * 2**k) for k in range(3))
-        expected = sum(n * (n - 1) / (4 * x) for x in m)
-        return {
-            "train.n": n,
-            "m": m,
-            "train.instances": int(min(600, max(32, 150 / expected))),
-            "train.steps": 600,
-            "train.optimizer": "sgd",
-            "train.lr": 0.1,
-            "train.l1": 0.1,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    n = draw(st.integers(6, 12), label="n")
+    lo = draw(st.sampled_from([8, 10, 12]), label="m_min/n")
+    m = tuple(int(n * lo * 2**k) for k in range(3))
+    expected = sum(n * (n - 1) / (4 * x) for x in m)
+    return {
+        "train.n": n,
+        "m": m,
+        "train.instances": int(min(600, max(32, 150 / expected))),
+        "train.steps": 600,
+        "train.optimizer": "sgd",
+        "train.lr": 0.1,
+        "train.l1": 0.1,
+    }
 
 
 FALSE_FAILURE = (

@@ -28,6 +28,7 @@ from theory import collisions
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "CooccurrenceMeasurements", "CooccurrenceParams", "Curve", "half_point"]
 
@@ -102,7 +103,7 @@ class CooccurrenceParams:
         check_int("train.instances", self.train.instances, 2)
         for name in ("instances_m", "instances_n", "instances_uniform"):
             check_int(name, getattr(self, name), 2)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
 
 @dataclass(frozen=True, repr=False)
@@ -460,29 +461,23 @@ PAPER = CooccurrenceParams(
 )
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides where the claim should hold: n = 12…16, m = 4n (scaling curves at 16n and n/2),
     SGD at lr = λ = 0.1 (stable for p ≤ 0.1 at these n), fewer models, judged at a family-wise
     0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        n = draw_(st.integers(12, 16), label="n")
-        return {
-            "train.n": n,
-            "train.m": 4 * n,
-            "m_scaling": 16 * n,
-            "n_scaling": n // 2,
-            "train.instances": 128,
-            "instances_m": 256,
-            "instances_n": 256,
-            "instances_uniform": 256,
-            "train.steps": 500,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    n = draw(st.integers(12, 16), label="n")
+    return {
+        "train.n": n,
+        "train.m": 4 * n,
+        "m_scaling": 16 * n,
+        "n_scaling": n // 2,
+        "train.instances": 128,
+        "instances_m": 256,
+        "instances_n": 256,
+        "instances_uniform": 256,
+        "train.steps": 500,
+    }
 
 
 CLAIM = Claim(

@@ -42,6 +42,7 @@ from theory import kurtosis
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "EdgeworthMeasurements", "EdgeworthParams"]
 
@@ -107,7 +108,7 @@ class EdgeworthParams:
             raise ParamError("sparse_k", self.sparse_k, f">= min(ks) = {min(self.ks)}")
         check_float("late", self.late, 0.0, 1.0, hi_open=True)
         check_float("zero_tol", self.zero_tol, 0.0, lo_open=True)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def grid(self) -> np.ndarray:
@@ -425,25 +426,19 @@ def _strict_without_noise(fits: Any, meas: Any, p: Any, judge: Judge) -> list[Fi
     return [f.mutant(relation="<", predicted=0.05)]
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Fewer draws and a shorter run where the claim should hold: σ around the paper's largest
     (the margins reach c < 0 within lr·t ≈ 2 at σ = 0.15), judged at a family-wise 0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        return {
-            "train.sigma": draw_(st.sampled_from([0.1, 0.15, 0.2]), label="sigma"),
-            "train.instances": draw_(st.integers(8, 16), label="instances"),
-            "train.steps": 3000,
-            "draws": draw_(st.integers(8, 12), label="draws"),
-            "ks": tuple(range(1, 13)),
-            "exponent_k": 6,
-            "dense_k": 9,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    return {
+        "train.sigma": draw(st.sampled_from([0.1, 0.15, 0.2]), label="sigma"),
+        "train.instances": draw(st.integers(8, 16), label="instances"),
+        "train.steps": 3000,
+        "draws": draw(st.integers(8, 12), label="draws"),
+        "ks": tuple(range(1, 13)),
+        "exponent_k": 6,
+        "dense_k": 9,
+    }
 
 
 FALSE_FAILURE = (

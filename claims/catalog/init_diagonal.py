@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 import sympy as sp
 
-from sim import ParamError, check_float, check_int
+from sim import ParamError, check_int
 from sim.autoencoder import AutoencoderParams, Optimizer, train
 from sim.metrics import diagonal_dominance
 from theory import extremes
@@ -32,6 +32,7 @@ from theory import extremes
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = [
     "CLAIM",
@@ -124,7 +125,7 @@ class InitDiagonalParams:
                 f"at least one value shared with m={self.m} (the optimizers are compared there)",
             )
         check_int("isolated_instances", self.isolated_instances, 2)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def n(self) -> int:
@@ -708,32 +709,26 @@ PAPER = InitDiagonalParams(
 )
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides of the smoke params where the claim should hold: n = 16…20, gradient descent on
     m = n…64n, AdamW on m = 4n…16n (one-hot within its steps), judged at a family-wise 0.999.
     At n = 8 AdamW leaves features undecided within 6000 steps (found by this property test;
     collision-count-adamw shows the same below n ≈ 16): outside the regime."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        n = draw_(st.integers(16, 20), label="n")
-        return {
-            "sgd.n": n,
-            "m": tuple(n * 4**k for k in range(4)),
-            "sgd.instances": 48,
-            "sgd.steps": 800,
-            "sgd.lr": 0.1,
-            "sgd.l1": 0.1,
-            "adamw.n": n,
-            "adamw_m": (4 * n, 8 * n, 16 * n),
-            "adamw.instances": 16,
-            "adamw.steps": 6000,
-            "isolated_instances": 128,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    n = draw(st.integers(16, 20), label="n")
+    return {
+        "sgd.n": n,
+        "m": tuple(n * 4**k for k in range(4)),
+        "sgd.instances": 48,
+        "sgd.steps": 800,
+        "sgd.lr": 0.1,
+        "sgd.l1": 0.1,
+        "adamw.n": n,
+        "adamw_m": (4 * n, 8 * n, 16 * n),
+        "adamw.instances": 16,
+        "adamw.steps": 6000,
+        "isolated_instances": 128,
+    }
 
 
 INIT_DIAGONAL = Claim(

@@ -28,6 +28,7 @@ from theory import interference as th
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "InterferenceMeasurements", "InterferenceParams"]
 
@@ -71,7 +72,7 @@ class InterferenceParams:
             raise ParamError(
                 "window", self.window, f">= 4·dt = {4 * self.dt:g} (a slope is fitted)"
             )
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def grid(self) -> list[tuple[int, int]]:
@@ -273,36 +274,28 @@ def fit(
     ]
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Any grid with n ≤ m/2 for the strength (its expectation is exact); pairs with n/m ≤ 1/8
     and κ0 in [0.12, 0.3]: above, the second-order terms leave the rate's band; below, the frozen
     features' forces (≈ √n/m on W_i·W_j) can push κ through 0 inside the window (measured: 7 of
     30 smoke runs at κ0 = 0.05, n/m = 1/8; none of 40 at κ0 = 0.12, smallest κ 0.014). Judged at
     a family-wise 0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        n = sorted(set(draw_(st.lists(st.integers(3, 16), min_size=2, max_size=3), label="n")))
-        n = n if len(n) >= 2 else [4, 8]
-        lo = max(32, 2 * n[-1])
-        m = sorted(
-            set(draw_(st.lists(st.sampled_from([lo, 2 * lo, 4 * lo]), min_size=2), label="m"))
-        )
-        m = m if len(m) >= 2 else [lo, 2 * lo]
-        pair_m = draw_(st.sampled_from([128, 256]), label="pair_m")
-        return {
-            "n": tuple(n),
-            "m": tuple(m),
-            "instances": 200,
-            "pair_n": draw_(st.integers(4, pair_m // 8), label="pair_n"),
-            "pair_m": pair_m,
-            "pairs": 64,
-            "kappa0": draw_(st.floats(0.12, 0.3), label="kappa0"),
-            "confidence": 0.999,
-        }
-
-    return draw()
+    n = sorted(set(draw(st.lists(st.integers(3, 16), min_size=2, max_size=3), label="n")))
+    n = n if len(n) >= 2 else [4, 8]
+    lo = max(32, 2 * n[-1])
+    m = sorted(set(draw(st.lists(st.sampled_from([lo, 2 * lo, 4 * lo]), min_size=2), label="m")))
+    m = m if len(m) >= 2 else [lo, 2 * lo]
+    pair_m = draw(st.sampled_from([128, 256]), label="pair_m")
+    return {
+        "n": tuple(n),
+        "m": tuple(m),
+        "instances": 200,
+        "pair_n": draw(st.integers(4, pair_m // 8), label="pair_n"),
+        "pair_m": pair_m,
+        "pairs": 64,
+        "kappa0": draw(st.floats(0.12, 0.3), label="kappa0"),
+    }
 
 
 STANDARD = InterferenceParams()

@@ -28,6 +28,7 @@ from theory import kurtosis
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Relation
+from ._shared import check_confidence, property_strategy
 from .kurtosis_sparsity import Trajectory, check_replicates, paired_bootstrap, trajectories
 
 __all__ = ["CLAIM", "VARIANTS", "MechanismMeasurements", "MechanismParams"]
@@ -70,7 +71,7 @@ class MechanismParams:
         check_int("draws", self.draws, 2)
         check_float("lr_large", self.lr_large, 1.0, lo_open=True)
         check_float("margin", self.margin, 0.0, lo_open=True)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def time(self) -> float:
@@ -288,29 +289,23 @@ def _one_term(
     ]
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides of the smoke params where every fit should hold, the lr-large one included: σ
     around 0.15 with the reference lr at the paper's 0.02, so the "large" lr is 0.08, where SGD's
     gradient noise slows the rise (not equivalent), and lr/2 = 0.01 is still first order;
     lr·t = 80; K = 2 draws; family-wise 0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        return {
-            "train.n": 8,
-            "train.m": 16,
-            "train.lr": 0.02,
-            "lr_large": 4.0,
-            "train.steps": 4000,
-            "draws": 2,
-            "train.sigma": draw_(st.sampled_from([0.15, 0.16, 0.17]), label="sigma"),
-            "train.instances": draw_(st.integers(8, 12), label="instances"),
-            "margin": 0.02,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    return {
+        "train.n": 8,
+        "train.m": 16,
+        "train.lr": 0.02,
+        "lr_large": 4.0,
+        "train.steps": 4000,
+        "draws": 2,
+        "train.sigma": draw(st.sampled_from([0.15, 0.16, 0.17]), label="sigma"),
+        "train.instances": draw(st.integers(8, 12), label="instances"),
+        "margin": 0.02,
+    }
 
 
 STANDARD = MechanismParams()

@@ -30,6 +30,7 @@ from theory import kurtosis
 from .. import figures, fitting, paper_figures
 from .._context import Context
 from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = [
     "CLAIM",
@@ -224,7 +225,7 @@ class KurtosisParams:
             raise ParamError("plateau", self.plateau, f"> 3/(m+2) = {iso:.4f}, the isotropic value")
         check_int("init_instances", self.init_instances, 2)
         check_float("gaussian_margin", self.gaussian_margin, 0.0, lo_open=True)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def half_level(self) -> float:
@@ -511,33 +512,27 @@ def _sigma_minus_four(
     ]
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides of the smoke params where the claim should hold: the paper's n = 8, m = 16 (the
     only model the effect was established on), SGD lr 0.02 (first order there), σ around the
     paper's largest, and lr·t = 200, where Bernoulli is near 0.65 (a lower interval end below 0.6
     is inconclusive, not a failure; a failure needs the whole interval below); judged at a
     family-wise 0.999 so that a property-test failure means the theory broke, not a 5 % chance."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        sigma = draw_(st.sampled_from([0.15, 0.16, 0.17]), label="sigma")
-        return {
-            "train.n": 8,
-            "train.m": 16,
-            "train.lr": 0.02,
-            "train.steps": 10_000,
-            "sigma": sigma,
-            "sigmas": (sigma - 0.03, sigma),
-            "plateau": 0.6,
-            "train.instances": draw_(st.integers(10, 16), label="instances"),
-            "init_instances": 1024,
-            "gaussian_margin": 0.03,
-            "train.log_points": 40,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    sigma = draw(st.sampled_from([0.15, 0.16, 0.17]), label="sigma")
+    return {
+        "train.n": 8,
+        "train.m": 16,
+        "train.lr": 0.02,
+        "train.steps": 10_000,
+        "sigma": sigma,
+        "sigmas": (sigma - 0.03, sigma),
+        "plateau": 0.6,
+        "train.instances": draw(st.integers(10, 16), label="instances"),
+        "init_instances": 1024,
+        "gaussian_margin": 0.03,
+        "train.log_points": 40,
+    }
 
 
 FALSE_FAILURE = (

@@ -34,6 +34,7 @@ from theory import l1_decay as theory
 from .. import figures, fitting, paper_figures
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "CONTROLS", "L1DecayMeasurements", "L1DecayParams"]
 
@@ -114,7 +115,7 @@ class L1DecayParams:
             )
         check_int("train.log_points", self.train.log_points, 10)
         check_int("sgd_flows", self.sgd_flows, 2)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
         if len(self.sgd_window()[0]) < 4:
             raise ParamError(
                 "train.m", self.train.m, "large enough for >= 4 SGD records in the window"
@@ -627,34 +628,28 @@ _FALSE_FAILURE = (
 )
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides where the claim should hold: m = 3·10⁵…10⁶ (smaller m biases the slopes, a
     finite-size effect), any λ (the flow depends on λ only through λt) and init scale, at a
     family-wise 0.999, with fewer replicates than standard (so some fits may be inconclusive)."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        m = draw_(st.integers(300_000, 1_000_000), label="m")
-        l1 = 10 ** draw_(st.floats(-7.0, -4.0), label="log10 λ")
-        scale = draw_(st.floats(0.5, 0.95), label="init_scale")
-        return {
-            "flow.m": m,
-            "flow.l1": l1,
-            "flow.init_scale": scale,
-            "survivor.init_scale": scale,
-            "replicates": 8,
-            "window_lo": 15.0,
-            "window_hi": 0.15,
-            "survivor_runs": 16,
-            "train.m": 65_536,
-            "train.l1": 1.5625e-3,
-            "train.instances": 2,
-            "sgd_flows": 32,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    m = draw(st.integers(300_000, 1_000_000), label="m")
+    l1 = 10 ** draw(st.floats(-7.0, -4.0), label="log10 λ")
+    scale = draw(st.floats(0.5, 0.95), label="init_scale")
+    return {
+        "flow.m": m,
+        "flow.l1": l1,
+        "flow.init_scale": scale,
+        "survivor.init_scale": scale,
+        "replicates": 8,
+        "window_lo": 15.0,
+        "window_hi": 0.15,
+        "survivor_runs": 16,
+        "train.m": 65_536,
+        "train.l1": 1.5625e-3,
+        "train.instances": 2,
+        "sgd_flows": 32,
+    }
 
 
 STANDARD = L1DecayParams()

@@ -29,6 +29,7 @@ from theory import no_l1 as th
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "NoL1Measurements", "NoL1Params"]
 
@@ -71,7 +72,7 @@ class NoL1Params:
         check_float("cos_tol", self.cos_tol, 0.0, 1.0, lo_open=True)
         check_float("loss_tol", self.loss_tol, 0.0, lo_open=True)
         check_float("iso_tol", self.iso_tol, 0.0, 1.0, lo_open=True)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def lengths(self) -> tuple[int, int]:
@@ -329,31 +330,25 @@ def _acute(fits: Any, measurements: Any, params: Any, judge: Judge) -> list[Fit]
     return [f.mutant(predicted=0.1, relation=">")]
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """n ≤ m/2 (well inside n ≤ 2m), m from 16 to 64; enough no-L1 steps to converge at the drawn
     lr; the sweep grid of the standard run scaled with 1/(lr·S), so λ* stays inside it. Judged at
     a family-wise 0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        m = draw_(st.sampled_from([16, 32, 64]), label="m")
-        n = draw_(st.integers(2, m // 2), label="n")
-        lr = draw_(st.sampled_from([0.05, 0.1]), label="lr")
-        s = draw_(st.sampled_from([50, 100]), label="sweep_steps")
-        scale = 0.1 * 100 / (lr * s)
-        return {
-            "n": n,
-            "m": m,
-            "lr": lr,
-            "instances": 32,
-            "steps": round(40 / lr),
-            "sweep_steps": s,
-            "lambdas": tuple(float(x) for x in np.geomspace(0.004, 0.25, 9) * scale),
-            "confidence": 0.999,
-        }
-
-    return draw()
+    m = draw(st.sampled_from([16, 32, 64]), label="m")
+    n = draw(st.integers(2, m // 2), label="n")
+    lr = draw(st.sampled_from([0.05, 0.1]), label="lr")
+    s = draw(st.sampled_from([50, 100]), label="sweep_steps")
+    scale = 0.1 * 100 / (lr * s)
+    return {
+        "n": n,
+        "m": m,
+        "lr": lr,
+        "instances": 32,
+        "steps": round(40 / lr),
+        "sweep_steps": s,
+        "lambdas": tuple(float(x) for x in np.geomspace(0.004, 0.25, 9) * scale),
+    }
 
 
 STANDARD = NoL1Params()

@@ -44,6 +44,7 @@ from theory import collisions, kurtosis
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "NoiseCountMeasurements", "NoiseCountParams", "OutsideRegime"]
 
@@ -94,7 +95,7 @@ class NoiseCountParams:
         check_int("l1_steps", self.l1_steps, 1)
         check_float("frac", self.frac, 1 / np.sqrt(8), 1.0)  # ≤ 8 neurons per feature at most
         check_float("max_unassigned", self.max_unassigned, 0.0, 1.0)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def n(self) -> int:
@@ -404,24 +405,18 @@ DEVIATIONS: dict[str, Deviation] = {
 }
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides of the smoke params where rows sparsify: n = 8–12, m = 12/16, σ around the
     paper's largest, enough steps to pass half-way; judged at a family-wise 0.999. The deviating
     fits keep their recorded verdicts; the sparsity fits must not fail."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        return {
-            "train.n": draw_(st.integers(8, 12), label="n"),
-            "m": (12, 16),
-            "train.sigma": draw_(st.sampled_from([0.14, 0.15, 0.16]), label="sigma"),
-            "steps_per_m": 700,
-            "train.instances": 24,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    return {
+        "train.n": draw(st.integers(8, 12), label="n"),
+        "m": (12, 16),
+        "train.sigma": draw(st.sampled_from([0.14, 0.15, 0.16]), label="sigma"),
+        "steps_per_m": 700,
+        "train.instances": 24,
+    }
 
 
 FALSE_FAILURE = (

@@ -39,6 +39,7 @@ from theory import origins as th
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "OriginsMeasurements", "OriginsParams", "feature_losses"]
 
@@ -70,7 +71,7 @@ class OriginsParams:
     lo: float = LO
     hi: float = HI
     model_samples: int = 4000  # Monte Carlo draws of the enforced-repulsion model per point
-    confidence: float = 0.95
+    confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
 
     def __post_init__(self) -> None:
         if len(self.n) < 4 or list(self.n) != sorted(set(self.n)):
@@ -90,7 +91,7 @@ class OriginsParams:
         check_int("model_samples", self.model_samples, 100)
         check_float("lo", self.lo, 0.0)
         check_float("hi", self.hi, self.lo)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def m(self) -> int:
@@ -376,25 +377,19 @@ def incidental_end(meas: OriginsMeasurements, confidence: float = 0.95) -> float
     return float("nan")
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides of the smoke params where the claim should hold: m from 12 to 24, the grid at
     fixed fractions of m (1/8…5/2), 64–128 models per point; judged at a family-wise 0.999 so that
     a property-test failure means the theory broke, not a 5 % chance."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        m = draw_(st.sampled_from([12, 16, 20, 24]), label="m")
-        fracs = (0.125, 0.25, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
-        n = tuple(sorted({max(2, round(f * m)) for f in fracs}))
-        return {
-            "train.m": m,
-            "n": n,
-            "train.instances": draw_(st.sampled_from([64, 128]), label="instances"),
-            "confidence": 0.999,
-        }
-
-    return draw()
+    m = draw(st.sampled_from([12, 16, 20, 24]), label="m")
+    fracs = (0.125, 0.25, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
+    n = tuple(sorted({max(2, round(f * m)) for f in fracs}))
+    return {
+        "train.m": m,
+        "n": n,
+        "train.instances": draw(st.sampled_from([64, 128]), label="instances"),
+    }
 
 
 FALSE_FAILURE = (
