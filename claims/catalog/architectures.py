@@ -71,7 +71,7 @@ from theory import collisions
 
 from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
+from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge, fit_by_key
 from ._shared import check_confidence, property_strategy
 
 __all__ = [
@@ -540,17 +540,13 @@ def _fit(
 # -- controls -------------------------------------------------------------------------------------
 
 
-def _by_key(fits: Sequence[Fit], key: str) -> Fit:
-    return next(f for f in fits if f.key == key)
-
-
 def _random_winner(
     fits: Sequence[Fit], meas: ArchitecturesMeasurements, p: ArchitecturesParams, judge: Judge
 ) -> list[Fit]:
     """Mutant: the winner is a uniformly random neuron (argmax fraction 1/m ± 0.1)."""
     m_top = float(meas.m.max())
     return [
-        _by_key(fits, f"argmax-{v}").mutant(predicted=1 / m_top, relation="==", tolerance=0.1)
+        fit_by_key(fits, f"argmax-{v}").mutant(predicted=1 / m_top, relation="==", tolerance=0.1)
         for v in VARIANTS
     ]
 
@@ -561,7 +557,7 @@ def _other_decider(attr: str, what: str) -> Any:
     ) -> list[Fit]:
         top = meas.top("untied")
         est = _argmax_estimate(top, getattr(top, attr), judge.level)
-        base = _by_key(fits, "argmax-untied")
+        base = fit_by_key(fits, "argmax-untied")
         return [
             base.mutant(
                 fitted=est.value,
@@ -582,7 +578,7 @@ def _other_init(
     out = []
     for v in VARIANTS:
         est = fitting.mean_ci(meas.top(v).dominance_other, confidence=judge.level)
-        base = _by_key(fits, f"dominance-{v}")
+        base = fit_by_key(fits, f"dominance-{v}")
         what = base.quantity + ", other init"
         out.append(base.mutant(fitted=est.value, ci=est.ci, quantity=what))
     return out
@@ -593,7 +589,7 @@ def _dead_at_init(
 ) -> list[Fit]:
     """Mutant: an untied feature is learned iff its output starts on (E_i·D_i(0) > 0), so half of
     them are (the symmetric init): learned fraction ½."""
-    return [_by_key(fits, "learned-untied").mutant(predicted=0.5)]
+    return [fit_by_key(fits, "learned-untied").mutant(predicted=0.5)]
 
 
 CONTROLS = (

@@ -29,7 +29,7 @@ from theory.allocation import Allocation, proportional_allocation, rule_capacity
 
 from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, fit_by_key
 from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "AllocationMeasurements", "AllocationParams", "phase_boundary_estimate"]
@@ -340,7 +340,7 @@ def _proportional(
 ) -> list[Fit]:
     """Mutant: capacity in proportion to importance (C_i = min(1, c·v_i), Σ C_i = m): the trained
     capacities are judged against it."""
-    f = next(f for f in fits if f.key == "trained")
+    f = fit_by_key(fits, "trained")
     errs = [
         float(np.abs(meas.trained_C[g] - proportional_allocation(a.v, p.m)).max())
         for g, a in enumerate(meas.allocations)
@@ -354,7 +354,7 @@ def _flip_at_two(
 ) -> list[Fit]:
     """Mutant: the convexity flip sits at K = 2, so K = 2.5 would already share capacity (more than
     half a fractional feature per model)."""
-    f = next(f for f in fits if f.key == "concave")
+    f = fit_by_key(fits, "concave")
     return [f.mutant(relation=">")]
 
 
@@ -363,7 +363,7 @@ def _wrong_mono(
 ) -> list[Fit]:
     """Mutant: monosemantic above √(2λ) instead of √(λ/2): the trained capacities are judged
     against that rule (at the solver's multiplier λ*)."""
-    f = next(f for f in fits if f.key == "trained")
+    f = fit_by_key(fits, "trained")
     err = max(
         float(
             np.abs(

@@ -28,7 +28,7 @@ from theory import collisions
 
 from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, fit_by_key
 from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "BoundMeasurements", "BoundParams"]
@@ -325,7 +325,7 @@ def _identity(
     fits: Sequence[Fit], meas: BoundMeasurements, p: BoundParams, judge: Judge
 ) -> list[Fit]:
     """Mutant: ΣC_i = d for every W (the bound is an identity): the mean slack is 0 (±0.05)."""
-    f = next(f for f in fits if f.key == "slack")
+    f = fit_by_key(fits, "slack")
     return [f.mutant(predicted=0.0, relation="==", tolerance=0.05)]
 
 
@@ -334,7 +334,7 @@ def _one_over_k(
 ) -> list[Fit]:
     """Mutant: a tight frame of k vectors gives C_i = 1/k (as k parallel copies would), so its
     ΣC_i is 1, not d: the named frames' sums judged against 1 (d = 1 for the antipodal pair)."""
-    f = next(f for f in fits if f.key == "tight")
+    f = fit_by_key(fits, "tight")
     # k vectors of capacity 1/k each sum to 1 in every frame, whatever its d
     err = max(abs(float(np.sum(numeric)) - 1.0) for numeric, _ in meas.frame_values.values())
     return [

@@ -41,7 +41,7 @@ from theory import kurtosis
 
 from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
+from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge, fit_by_key
 from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "EdgeworthMeasurements", "EdgeworthParams"]
@@ -416,13 +416,13 @@ def fit(meas: EdgeworthMeasurements, d: Derivation, p: EdgeworthParams, judge: J
 
 def _margins_positive(fits: Any, meas: Any, p: Any, judge: Judge) -> list[Fit]:
     """Mutant: trained margins are positive (the largest c/s lies above 0)."""
-    f = next(f for f in fits if f.key == "largest-margin")
+    f = fit_by_key(fits, "largest-margin")
     return [f.mutant(relation=">", predicted=0.0)]
 
 
 def _strict_without_noise(fits: Any, meas: Any, p: Any, judge: Judge) -> list[Fit]:
     """Mutant: noise is not needed; without it too no pair sits on c = 0 (fraction ≤ 0.05)."""
-    f = next(f for f in fits if f.key == "boundary-none")
+    f = fit_by_key(fits, "boundary-none")
     return [f.mutant(relation="<", predicted=0.05)]
 
 

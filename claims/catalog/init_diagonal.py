@@ -31,7 +31,7 @@ from theory import extremes
 
 from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, fit_by_key
 from ._shared import check_confidence, property_strategy
 
 __all__ = [
@@ -569,10 +569,6 @@ def _fit(
 # -- controls -------------------------------------------------------------------------------------
 
 
-def _by_key(fits: Sequence[Fit], key: str) -> Fit:
-    return next(f for f in fits if f.key == key)
-
-
 def _other_init(
     fits: Sequence[Fit], meas: InitDiagonalMeasurements, p: InitDiagonalParams, judge: Judge
 ) -> list[Fit]:
@@ -580,7 +576,7 @@ def _other_init(
     out = []
     for arm in (meas.sgd, meas.adamw):
         est = fitting.mean_ci(arm.top.dominance_other, confidence=judge.level)
-        base = _by_key(fits, f"dominance-{arm.optimizer}")
+        base = fit_by_key(fits, f"dominance-{arm.optimizer}")
         out.append(
             base.mutant(
                 fitted=est.value,
@@ -603,13 +599,13 @@ def _random_winner(
     for arm in (meas.sgd, meas.adamw):
         o, m_top = arm.optimizer, int(arm.m.max())
         out += [
-            _by_key(fits, f"argmax-{o}").mutant(
+            fit_by_key(fits, f"argmax-{o}").mutant(
                 predicted=1 / m_top,
                 relation="==",
                 tolerance=0.1,
                 quantity=f"{o}: winner-is-argmax fraction at m = {m_top}",
             ),
-            _by_key(fits, f"rank-{o}").mutant(
+            fit_by_key(fits, f"rank-{o}").mutant(
                 predicted=(m_top + 1) / 2,
                 relation="==",
                 tolerance=m_top / 4,
@@ -630,9 +626,9 @@ def _adamw_argmax(
     the winner's mean rank is below 2."""
     m_top = int(meas.adamw.m.max())
     return [
-        _by_key(fits, "diagonal-adamw").mutant(predicted=_expected_max_sds(p, "adamw", m_top)),
-        _by_key(fits, "argmax-adamw").mutant(predicted=ARGMAX_FLOOR, relation=">"),
-        _by_key(fits, "rank-adamw").mutant(predicted=RANK_BOUND, relation="<"),
+        fit_by_key(fits, "diagonal-adamw").mutant(predicted=_expected_max_sds(p, "adamw", m_top)),
+        fit_by_key(fits, "argmax-adamw").mutant(predicted=ARGMAX_FLOOR, relation=">"),
+        fit_by_key(fits, "rank-adamw").mutant(predicted=RANK_BOUND, relation="<"),
     ]
 
 
@@ -644,7 +640,7 @@ def _miss_quadratic(
 ) -> list[Fit]:
     """Mutant: P(miss) ∝ u², i.e. linear in n·2 ln(2m)/m: the fitted exponent judged as the point 2
     (± the interval)."""
-    return [_by_key(fits, "miss-law-lower").mutant(predicted=2.0, relation="==", tolerance=0.5)]
+    return [fit_by_key(fits, "miss-law-lower").mutant(predicted=2.0, relation="==", tolerance=0.5)]
 
 
 CONTROLS = (

@@ -28,7 +28,7 @@ from theory import no_l1 as th
 
 from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, fit_by_key
 from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "NoL1Measurements", "NoL1Params"]
@@ -326,7 +326,7 @@ def fit(meas: NoL1Measurements, d: Derivation, p: NoL1Params, judge: Judge) -> l
 
 
 def _acute(fits: Any, measurements: Any, params: Any, judge: Judge) -> list[Fit]:
-    f = next(f for f in fits if f.key == "max-cosine")
+    f = fit_by_key(fits, "max-cosine")
     return [f.mutant(predicted=0.1, relation=">")]
 
 
