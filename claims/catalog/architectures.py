@@ -66,12 +66,13 @@ import numpy as np
 
 from sim import ParamError, check_float, check_int
 from sim.autoencoder import AutoencoderParams, train
-from sim.metrics import HI, LO, PolysemanticCount, diagonal_dominance, untied_code
+from sim.metrics import HI, LO, PolysemanticCount, init_dominance, untied_code
 from theory import collisions
 
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge, fit_by_key
+from ._init_winner import ARGMAX_FLOOR, DOMINANCE_FLOOR, other_init, random_winner
 from ._shared import check_confidence, property_strategy
 
 __all__ = [
@@ -94,8 +95,6 @@ _ARCH: dict[str, dict[str, Any]] = {
     "linear": {"tied": True, "activation": "none", "output_relu": True},
 }
 COUNTED = ("tied-relu", "untied")  # the variants whose collisions survive: an exponent is fitted
-ARGMAX_FLOOR = 0.7  # catalogue P1-CORR: the initial argmax wins ≥ 70 % where n/m ≤ 1/8
-DOMINANCE_FLOOR = 1.0  # init-diagonal's bar: C's mean diagonal above one sd of its off-diagonal
 
 
 @dataclass(frozen=True)
@@ -256,6 +255,7 @@ def summarise(
     n_learned = learned.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         top_mean = np.where(learned, top, 0.0).sum(axis=-1) / n_learned  # nan: none learned
+    dominance, dominance_other = init_dominance(decide, final)
     return ChunkSummary(
         counts=c.count.astype(float),
         counts_product=PolysemanticCount(by_product, lo=lo, hi=hi).count.astype(float),
@@ -272,8 +272,8 @@ def summarise(
         init_same=equal.sum(axis=(1, 2)),
         init_same_kept=(equal & kept).sum(axis=(1, 2)),
         top_weight=top_mean,
-        dominance=diagonal_dominance(decide @ final.transpose(0, 2, 1)),
-        dominance_other=diagonal_dominance(np.roll(decide, 1, axis=0) @ final.transpose(0, 2, 1)),
+        dominance=dominance,
+        dominance_other=dominance_other,
         seconds=0.0,
     )
 
@@ -545,10 +545,7 @@ def _random_winner(
 ) -> list[Fit]:
     """Mutant: the winner is a uniformly random neuron (argmax fraction 1/m ± 0.1)."""
     m_top = float(meas.m.max())
-    return [
-        fit_by_key(fits, f"argmax-{v}").mutant(predicted=1 / m_top, relation="==", tolerance=0.1)
-        for v in VARIANTS
-    ]
+    return [random_winner(fit_by_key(fits, f"argmax-{v}"), m_top) for v in VARIANTS]
 
 
 def _other_decider(attr: str, what: str) -> Any:
@@ -575,13 +572,15 @@ def _other_init(
 ) -> list[Fit]:
     """Mutant: C against another model's initialisation is just as dominant (the final weights
     keep no memory of their own init), in every variant."""
-    out = []
-    for v in VARIANTS:
-        est = fitting.mean_ci(meas.top(v).dominance_other, confidence=judge.level)
-        base = fit_by_key(fits, f"dominance-{v}")
-        what = base.quantity + ", other init"
-        out.append(base.mutant(fitted=est.value, ci=est.ci, quantity=what))
-    return out
+    return [
+        other_init(
+            fit_by_key(fits, f"dominance-{v}"),
+            meas.top(v).dominance_other,
+            judge.level,
+            ", other init",
+        )
+        for v in VARIANTS
+    ]
 
 
 def _dead_at_init(
