@@ -12,13 +12,14 @@ directly or through others, with the Python, numpy, scipy, sympy and torch versi
 defined outside them its own top-level package or file. Editing the trainer ``sim/autoencoder.py``
 invalidates the claims that import it and no other; adding a module to ``theory/`` or a claim to
 ``claims/catalog/`` invalidates nothing, since nothing imports the new file yet. Presentation-only
-modules (:data:`PRESENTATION_ONLY`: the report, the CLI, plotting, this file) are left out and not
-followed, so an edit to the report template keeps every entry. A claim's module is, for a claim of
-the catalogue, ``claims/catalog/<id>.py`` (the registry ties the id to that module, so a variant
-made with ``dataclasses.replace`` that keeps a catalogue id shares that claim's entries — the tests
-use this to check that a warm re-render trains nothing; give a variant of other numbers its own
-id); for any other claim, the module whose code built the ``Claim`` (recorded when it is
-constructed) and the module of its ``simulate``.
+modules (:data:`PRESENTATION_ONLY`: the report, the CLI, plotting, the claims' figures in
+``claims/figures/``, this file) are left out and not followed, so an edit to the report template or
+to a claim's figure keeps every entry. A claim's module is, for a claim of the catalogue,
+``claims/catalog/<id>.py`` (the registry ties the id to that module, so a variant made with
+``dataclasses.replace`` that keeps a catalogue id shares that claim's entries — the tests use this
+to check that a warm re-render trains nothing; give a variant of other numbers its own id); for any
+other claim, the module whose code built the ``Claim`` (recorded when it is constructed) and the
+module of its ``simulate``.
 
 The imports are read statically: each module's source is parsed with :mod:`ast` and every
 ``import`` / ``from … import`` in it — at module level, in functions, under ``TYPE_CHECKING`` —
@@ -84,6 +85,7 @@ __all__ = [
     "TaskCache",
     "code_version",
     "default_cache_dir",
+    "presentation_only",
 ]
 
 # bump when the envelope or the key's layout changes: every key then differs from the old ones
@@ -95,19 +97,31 @@ _DIGEST_LEN = 64  # hex sha256
 _LEN_BYTES = 8
 
 # Modules that only present results: editing them must not invalidate trained results. A key
-# neither hashes them nor follows their imports (unless one is itself a claim's module).
+# neither hashes them nor follows their imports (unless one is itself a claim's module). An entry
+# ending in "/" is a folder: every module below it, present or added later (presentation_only).
 PRESENTATION_ONLY = frozenset(
     {
         "claims/_cache.py",  # the envelope and the key layout have their own FORMAT number
         "claims/_json.py",
         "claims/cli.py",
         "claims/conftest.py",
+        "claims/figures/",  # the claims' figures (its __init__ and one module per claim)
         "claims/report.py",
         "claims/test_claims.py",
         "claims/plotting.py",
         "claims/show.py",
     }
 )
+
+
+def presentation_only(label: str) -> bool:
+    """Whether the module ``label`` (its path from its top-level package's parent,
+    ``claims/figures/origins.py``) is listed in :data:`PRESENTATION_ONLY` or lies below a folder
+    listed there."""
+    return label in PRESENTATION_ONLY or any(
+        entry.endswith("/") and label.startswith(entry) for entry in PRESENTATION_ONLY
+    )
+
 
 log = logging.getLogger("claims.cache")
 M = TypeVar("M")
@@ -347,7 +361,7 @@ class Sources:
                 continue
             seen.add(src)
             label = self._label(name, src, tops)
-            if label in PRESENTATION_ONLY and src not in root_files:
+            if presentation_only(label) and src not in root_files:
                 continue
             out[label] = src
             for imported in self._imported(name, src):

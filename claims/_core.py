@@ -60,6 +60,7 @@ __all__ = [
     "Scale",
     "Status",
     "Verdict",
+    "fit_by_key",
 ]
 
 Verdict = Literal["pass", "fail", "inconclusive"]
@@ -678,6 +679,16 @@ def aggregate(verdicts: Sequence[str]) -> Status:
     return "pass"
 
 
+def fit_by_key(fits: Sequence[Fit], key: str, claim_id: str | None = None) -> Fit:
+    """The fit ``key`` among ``fits`` (a result's, or the claim's fits a control's ``refit`` is
+    given); a KeyError naming ``claim_id`` and the keys there otherwise."""
+    for f in fits:
+        if f.key == key:
+            return f
+    where = f"{claim_id}: " if claim_id is not None else ""
+    raise KeyError(f"{where}no fit {key!r}; have {[f.key for f in fits]}")
+
+
 @dataclass(frozen=True, repr=False)
 class Result(Generic[M]):
     """What :meth:`Claim.run` produced: everything pytest and the report need."""
@@ -769,10 +780,7 @@ class Result(Generic[M]):
         )
 
     def fit(self, key: str) -> Fit:
-        for f in self.fits:
-            if f.key == key:
-                return f
-        raise KeyError(f"{self.claim_id}: no fit {key!r}; have {[f.key for f in self.fits]}")
+        return fit_by_key(self.fits, key, self.claim_id)
 
     def explain_fit(self, f: Fit) -> str:
         dev = self.deviations.get(f.key)
@@ -860,7 +868,8 @@ class Claim(Generic[P, M]):
       confidence from the spec; any other fit is refused);
     * a control's ``refit(fits, measurements, params, judge)`` -> a list of :class:`Fit`, each a
       :meth:`Fit.mutant` of the claim's fits or built by ``judge.fit``;
-    * ``plot(result, figdir)`` -> a list of the PNG paths it wrote (:meth:`draw`);
+    * ``plot(result, figdir)`` -> a list of the PNG paths it wrote (:meth:`draw`); a catalogue
+      claim's is the ``plot`` of its module in ``claims/figures/`` (:class:`claims.figures.Figure`);
     * ``strategy()`` -> a hypothesis strategy of overrides (:meth:`overrides_strategy`);
     * ``paper_figures(measurements, params)`` -> a list of
       :class:`claims.paper_figures.Agreement`.
@@ -1320,7 +1329,7 @@ def _near_miss(spec: FitSpec) -> Control:
     assert spec.tolerance is not None
 
     def refit(fits: Sequence[Fit], measurements: Any, params: Any, judge: Judge) -> list[Fit]:
-        f = next(f for f in fits if f.key == spec.key)
+        f = fit_by_key(fits, spec.key)
         side = spec.near or (1 if f.fitted >= f.predicted else -1)
         return [f.mutant(predicted=f.predicted + side * NEAR_MISS * spec.tolerance)]
 

@@ -1,6 +1,7 @@
 """Plotting helpers shared by the claims' figures (matplotlib, Agg backend).
 
-Each claim module draws its own figure with these; the report draws the paper-overlay figure.
+Each claim's figure module (``claims/figures/<module>.py``) draws with these; the report draws the
+paper-overlay figure.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = [
     "paper_overlay_figure",
     "plain_log_ticks",
     "power_law_band",
+    "replicate_band",
     "save",
 ]
 
@@ -57,6 +59,21 @@ def power_law_band(
         a = totals.sum() / np.sum(n_obs * x**b)
         rows.append(a * grid**b)
     return np.array(rows)
+
+
+def replicate_band(
+    ax: Any, time: np.ndarray, values: np.ndarray, color: str, label: str, *, dashed: bool = False
+) -> None:
+    """Mean over replicates with its pointwise 95 % t-interval, on a log time axis (step 0
+    dropped)."""
+    from scipy import stats
+
+    keep = time > 0
+    t, v = time[keep], values[keep]
+    mean = v.mean(-1)
+    half = stats.t.ppf(0.975, v.shape[-1] - 1) * v.std(-1, ddof=1) / np.sqrt(v.shape[-1])
+    ax.plot(t, mean, "--" if dashed else "-", color=color, label=label)
+    ax.fill_between(t, mean - half, mean + half, color=color, alpha=0.2, lw=0)
 
 
 def plain_log_ticks(axis: Any) -> None:

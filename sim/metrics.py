@@ -13,6 +13,7 @@ __all__ = [
     "PolysemanticCount",
     "RelativeCount",
     "diagonal_dominance",
+    "init_dominance",
     "polysemantic",
     "relative_weights",
     "untied_code",
@@ -119,3 +120,14 @@ def diagonal_dominance(C: np.ndarray) -> np.ndarray:
     off = C[..., ~np.eye(n, dtype=bool)]
     with np.errstate(divide="ignore", invalid="ignore"):  # a constant off-diagonal: ±inf or nan
         return np.diagonal(C, axis1=-2, axis2=-1).mean(axis=-1) / off.std(axis=-1)
+
+
+def init_dominance(W_init: np.ndarray, W_final: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per instance of a batch (arrays (B, n, m), n >= 2): the diagonal dominance of
+    C = W_init W_finalᵀ, and of the same C against the previous instance's init (W_init rolled by
+    one instance), where final weights that keep no memory of their own init are as dominant."""
+    final_t = W_final.transpose(0, 2, 1)
+    return (
+        diagonal_dominance(W_init @ final_t),
+        diagonal_dominance(np.roll(W_init, 1, axis=0) @ final_t),
+    )

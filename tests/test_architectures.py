@@ -253,3 +253,21 @@ def test_diagonal_dominance_known_answers() -> None:
     assert abs(diagonal_dominance(other).mean()) < 0.2, "another model's init: no dominance"
     with pytest.raises(ValueError, match="n >= 2"):
         diagonal_dominance(np.ones((2, 1, 1)))
+
+
+def test_init_dominance_is_c_and_c_against_the_previous_init() -> None:
+    """init_dominance, which init-diagonal and architectures share: the dominance of
+    C = W_init W_finalᵀ and of C with the previous instance's init, per instance."""
+    import numpy as np
+
+    from sim.metrics import diagonal_dominance, init_dominance
+
+    rng = np.random.default_rng(1)
+    W0, Wf = rng.normal(size=(2, 16, 6, 24))
+    own, other = init_dominance(W0, W0 + 0.1 * Wf)
+    np.testing.assert_array_equal(own, diagonal_dominance(W0 @ (W0 + 0.1 * Wf).transpose(0, 2, 1)))
+    previous = np.concatenate([W0[-1:], W0[:-1]])  # instance b against the init of b − 1
+    np.testing.assert_array_equal(
+        other, diagonal_dominance(previous @ (W0 + 0.1 * Wf).transpose(0, 2, 1))
+    )
+    assert own.mean() > 3 and abs(other.mean()) < 0.5, (own.mean(), other.mean())

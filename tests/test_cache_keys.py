@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from claims._cache import PROJECT_PACKAGES, SimulationCache, Sources, TaskCache
+from claims._cache import (
+    PROJECT_PACKAGES,
+    SimulationCache,
+    Sources,
+    TaskCache,
+    presentation_only,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,6 +69,44 @@ def test_unrelated_modules_invalidate_nothing(tree: Path) -> None:
         with (tree / rel).open("a") as fh:
             fh.write("\n# an edit\n")
     assert _codes(tree, *CLAIMS) == before, "a module the claims do not import changed their key"
+
+
+def test_figures_are_presentation_only(tree: Path) -> None:
+    """The claims' figures (claims/figures/: its __init__, which every catalogue module imports,
+    and one module per claim) are presentation only: editing them or adding one keeps every key,
+    even for a claim module that imports its figure module directly."""
+    with (tree / "claims" / "catalog" / "collision_count.py").open("a") as fh:
+        fh.write("\nfrom ..figures import collision_count as _figure  # a direct import\n")
+    before = _codes(tree, *CLAIMS)
+    for rel in (
+        "claims/figures/__init__.py",
+        "claims/figures/collision_count.py",
+        "claims/figures/l1_decay.py",
+        "claims/figures/capacity_allocation.py",
+    ):
+        with (tree / rel).open("a") as fh:
+            fh.write("\n# an edit\n")
+    (tree / "claims" / "figures" / "brand_new.py").write_text("from theory import brand_new\n")
+    assert _codes(tree, *CLAIMS) == before, "editing a figure changed a claim's key"
+    sources = Sources({name: tree / name for name in PROJECT_PACKAGES})
+    hashed = {label for cid in CLAIMS for label in sources.closure(sources.claim_roots(cid))}
+    assert not [label for label in hashed if label.startswith("claims/figures/")], sorted(hashed)
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("claims/figures/__init__.py", True),
+        ("claims/figures/origins.py", True),
+        ("claims/figures/sub/new.py", True),  # below the folder, added later
+        ("claims/plotting.py", True),
+        ("claims/figures.py", False),  # a module beside the folder, not in it
+        ("claims/catalog/origins.py", False),
+        ("sim/figures/x.py", False),
+    ],
+)
+def test_presentation_only_matches_files_and_folders(label: str, expected: bool) -> None:
+    assert presentation_only(label) is expected, label
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 import sympy
 
 from claims import Claim, Context, Control, Derivation, Deviation, Fit, FitSpec, Judge
-from claims._core import aggregate
+from claims._core import aggregate, fit_by_key
 from sim import ParamError, check_float
 
 
@@ -165,6 +165,15 @@ def test_every_band_gets_a_near_miss_control_rejected_when_the_fit_passes() -> N
     dev = {"value": Deviation("fail", (1.4, 1.6), "x")}
     ids = [c.id for c in _toy(deviations=dev).controls_at(ToyParams(), "standard")]
     assert "near-value" not in ids, f"a deviating fit gets no near miss: {ids}"
+
+
+def test_a_fit_is_found_by_its_key_in_a_result_and_in_a_controls_fits() -> None:
+    r = _toy().run("standard")
+    assert fit_by_key(r.fits, "value") is r.fit("value") is r.fits[0]
+    with pytest.raises(KeyError, match=r"toy: no fit 'ghost'; have \['value'\]"):
+        r.fit("ghost")
+    with pytest.raises(KeyError, match=r"^\"no fit 'ghost'; have \['value'\]"):
+        fit_by_key(r.fits, "ghost")
 
 
 def test_stale_deviation_is_refused_when_the_claim_is_built() -> None:

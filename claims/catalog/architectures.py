@@ -60,19 +60,20 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from sim import ParamError, check_float, check_int
 from sim.autoencoder import AutoencoderParams, train
-from sim.metrics import HI, LO, PolysemanticCount, diagonal_dominance, untied_code
+from sim.metrics import HI, LO, PolysemanticCount, init_dominance, untied_code
 from theory import collisions
 
-from .. import fitting
+from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge, Result
+from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge, fit_by_key
+from ._init_winner import ARGMAX_FLOOR, DOMINANCE_FLOOR, other_init, random_winner
+from ._shared import check_confidence, property_strategy
 
 __all__ = [
     "CLAIM",
@@ -94,8 +95,6 @@ _ARCH: dict[str, dict[str, Any]] = {
     "linear": {"tied": True, "activation": "none", "output_relu": True},
 }
 COUNTED = ("tied-relu", "untied")  # the variants whose collisions survive: an exponent is fitted
-ARGMAX_FLOOR = 0.7  # catalogue P1-CORR: the initial argmax wins ≥ 70 % where n/m ≤ 1/8
-DOMINANCE_FLOOR = 1.0  # init-diagonal's bar: C's mean diagonal above one sd of its off-diagonal
 
 
 @dataclass(frozen=True)
@@ -144,7 +143,7 @@ class ArchitecturesParams:
         check_int("train.n", self.train.n, 2)
         check_float("lo", self.lo, 0.0)
         check_float("hi", self.hi, self.lo)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def n(self) -> int:
@@ -256,6 +255,7 @@ def summarise(
     n_learned = learned.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         top_mean = np.where(learned, top, 0.0).sum(axis=-1) / n_learned  # nan: none learned
+    dominance, dominance_other = init_dominance(decide, final)
     return ChunkSummary(
         counts=c.count.astype(float),
         counts_product=PolysemanticCount(by_product, lo=lo, hi=hi).count.astype(float),
@@ -272,8 +272,8 @@ def summarise(
         init_same=equal.sum(axis=(1, 2)),
         init_same_kept=(equal & kept).sum(axis=(1, 2)),
         top_weight=top_mean,
-        dominance=diagonal_dominance(decide @ final.transpose(0, 2, 1)),
-        dominance_other=diagonal_dominance(np.roll(decide, 1, axis=0) @ final.transpose(0, 2, 1)),
+        dominance=dominance,
+        dominance_other=dominance_other,
         seconds=0.0,
     )
 
@@ -540,19 +540,12 @@ def _fit(
 # -- controls -------------------------------------------------------------------------------------
 
 
-def _by_key(fits: Sequence[Fit], key: str) -> Fit:
-    return next(f for f in fits if f.key == key)
-
-
 def _random_winner(
     fits: Sequence[Fit], meas: ArchitecturesMeasurements, p: ArchitecturesParams, judge: Judge
 ) -> list[Fit]:
     """Mutant: the winner is a uniformly random neuron (argmax fraction 1/m ± 0.1)."""
     m_top = float(meas.m.max())
-    return [
-        _by_key(fits, f"argmax-{v}").mutant(predicted=1 / m_top, relation="==", tolerance=0.1)
-        for v in VARIANTS
-    ]
+    return [random_winner(fit_by_key(fits, f"argmax-{v}"), m_top) for v in VARIANTS]
 
 
 def _other_decider(attr: str, what: str) -> Any:
@@ -561,7 +554,7 @@ def _other_decider(attr: str, what: str) -> Any:
     ) -> list[Fit]:
         top = meas.top("untied")
         est = _argmax_estimate(top, getattr(top, attr), judge.level)
-        base = _by_key(fits, "argmax-untied")
+        base = fit_by_key(fits, "argmax-untied")
         return [
             base.mutant(
                 fitted=est.value,
@@ -579,13 +572,15 @@ def _other_init(
 ) -> list[Fit]:
     """Mutant: C against another model's initialisation is just as dominant (the final weights
     keep no memory of their own init), in every variant."""
-    out = []
-    for v in VARIANTS:
-        est = fitting.mean_ci(meas.top(v).dominance_other, confidence=judge.level)
-        base = _by_key(fits, f"dominance-{v}")
-        what = base.quantity + ", other init"
-        out.append(base.mutant(fitted=est.value, ci=est.ci, quantity=what))
-    return out
+    return [
+        other_init(
+            fit_by_key(fits, f"dominance-{v}"),
+            meas.top(v).dominance_other,
+            judge.level,
+            ", other init",
+        )
+        for v in VARIANTS
+    ]
 
 
 def _dead_at_init(
@@ -593,7 +588,7 @@ def _dead_at_init(
 ) -> list[Fit]:
     """Mutant: an untied feature is learned iff its output starts on (E_i·D_i(0) > 0), so half of
     them are (the symmetric init): learned fraction ½."""
-    return [_by_key(fits, "learned-untied").mutant(predicted=0.5)]
+    return [fit_by_key(fits, "learned-untied").mutant(predicted=0.5)]
 
 
 CONTROLS = (
@@ -635,164 +630,25 @@ CONTROLS = (
 )
 
 
-# -- figure ---------------------------------------------------------------------------------------
-
-_STYLE = {
-    "tied-relu": ("C0", "o"),
-    "untied": ("C3", "s"),
-    "gelu": ("C2", "^"),
-    "linear": ("C4", "D"),
-}
-
-
-def _plot(result: Result[ArchitecturesMeasurements], outdir: Path) -> list[Path]:
-    """Left, log-log: the mean count per model against m for each variant with its 95 % interval
-    (a variant with no collision at some m drawn at the floor as an open marker with its upper
-    bound), the tied law n(n−1)/4m and the exact static expectation. Middle: the fraction of
-    learned features won by the initial argmax per variant (untied: of |E0 + D0|, and hollow, of
-    |E0·D0| and |E0|), the catalogue's 70 % floor and the random 1/m. Right: the fraction of
-    features learned per variant."""
-    from ..fitting import mean_ci
-    from ..plotting import grid_ticks, new_figure, plain_log_ticks, save
-
-    meas = result.measurements
-    assert meas is not None
-    n, m = meas.n, np.asarray(meas.m, dtype=float)
-    grid = np.geomspace(m.min() / 1.3, m.max() * 1.3, 200)
-    lead = np.array([collisions.predict_leading(n, g) for g in grid])
-    exact = np.array([collisions.predict_exact(n, g) for g in grid])
-    fig, (ax, wax, lax) = new_figure(3, width=4.6, height=4.3)
-    floor = 0.25 * float(lead.min()) / 10
-    jitter = dict(zip(VARIANTS, np.exp(np.linspace(-0.05, 0.05, len(VARIANTS))), strict=True))
-    for v in VARIANTS:
-        color, marker = _STYLE[v]
-        x = m * jitter[v]
-        means = np.array([s.counts.mean() for s in meas.points[v]])
-        cis = np.array(
-            [
-                mean_ci(s.counts).ci if s.counts.std() > 0 else (0.0, 3.0 / s.counts.size)
-                for s in meas.points[v]
-            ]
-        )
-        shown = means > 0
-        ax.errorbar(
-            x[shown],
-            means[shown],
-            yerr=[means[shown] - np.maximum(cis[shown, 0], floor), cis[shown, 1] - means[shown]],
-            fmt=marker + "-",
-            color=color,
-            capsize=3,
-            label=f"{v} ({meas.points[v][0].counts.size} models per m)",
-        )
-        if np.any(~shown):
-            top = np.maximum(cis[~shown, 1], floor * 1.5)
-            ax.errorbar(
-                x[~shown],
-                np.full((~shown).sum(), floor),
-                yerr=[np.zeros((~shown).sum()), top - floor],
-                fmt=marker,
-                mfc="none",
-                color=color,
-                capsize=3,
-                label=f"{v}: no collision (bar: 95 % upper bound)",
-            )
-    ax.plot(grid, lead, "--", color="k", lw=1, label="tied law n(n−1)/4m")
-    ax.plot(grid, exact, ":", color="k", lw=1, label="exact static model")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    plain_log_ticks(ax.yaxis)
-    grid_ticks(ax, m)
-    ax.set_xlabel("hidden neurons m (neurons)")
-    ax.set_ylabel("polysemantic neurons per model (neurons)")
-    ax.set_title("count against m, per architecture", fontsize=9)
-    ax.legend(fontsize=6.5, loc="lower left", bbox_to_anchor=(0.22, 0.12))
-
-    for v in VARIANTS:
-        color, marker = _STYLE[v]
-        for attr, hollow, what in (
-            ("hits", False, "|E0+D0|" if v == "untied" else "|W0|"),
-            ("hits_product", True, "|E0·D0|"),
-            ("hits_encoder", True, "|E0|"),
-        ):
-            if hollow and v != "untied":
-                continue
-            est = [_argmax_estimate(s, getattr(s, attr), 0.95) for s in meas.points[v]]
-            y = np.array([e.value for e in est])
-            err = np.array([[e.value - e.lo, e.hi - e.value] for e in est]).T
-            wax.errorbar(
-                m * jitter[v] * (1.08 if attr == "hits_encoder" else 1.0),
-                y,
-                yerr=err,
-                fmt=marker + ("--" if hollow else "-"),
-                mfc="none" if hollow else color,
-                color=color,
-                capsize=3,
-                lw=0.8 if hollow else 1.2,
-                label=f"{v}: argmax {what}",
-            )
-    wax.axhline(ARGMAX_FLOOR, color="k", ls="--", lw=1, label=f"floor {ARGMAX_FLOOR:g} (P1-CORR)")
-    wax.plot(m, 1 / m, ":", color="k", lw=1, label="random neuron 1/m")
-    wax.set_xscale("log")
-    grid_ticks(wax, m)
-    wax.set_ylim(0, 1.35)
-    wax.set_yticks(np.linspace(0, 1, 6))
-    wax.set_xlabel("hidden neurons m (neurons)")
-    wax.set_ylabel("fraction of learned features (dimensionless)")
-    wax.set_title("winner = initial argmax", fontsize=9)
-    wax.legend(fontsize=6, loc="upper center", ncol=2)
-
-    for v in VARIANTS:
-        color, marker = _STYLE[v]
-        est = [mean_ci(s.learned / n) if s.learned.std() > 0 else None for s in meas.points[v]]
-        y = np.array([float((s.learned / n).mean()) for s in meas.points[v]])
-        err = np.array(
-            [[0.0, 0.0] if e is None else [e.value - e.lo, e.hi - e.value] for e in est]
-        ).T
-        lax.errorbar(m * jitter[v], y, yerr=err, fmt=marker + "-", color=color, capsize=3, label=v)
-        if v == "untied":
-            live = np.array([1 - s.dead_start.sum() / (n * s.counts.size) for s in meas.points[v]])
-            lax.plot(m, live, ":", color=color, lw=1, label="untied: output on at init")
-    lax.set_xscale("log")
-    grid_ticks(lax, m)
-    lax.set_ylim(0, 1.05)
-    lax.set_xlabel("hidden neurons m (neurons)")
-    lax.set_ylabel("fraction of features learned (dimensionless)")
-    lax.set_title("features on some neuron at the end", fontsize=9)
-    lax.legend(fontsize=6.5, loc="lower left")
-    p = result.params
-    fig.suptitle(
-        f"{result.claim_id}: n = {n}, {p['train']['optimizer']}, lr = {p['train']['lr']:g}, "
-        f"λ = {p['train']['l1']:g}, {p['train']['steps']} steps",
-        fontsize=10,
-    )
-    return [save(fig, outdir / f"{result.claim_id}.png")]
-
-
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides of the smoke params at collision-count's regime (gradient descent, m = 8n and
     32n, n = 10…16), enough models for ≈ 150 tied collisions, judged at a family-wise 0.999; no fit
     without a recorded deviation may fail there."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        n = draw_(st.integers(10, 16), label="n")
-        m = (8 * n, 32 * n)
-        per_model = sum(n * (n - 1) / (4 * x) for x in m)
-        tied = int(min(1024, max(64, 150 / per_model)))
-        return {
-            "train.n": n,
-            "m": m,
-            "train.instances": 256,
-            "train.steps": 450,
-            "train.optimizer": "sgd",
-            "train.lr": 0.1,
-            "train.l1": 0.1,
-            "models": (tied, tied, 128, 128),
-            "confidence": 0.999,
-        }
-
-    return draw()
+    n = draw(st.integers(10, 16), label="n")
+    m = (8 * n, 32 * n)
+    per_model = sum(n * (n - 1) / (4 * x) for x in m)
+    tied = int(min(1024, max(64, 150 / per_model)))
+    return {
+        "train.n": n,
+        "m": m,
+        "train.instances": 256,
+        "train.steps": 450,
+        "train.optimizer": "sgd",
+        "train.lr": 0.1,
+        "train.l1": 0.1,
+        "models": (tied, tied, 128, 128),
+    }
 
 
 STANDARD = ArchitecturesParams()
@@ -923,7 +779,7 @@ ARCHITECTURES = Claim(
     controls=CONTROLS,
     deviations=DEVIATIONS,
     false_failure=_FALSE_FAILURE,
-    plot=_plot,
+    plot=figures.Figure("architectures"),
     strategy=_strategy,
 )
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -28,9 +27,10 @@ from sim.quadratic import QuadraticParams, capacities, train
 from theory import capacity as th
 from theory.allocation import Allocation, proportional_allocation, rule_capacity, solve_allocation
 
-from .. import fitting
+from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Result
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, fit_by_key
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "AllocationMeasurements", "AllocationParams", "phase_boundary_estimate"]
 
@@ -109,7 +109,7 @@ class AllocationParams:
         check_int("phase.d", self.phase.d, 1, 1)
         check_int("phase.instances", self.phase.instances, 2)
         check_float("phase_floor", self.phase_floor, 0.0, 0.5, lo_open=True)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def m(self) -> int:
@@ -340,7 +340,7 @@ def _proportional(
 ) -> list[Fit]:
     """Mutant: capacity in proportion to importance (C_i = min(1, c·v_i), Σ C_i = m): the trained
     capacities are judged against it."""
-    f = next(f for f in fits if f.key == "trained")
+    f = fit_by_key(fits, "trained")
     errs = [
         float(np.abs(meas.trained_C[g] - proportional_allocation(a.v, p.m)).max())
         for g, a in enumerate(meas.allocations)
@@ -354,7 +354,7 @@ def _flip_at_two(
 ) -> list[Fit]:
     """Mutant: the convexity flip sits at K = 2, so K = 2.5 would already share capacity (more than
     half a fractional feature per model)."""
-    f = next(f for f in fits if f.key == "concave")
+    f = fit_by_key(fits, "concave")
     return [f.mutant(relation=">")]
 
 
@@ -363,7 +363,7 @@ def _wrong_mono(
 ) -> list[Fit]:
     """Mutant: monosemantic above √(2λ) instead of √(λ/2): the trained capacities are judged
     against that rule (at the solver's multiplier λ*)."""
-    f = next(f for f in fits if f.key == "trained")
+    f = fit_by_key(fits, "trained")
     err = max(
         float(
             np.abs(
@@ -382,141 +382,27 @@ def _wrong_mono(
     ]
 
 
-def plot(result: Result[AllocationMeasurements], outdir: Path) -> list[Path]:
-    from ..plotting import new_figure, save
-
-    meas = result.measurements
-    assert meas is not None
-    fig, axes = new_figure(len(meas.allocations), width=4.2)
-    inner = th.numeric(th.interior_capacity(), th.v, th.lam, th.K)
-    for ax, a, tc in zip(axes, meas.allocations, meas.trained_C, strict=True):
-        thr = th.thresholds()
-        low = float(thr["ignored_below"].subs({th.lam: a.lam, th.K: a.K}))
-        high = float(thr["monosemantic_above"].subs({th.lam: a.lam}))
-        grid = np.geomspace(a.v.min() * 0.8, 1.05, 300)
-        ax.plot(
-            grid,
-            rule_capacity(grid, a.K, a.lam),
-            "-",
-            color="C0",
-            label="KKT rule at the solver's λ*",
-        )
-        ax.plot(a.v, a.C, "o", mfc="none", color="C0", ms=8, label="convex solver")
-        for row in tc:
-            ax.plot(a.v, row, ".", color="C1", alpha=0.6)
-        ax.plot([], [], ".", color="C1", label="trained (GD), every init")
-        ax.axvline(low, ls=":", color="grey")
-        ax.axvline(high, ls="--", color="grey")
-        ax.text(low, 0.5, " √(2λ)/(K−1)", fontsize=7, rotation=90, va="center")
-        ax.text(high, 0.5, " √(λ/2)", fontsize=7, rotation=90, va="center")
-        ax.plot(grid, np.clip(inner(grid, a.lam, a.K), 0, 1), ":", color="C0", lw=0.8)
-        ax.set_xscale("log")
-        ax.set_xlabel("importance v_i")
-        ax.set_ylabel("capacity C_i")
-        ax.set_title(f"K = {a.K:g}, n = {len(a.v)}, m = {result.params['train']['d']}")
-    axes[0].legend(fontsize=7)
-    paths = [save(fig, outdir / f"{result.claim_id}.png")]
-
-    fig, (ax, bx) = new_figure(2)
-    r = meas.phase_r
-    fine = np.linspace(0.01, 1.0, 200)
-    jitter = np.random.default_rng(0).uniform(-0.008, 0.008, meas.phase_C2.shape[-1])
-    for g, K in enumerate(meas.phase_K):
-        C2 = meas.phase_C2[g]
-        for j, x in enumerate(r):
-            ax.plot(x + jitter, C2[j], ".", ms=3, alpha=0.6, color=f"C{g}")
-        ax.plot(
-            [],
-            [],
-            "o",
-            ms=3,
-            color=f"C{g}",
-            label=f"K = {K:g}" + (" (either feature wins)" if K <= 3 else ""),
-        )
-        theory = th.numeric(1 - th.phase_capacity(), th.r, th.K)
-        if K > 3:
-            rstar = _phase_boundary(K)
-            ax.plot(
-                fine,
-                np.where(fine > rstar, np.clip(theory(fine, K), 0, 1), 0.0),
-                "-",
-                color=f"C{g}",
-                lw=1,
-            )
-        else:
-            ax.plot(fine, np.zeros_like(fine), "-", color=f"C{g}", lw=1)
-    ax.set_xlabel("importance ratio r = v₂/v₁")
-    ax.set_ylabel("capacity C₂ of the weaker feature")
-    ax.set_title(
-        "two features, one neuron: trained (SGD on data, dots) vs derived (lines)", fontsize=9
-    )
-    ax.legend(fontsize=8)
-    Kgrid = np.geomspace(max(1.2, meas.phase_K.min() * 0.8), meas.phase_K.max() * 1.3, 100)
-    KK, RR = np.meshgrid(meas.phase_K, r, indexing="ij")
-    shared = np.minimum(meas.phase_C2, 1 - meas.phase_C2).mean(
-        axis=-1
-    )  # 0 when one feature owns the neuron
-    sc = bx.scatter(KK.ravel(), RR.ravel(), c=shared.ravel(), cmap="viridis", s=40)
-    fig.colorbar(sc, ax=bx, label="mean shared capacity min(C₁, C₂)")
-    boundary = th.numeric(th.phase_boundary(), th.K)
-    bx.plot(
-        Kgrid[Kgrid > 3],
-        np.minimum(boundary(Kgrid[Kgrid > 3]), 1.0),
-        "-",
-        color="C3",
-        label="r* = 2/(K−1)",
-    )
-    bx.axvline(3, ls=":", color="grey", label="K = 3 (no sharing below)")
-    for f in result.fits:
-        if f.key.startswith("phase-K") and f.relation == "==":
-            K = float(f.key[len("phase-K") :])
-            bx.errorbar(
-                [K],
-                [f.fitted],
-                yerr=[[f.fitted - f.ci[0]], [f.ci[1] - f.fitted]],
-                fmt="s",
-                color="C3",
-                ms=5,
-                capsize=3,
-            )
-    bx.set_xscale("log")
-    bx.set_xticks(list(meas.phase_K), [f"{K:g}" for K in meas.phase_K])
-    bx.minorticks_off()
-    bx.set_xlabel("kurtosis K (sparse inputs: K = 1/p)")
-    bx.set_ylabel("r = v₂/v₁")
-    bx.set_title("phase diagram: squares = fitted boundary")
-    bx.legend(fontsize=8, loc="upper right")
-    paths.append(save(fig, outdir / f"{result.claim_id}-phase.png"))
-    return paths
-
-
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Random allocation problems in the convex regime (K = 4…30, d < N) and a phase boundary at a
     random K > 3 next to the K < 3 control, judged at a family-wise 0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        n = draw_(st.integers(6, 16), label="n")
-        m = draw_(st.integers(2, max(2, n // 2)), label="m")
-        k = draw_(st.floats(4.0, 30.0), label="K")
-        k_phase = draw_(st.sampled_from([5.0, 9.0, 17.0]), label="phase K")
-        std = STANDARD  # the phase fit needs the standard r grid, steps and batch
-        return {
-            "n": n,
-            "train.d": m,
-            "K": (round(k, 2),),
-            "train.instances": 4,
-            "train.steps": std.train.steps,
-            "phase_K": (2.5, k_phase),
-            "phase_r": std.phase_r,
-            "phase.instances": std.phase.instances,
-            "phase.steps": std.phase.steps,
-            "phase.batch": std.phase.batch,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    n = draw(st.integers(6, 16), label="n")
+    m = draw(st.integers(2, max(2, n // 2)), label="m")
+    k = draw(st.floats(4.0, 30.0), label="K")
+    k_phase = draw(st.sampled_from([5.0, 9.0, 17.0]), label="phase K")
+    std = STANDARD  # the phase fit needs the standard r grid, steps and batch
+    return {
+        "n": n,
+        "train.d": m,
+        "K": (round(k, 2),),
+        "train.instances": 4,
+        "train.steps": std.train.steps,
+        "phase_K": (2.5, k_phase),
+        "phase_r": std.phase_r,
+        "phase.instances": std.phase.instances,
+        "phase.steps": std.phase.steps,
+        "phase.batch": std.phase.batch,
+    }
 
 
 STANDARD = AllocationParams()
@@ -582,7 +468,7 @@ CAPACITY_ALLOCATION = Claim(
         "seeds 0–19 and the fresh range 1000–1019: see docs/results.md."
     ),
     strategy=_strategy,
-    plot=plot,
+    plot=figures.Figure("capacity_allocation"),
 )
 
 CLAIM = CAPACITY_ALLOCATION

@@ -15,21 +15,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sim import ParamError, check_float, check_int
+from sim import ParamError, check_int
 from sim.autoencoder import AutoencoderParams, train
 from sim.metrics import HI, LO, PolysemanticCount
 from sim.quadratic import capacities
 from theory import capacity as th
 from theory import collisions
 
-from .. import fitting
+from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Result
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, fit_by_key
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "BoundMeasurements", "BoundParams"]
 
@@ -79,7 +79,7 @@ class BoundParams:
         check_int("blocks", self.blocks, 2)
         check_int("train.n", self.train.n, 2)
         check_int("train.instances", self.train.instances, 2)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
 
 @dataclass(frozen=True, repr=False)
@@ -325,7 +325,7 @@ def _identity(
     fits: Sequence[Fit], meas: BoundMeasurements, p: BoundParams, judge: Judge
 ) -> list[Fit]:
     """Mutant: ΣC_i = d for every W (the bound is an identity): the mean slack is 0 (±0.05)."""
-    f = next(f for f in fits if f.key == "slack")
+    f = fit_by_key(fits, "slack")
     return [f.mutant(predicted=0.0, relation="==", tolerance=0.05)]
 
 
@@ -334,7 +334,7 @@ def _one_over_k(
 ) -> list[Fit]:
     """Mutant: a tight frame of k vectors gives C_i = 1/k (as k parallel copies would), so its
     ΣC_i is 1, not d: the named frames' sums judged against 1 (d = 1 for the antipodal pair)."""
-    f = next(f for f in fits if f.key == "tight")
+    f = fit_by_key(fits, "tight")
     # k vectors of capacity 1/k each sum to 1 in every frame, whatever its d
     err = max(abs(float(np.sum(numeric)) - 1.0) for numeric, _ in meas.frame_values.values())
     return [
@@ -346,75 +346,22 @@ def _one_over_k(
     ]
 
 
-def plot(result: Result[BoundMeasurements], outdir: Path) -> list[Path]:
-    """Left: ΣC against d for the random W and the tight frames, with ΣC = d. Right: the waste
-    n − ΣC_i of each trained model against Σ_neurons (features on it − 1), with the derived
-    slope 1."""
-    from ..plotting import new_figure, save
-
-    meas = result.measurements
-    assert meas is not None
-    fig, (ax, bx) = new_figure(2)
-    jitter = np.random.default_rng(0).uniform(-0.25, 0.25, len(meas.random_d))
-    ax.scatter(
-        meas.random_d + jitter,
-        meas.random_sum,
-        s=4,
-        alpha=0.3,
-        color="C0",
-        label="random W (N = 4d)",
-    )
-    for name, (numeric, _) in meas.frame_values.items():
-        d, _ = meas.frame_k[name]
-        ax.scatter([d], [numeric.sum()], marker="*", s=60, color="C3", zorder=3)
-    ax.scatter([], [], marker="*", color="C3", label="tight frames (T-4)")
-    grid = np.arange(0, max(meas.random_d) + 2)
-    ax.plot(grid, grid, "--", color="k", lw=1, label="ΣC = d")
-    ax.set_xlabel("embedding dimension d")
-    ax.set_ylabel("Σ_i C_i")
-    ax.set_title("capacity-bound: ΣC ≤ d, equality for tight frames")
-    ax.legend(fontsize=8)
-    top = int(max(meas.shared.max(), meas.waste.max())) + 1
-    bx.scatter(
-        meas.shared + np.random.default_rng(1).uniform(-0.15, 0.15, len(meas.shared)),
-        meas.waste,
-        s=6,
-        alpha=0.4,
-        color="C1",
-    )
-    bx.plot([0, top], [0, top], "--", color="k", lw=1, label="one dimension per extra feature")
-    bx.set_xlabel("Σ_neurons (features on it − 1)")
-    bx.set_ylabel("wasted capacity n − ΣC_i")
-    prm = result.params["train"]
-    bx.set_title(f"trained autoencoders: n = {prm['n']}, m = {prm['m']}")
-    bx.legend(fontsize=8)
-    return [save(fig, outdir / f"{result.claim_id}.png")]
-
-
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Any dimensions and over-completeness for the exact parts; trained models at n = 8…16, m = 4n
     (as collision-count's regime), judged at a family-wise 0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        d = tuple(
-            sorted(set(draw_(st.lists(st.integers(2, 12), min_size=2, max_size=4), label="d")))
-        )
-        n = draw_(st.integers(8, 16), label="n")
-        return {
-            "d": d if len(d) >= 2 else (2, 3),
-            "features_per_dim": draw_(st.integers(2, 6), label="N/d"),
-            "draws": 20,
-            "blocks": 20,
-            "train.n": n,
-            "train.m": 4 * n,
-            "train.instances": 96,
-            "train.steps": 500,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    d = tuple(sorted(set(draw(st.lists(st.integers(2, 12), min_size=2, max_size=4), label="d"))))
+    n = draw(st.integers(8, 16), label="n")
+    return {
+        "d": d if len(d) >= 2 else (2, 3),
+        "features_per_dim": draw(st.integers(2, 6), label="N/d"),
+        "draws": 20,
+        "blocks": 20,
+        "train.n": n,
+        "train.m": 4 * n,
+        "train.instances": 96,
+        "train.steps": 500,
+    }
 
 
 STANDARD = BoundParams()
@@ -475,7 +422,7 @@ CAPACITY_BOUND = Claim(
         "against ±0.05 of 1, seeds 0–19)."
     ),
     strategy=_strategy,
-    plot=plot,
+    plot=figures.Figure("capacity_bound"),
 )
 
 CLAIM = CAPACITY_BOUND

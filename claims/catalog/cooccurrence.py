@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -26,9 +25,10 @@ from sim.autoencoder import AutoencoderParams, train
 from sim.metrics import PolysemanticCount
 from theory import collisions
 
-from .. import fitting
+from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Result
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "CooccurrenceMeasurements", "CooccurrenceParams", "Curve", "half_point"]
 
@@ -103,7 +103,7 @@ class CooccurrenceParams:
         check_int("train.instances", self.train.instances, 2)
         for name in ("instances_m", "instances_n", "instances_uniform"):
             check_int(name, getattr(self, name), 2)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
 
 @dataclass(frozen=True, repr=False)
@@ -437,53 +437,6 @@ def _power(key: str):
     return refit
 
 
-def _plot(result: Result[CooccurrenceMeasurements], outdir: Path) -> list[Path]:
-    from ..plotting import new_figure, save
-
-    meas, prm = result.measurements, result.params
-    assert meas is not None
-    t = prm["train"]
-    fig, (ax, bx) = new_figure(2)
-    for label, color in (("main", "C0"), ("uniform", "C1")):
-        c = meas.curves[label]
-        mean = c.counts.mean(axis=1)
-        sem = c.counts.std(axis=1, ddof=1) / np.sqrt(c.instances)
-        name = "x ∈ {0, 1}" if c.data == "bernoulli" else "x ∈ {0} ∪ U[0, 1]"
-        ax.errorbar(
-            c.p,
-            mean,
-            yerr=1.96 * sem,
-            fmt="o-",
-            color=color,
-            capsize=3,
-            label=f"{name}: mean ± 1.96 s.e.",
-        )
-    lead = collisions.predict_leading(t["n"], t["m"])
-    ax.axhline(lead, ls="--", color="C2", label="n(n−1)/4m (basis inputs)")
-    ax.set_xscale("log")
-    ax.set_xlabel("probability p that a feature is on")
-    ax.set_ylabel("polysemantic neurons per model")
-    ax.set_title(f"cooccurrence: n = {t['n']}, m = {t['m']}, SGD, λ = {t['l1']}")
-    ax.legend(fontsize=8)
-    for label, color in (
-        ("main", "C0"),
-        ("m-scaling", "C3"),
-        ("n-scaling", "C4"),
-        ("uniform", "C1"),
-    ):
-        c = meas.curves[label]
-        S = c.counts.mean(axis=1) / c.counts[0].mean()
-        ph = float(half_point(c.p, S[:, None])[0])
-        bx.plot(c.p, S, "o-", color=color, label=f"{label}: n = {c.n}, m = {c.m}, p½ ≈ {ph:.3g}")
-    bx.axhline(0.5, ls=":", color="grey")
-    bx.set_xscale("log")
-    bx.set_xlabel("p")
-    bx.set_ylabel("S(p) = count(p) / count(p → 0)")
-    bx.set_title("survival of collisions (same inits at every p)")
-    bx.legend(fontsize=8)
-    return [save(fig, outdir / f"{result.claim_id}.png")]
-
-
 STANDARD = CooccurrenceParams()
 SMOKE = CooccurrenceParams(
     train=dataclasses.replace(STANDARD.train, n=8, m=32, instances=16, steps=200),
@@ -508,29 +461,23 @@ PAPER = CooccurrenceParams(
 )
 
 
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides where the claim should hold: n = 12…16, m = 4n (scaling curves at 16n and n/2),
     SGD at lr = λ = 0.1 (stable for p ≤ 0.1 at these n), fewer models, judged at a family-wise
     0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        n = draw_(st.integers(12, 16), label="n")
-        return {
-            "train.n": n,
-            "train.m": 4 * n,
-            "m_scaling": 16 * n,
-            "n_scaling": n // 2,
-            "train.instances": 128,
-            "instances_m": 256,
-            "instances_n": 256,
-            "instances_uniform": 256,
-            "train.steps": 500,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    n = draw(st.integers(12, 16), label="n")
+    return {
+        "train.n": n,
+        "train.m": 4 * n,
+        "m_scaling": 16 * n,
+        "n_scaling": n // 2,
+        "train.instances": 128,
+        "instances_m": 256,
+        "instances_n": 256,
+        "instances_uniform": 256,
+        "train.steps": 500,
+    }
 
 
 CLAIM = Claim(
@@ -580,6 +527,6 @@ CLAIM = Claim(
         "and +0.42, thresholds −1) need ≈ 120 collisions at (n, 4m) "
         "and ≈ 110 at (n/2, m)."
     ),
-    plot=_plot,
+    plot=figures.Figure("cooccurrence"),
     strategy=_strategy,
 )

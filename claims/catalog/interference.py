@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,9 +25,10 @@ from sim import ParamError, check_float, check_int
 from sim.autoencoder import AutoencoderParams, fused_loss_and_grad
 from theory import interference as th
 
-from .. import fitting
+from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Result
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "InterferenceMeasurements", "InterferenceParams"]
 
@@ -72,7 +72,7 @@ class InterferenceParams:
             raise ParamError(
                 "window", self.window, f">= 4·dt = {4 * self.dt:g} (a slope is fitted)"
             )
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def grid(self) -> list[tuple[int, int]]:
@@ -274,74 +274,28 @@ def fit(
     ]
 
 
-def plot(result: Result[InterferenceMeasurements], outdir: Path) -> list[Path]:
-    """Left: the measured pair drain at init against (n − 1)/m, with the prediction. Right: κ(τ)/κ0
-    of the pairs (median and 10–90 % band) with the predicted e^{−rate·τ}."""
-    from ..plotting import new_figure, save
-
-    meas = result.measurements
-    assert meas is not None
-    prm = result.params
-    fig, (ax, bx) = new_figure(2)
-    grid = list(meas.strength)
-    x = np.array([(n - 1) / m for n, m in grid])
-    y = np.array([-meas.strength[g].mean() for g in grid])
-    err = np.array([meas.strength[g].std(ddof=1) / math.sqrt(meas.strength[g].size) for g in grid])
-    for k, n in enumerate(sorted({g[0] for g in grid})):
-        sel = [i for i, g in enumerate(grid) if g[0] == n]
-        ax.errorbar(x[sel], y[sel], yerr=2 * err[sel], fmt="o", color=f"C{k}", label=f"n = {n}")
-    line = np.geomspace(x.min() / 1.3, x.max() * 1.3, 50)
-    ax.plot(line, line, "--", color="k", lw=1, label="theory (n − 1)/m")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("(n − 1)/m")
-    ax.set_ylabel("−E[pair part of d‖W_i‖²/dτ] at init")
-    ax.set_title("interference strength at init")
-    ax.legend(fontsize=8)
-    rel = meas.kappa / meas.kappa[:, :1]
-    lo, med, hi = np.quantile(rel, [0.1, 0.5, 0.9], axis=0)
-    bx.fill_between(meas.tau, lo, hi, color="C0", alpha=0.25, label="pairs, 10–90 %")
-    bx.plot(meas.tau, med, color="C0", label="median κ/κ0")
-    rate = th.predict_decorrelation_rate(prm["norm_sq"], prm["norm_sq"])
-    bx.plot(meas.tau, np.exp(-rate * meas.tau), "--", color="k", lw=1, label=f"e^(−{rate:g}τ)")
-    bx.set_yscale("log")
-    bx.set_xlabel("code time τ = 4ηt")
-    bx.set_ylabel("κ(τ)/κ0")
-    bx.set_title(f"decorrelation: n = {prm['pair_n']}, m = {prm['pair_m']}, κ0 = {prm['kappa0']:g}")
-    bx.legend(fontsize=8)
-    return [save(fig, outdir / f"{result.claim_id}.png")]
-
-
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Any grid with n ≤ m/2 for the strength (its expectation is exact); pairs with n/m ≤ 1/8
     and κ0 in [0.12, 0.3]: above, the second-order terms leave the rate's band; below, the frozen
     features' forces (≈ √n/m on W_i·W_j) can push κ through 0 inside the window (measured: 7 of
     30 smoke runs at κ0 = 0.05, n/m = 1/8; none of 40 at κ0 = 0.12, smallest κ 0.014). Judged at
     a family-wise 0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        n = sorted(set(draw_(st.lists(st.integers(3, 16), min_size=2, max_size=3), label="n")))
-        n = n if len(n) >= 2 else [4, 8]
-        lo = max(32, 2 * n[-1])
-        m = sorted(
-            set(draw_(st.lists(st.sampled_from([lo, 2 * lo, 4 * lo]), min_size=2), label="m"))
-        )
-        m = m if len(m) >= 2 else [lo, 2 * lo]
-        pair_m = draw_(st.sampled_from([128, 256]), label="pair_m")
-        return {
-            "n": tuple(n),
-            "m": tuple(m),
-            "instances": 200,
-            "pair_n": draw_(st.integers(4, pair_m // 8), label="pair_n"),
-            "pair_m": pair_m,
-            "pairs": 64,
-            "kappa0": draw_(st.floats(0.12, 0.3), label="kappa0"),
-            "confidence": 0.999,
-        }
-
-    return draw()
+    n = sorted(set(draw(st.lists(st.integers(3, 16), min_size=2, max_size=3), label="n")))
+    n = n if len(n) >= 2 else [4, 8]
+    lo = max(32, 2 * n[-1])
+    m = sorted(set(draw(st.lists(st.sampled_from([lo, 2 * lo, 4 * lo]), min_size=2), label="m")))
+    m = m if len(m) >= 2 else [lo, 2 * lo]
+    pair_m = draw(st.sampled_from([128, 256]), label="pair_m")
+    return {
+        "n": tuple(n),
+        "m": tuple(m),
+        "instances": 200,
+        "pair_n": draw(st.integers(4, pair_m // 8), label="pair_n"),
+        "pair_m": pair_m,
+        "pairs": 64,
+        "kappa0": draw(st.floats(0.12, 0.3), label="kappa0"),
+    }
 
 
 STANDARD = InterferenceParams()
@@ -403,7 +357,7 @@ INTERFERENCE = Claim(
         "with no frozen feature) and −0.035 from the 14 frozen features' Θ(n/m) (1.893 with 30)."
     ),
     strategy=_strategy,
-    plot=plot,
+    plot=figures.Figure("interference"),
 )
 
 CLAIM = INTERFERENCE

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -26,10 +25,11 @@ from sim import check_float, check_int
 from sim.autoencoder import AutoencoderParams
 from theory import kurtosis
 
-from .. import fitting
+from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Relation, Result
-from .kurtosis_sparsity import Trajectory, band, check_replicates, paired_bootstrap, trajectories
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Relation
+from ._shared import check_confidence, property_strategy
+from .kurtosis_sparsity import Trajectory, check_replicates, paired_bootstrap, trajectories
 
 __all__ = ["CLAIM", "VARIANTS", "MechanismMeasurements", "MechanismParams"]
 
@@ -71,7 +71,7 @@ class MechanismParams:
         check_int("draws", self.draws, 2)
         check_float("lr_large", self.lr_large, 1.0, lo_open=True)
         check_float("margin", self.margin, 0.0, lo_open=True)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def time(self) -> float:
@@ -289,62 +289,23 @@ def _one_term(
     ]
 
 
-def plot(result: Result[MechanismMeasurements], outdir: Path) -> list[Path]:
-    """The mean ‖W_i‖₄⁴/‖W_i‖₂⁴ of every variant against lr·t, with its 95 % band over
-    replicates."""
-    from ..plotting import new_figure, save
-
-    meas, p = result.measurements, result.params
-    assert meas is not None
-    fig, (ax,) = new_figure(width=6.0, height=4.2)
-    labels = {
-        "reference": f"reference (lr {p['train']['lr']:g})",
-        "lr-half": "lr / 2",
-        "lr-large": f"lr × {p['lr_large']:g}",
-        "draws": f"mean of K = {p['draws']} draws",
-        "per-sample": "noise per input",
-        "no-relu": "no output ReLU",
-    }
-    for i, (name, traj) in enumerate(meas.runs.items()):
-        band(ax, traj.time, traj.ratio, f"C{i}", labels[name], dashed=name == "no-relu")
-    m = int(p["train"]["m"])
-    ax.axhline(3 / (m + 2), color="k", lw=0.8, ls=":", label="3/(m+2) (isotropic)")
-    ax.set_xscale("log")
-    ax.set_xlim(left=1.0)  # nothing moves before lr·t ≈ 1
-    ax.set_xlabel("lr · t")
-    ax.set_ylabel("mean ‖W_i‖₄⁴ / ‖W_i‖₂⁴")
-    ax.set_title(
-        f"{p['train']['noise'].capitalize()} σ = {p['train']['sigma']:g}: variants at equal lr·t "
-        f"(95 % band over {meas.replicate_unit}s)",
-        fontsize=9,
-    )
-    ax.legend(fontsize=7)
-    return [save(fig, outdir / f"{result.claim_id}.png")]
-
-
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides of the smoke params where every fit should hold, the lr-large one included: σ
     around 0.15 with the reference lr at the paper's 0.02, so the "large" lr is 0.08, where SGD's
     gradient noise slows the rise (not equivalent), and lr/2 = 0.01 is still first order;
     lr·t = 80; K = 2 draws; family-wise 0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        return {
-            "train.n": 8,
-            "train.m": 16,
-            "train.lr": 0.02,
-            "lr_large": 4.0,
-            "train.steps": 4000,
-            "draws": 2,
-            "train.sigma": draw_(st.sampled_from([0.15, 0.16, 0.17]), label="sigma"),
-            "train.instances": draw_(st.integers(8, 12), label="instances"),
-            "margin": 0.02,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    return {
+        "train.n": 8,
+        "train.m": 16,
+        "train.lr": 0.02,
+        "lr_large": 4.0,
+        "train.steps": 4000,
+        "draws": 2,
+        "train.sigma": draw(st.sampled_from([0.15, 0.16, 0.17]), label="sigma"),
+        "train.instances": draw(st.integers(8, 12), label="instances"),
+        "margin": 0.02,
+    }
 
 
 STANDARD = MechanismParams()
@@ -410,7 +371,7 @@ KURTOSIS_MECHANISM = Claim(
         "(standard scale, seed 0: every ratio ≥ 0.29 from its threshold, the 4× lr one 0.38 below "
         "¾) and the no-ReLU change at about ±0.01, 0.015 below its threshold."
     ),
-    plot=plot,
+    plot=figures.Figure("kurtosis_mechanism"),
     strategy=_strategy,
 )
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -28,16 +27,16 @@ from sim import ParamError, check_float, check_int
 from sim.autoencoder import AutoencoderParams, Noise, train
 from theory import kurtosis
 
-from .. import fitting, paper_figures
+from .. import figures, fitting, paper_figures
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Result
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = [
     "CLAIM",
     "KurtosisMeasurements",
     "KurtosisParams",
     "Trajectory",
-    "band",
     "check_replicates",
     "crossing_time",
     "fourth_norms",
@@ -226,7 +225,7 @@ class KurtosisParams:
             raise ParamError("plateau", self.plateau, f"> 3/(m+2) = {iso:.4f}, the isotropic value")
         check_int("init_instances", self.init_instances, 2)
         check_float("gaussian_margin", self.gaussian_margin, 0.0, lo_open=True)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def half_level(self) -> float:
@@ -513,140 +512,27 @@ def _sigma_minus_four(
     ]
 
 
-def plot(result: Result[KurtosisMeasurements], outdir: Path) -> list[Path]:
-    """Three panels: the paper's mean ‖W_i‖₄⁴ against lr·t per noise; the final value against κ
-    with the fitted slope; Bernoulli's ‖W_i‖₄⁴/‖W_i‖₂⁴ per σ with the half-rise times (and the
-    local exponents between neighbouring σ)."""
-    from ..plotting import new_figure, save
-
-    meas, p = result.measurements, result.params
-    assert meas is not None
-    m = int(p["train"]["m"])
-    fig, (ax1, ax2, ax3) = new_figure(3, width=5.0, height=4.0)
-    colors = {"none": "0.4", "bernoulli": "C0", "uniform": "C2", "gaussian": "C1", "laplace": "C3"}
-    for name, traj in meas.noises.items():
-        band(
-            ax1,
-            traj.time,
-            traj.fourth,
-            colors[name],
-            f"{name} (κ = {_kappa_text(name)})",
-            dashed=name == "none",
-        )
-    none = meas.noises[
-        "none"
-    ]  # every run starts from the same inits; step 0 cannot sit on a log axis
-    ax1.plot([none.time[1] / 2], [none.fourth[0].mean()], "ko", ms=3, label="step 0 (all runs)")
-    ax1.axhline(3 / m, color="k", lw=0.8, ls="--", label="3/m (E at init)")
-    ax1.axhline(3 / (m + 2), color="k", lw=0.8, ls=":", label="3/(m+2) (isotropic, unit rows)")
-    ax1.set_xscale("log")
-    ax1.set_xlabel("lr · t")
-    ax1.set_ylabel("mean ‖W_i‖₄⁴")
-    ax1.set_title(f"σ = {p['sigma']:g}, mean and 95 % band over {meas.replicate_unit}s", fontsize=9)
-    ax1.legend(fontsize=7)
-    kappas = np.array([kurtosis.predict_excess_kurtosis(k) for k in NOISES])
-    finals = np.stack([meas.noises[k].fourth[-1] for k in NOISES], axis=-1)
-    for j, name in enumerate(NOISES):
-        jitter = kappas[j] + 0.08 * (np.linspace(-1, 1, finals.shape[0]))
-        ax2.plot(jitter, finals[:, j], ".", color=colors[name], alpha=0.3, ms=3)
-        ax2.errorbar(
-            kappas[j],
-            finals[:, j].mean(),
-            yerr=_halfwidth(finals[:, j]),
-            fmt="o",
-            color=colors[name],
-            capsize=3,
-        )
-    slope = result.fit("slope")
-    grid = np.linspace(kappas.min() - 0.3, kappas.max() + 0.3, 50)
-    centre = finals.mean()
-    ax2.plot(
-        grid,
-        centre + slope.fitted * (grid - kappas.mean()),
-        "k-",
-        lw=1,
-        label=f"slope {slope.fitted:.3f} [{slope.ci[0]:.3f}, {slope.ci[1]:.3f}]",
-    )
-    ax2.axhline(3 / m, color="k", lw=0.8, ls="--")
-    ax2.set_xlabel("excess kurtosis μ₄/σ⁴ − 3")
-    ax2.set_ylabel("final mean ‖W_i‖₄⁴")
-    ax2.set_title(f"lr · t = {meas.noises['none'].time[-1]:g}", fontsize=9)
-    ax2.legend(fontsize=7)
-    level = p["plateau"] / 2 + 3 / (m + 2) / 2
-    crossed: list[tuple[float, float]] = []
-    for i, (s, traj) in enumerate(sorted(meas.grid.items())):
-        color = f"C{i}"
-        band(ax3, traj.time, traj.ratio, color, f"σ = {s:g}")
-        t_half = crossing_time(traj.time, traj.ratio.mean(-1), level)
-        if np.isfinite(t_half):
-            ax3.plot([t_half], [level], "v", color=color)
-            crossed.append((s, float(t_half)))
-    ax3.axhline(level, color="k", lw=0.8, ls=":", label="half-rise level")
-    b = result.fit("half-rise-exponent")
-    local = np.diff(np.log([t for _, t in crossed])) / np.diff(np.log([s for s, _ in crossed]))
-    ax3.set_xscale("log")
-    ax3.set_xlabel("lr · t")
-    ax3.set_ylabel("mean ‖W_i‖₄⁴ / ‖W_i‖₂⁴")
-    ax3.set_title(
-        f"Bernoulli: t½ ∝ σ^{b.fitted:.2f} [{b.ci[0]:.2f}, {b.ci[1]:.2f}]\nlocal exponents between "
-        f"neighbouring σ: {', '.join(f'{x:.2f}' for x in local)}",
-        fontsize=9,
-    )
-    ax3.legend(fontsize=7)
-    return [save(fig, outdir / f"{result.claim_id}.png")]
-
-
-def _kappa_text(name: str) -> str:
-    return "–" if name == "none" else f"{kurtosis.predict_excess_kurtosis(name):g}"
-
-
-def _halfwidth(x: np.ndarray) -> float:
-    est = fitting.mean_ci(x)
-    return (est.hi - est.lo) / 2
-
-
-def band(
-    ax: Any, time: np.ndarray, values: np.ndarray, color: str, label: str, *, dashed: bool = False
-) -> None:
-    """Mean over replicates with its pointwise 95 % t-interval, on a log time axis (step 0
-    dropped)."""
-    from scipy import stats
-
-    keep = time > 0
-    t, v = time[keep], values[keep]
-    mean = v.mean(-1)
-    half = stats.t.ppf(0.975, v.shape[-1] - 1) * v.std(-1, ddof=1) / np.sqrt(v.shape[-1])
-    ax.plot(t, mean, "--" if dashed else "-", color=color, label=label)
-    ax.fill_between(t, mean - half, mean + half, color=color, alpha=0.2, lw=0)
-
-
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides of the smoke params where the claim should hold: the paper's n = 8, m = 16 (the
     only model the effect was established on), SGD lr 0.02 (first order there), σ around the
     paper's largest, and lr·t = 200, where Bernoulli is near 0.65 (a lower interval end below 0.6
     is inconclusive, not a failure; a failure needs the whole interval below); judged at a
     family-wise 0.999 so that a property-test failure means the theory broke, not a 5 % chance."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        sigma = draw_(st.sampled_from([0.15, 0.16, 0.17]), label="sigma")
-        return {
-            "train.n": 8,
-            "train.m": 16,
-            "train.lr": 0.02,
-            "train.steps": 10_000,
-            "sigma": sigma,
-            "sigmas": (sigma - 0.03, sigma),
-            "plateau": 0.6,
-            "train.instances": draw_(st.integers(10, 16), label="instances"),
-            "init_instances": 1024,
-            "gaussian_margin": 0.03,
-            "train.log_points": 40,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    sigma = draw(st.sampled_from([0.15, 0.16, 0.17]), label="sigma")
+    return {
+        "train.n": 8,
+        "train.m": 16,
+        "train.lr": 0.02,
+        "train.steps": 10_000,
+        "sigma": sigma,
+        "sigmas": (sigma - 0.03, sigma),
+        "plateau": 0.6,
+        "train.instances": draw(st.integers(10, 16), label="instances"),
+        "init_instances": 1024,
+        "gaussian_margin": 0.03,
+        "train.log_points": 40,
+    }
 
 
 FALSE_FAILURE = (
@@ -728,7 +614,7 @@ KURTOSIS_SPARSITY = Claim(
         ),
     ),
     false_failure=FALSE_FAILURE,
-    plot=plot,
+    plot=figures.Figure("kurtosis_sparsity"),
     strategy=_strategy,
     paper_figures=paper_figures.fourth_norm,
 )

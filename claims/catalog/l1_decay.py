@@ -20,7 +20,6 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -32,9 +31,10 @@ from sim.autoencoder import AutoencoderParams, log_steps, train
 from sim.reduced_ode import ReducedODEParams, euler, fast, initial_weights
 from theory import l1_decay as theory
 
-from .. import fitting, paper_figures
+from .. import figures, fitting, paper_figures
 from .._context import Context
-from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge, Result
+from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "CONTROLS", "L1DecayMeasurements", "L1DecayParams"]
 
@@ -115,7 +115,7 @@ class L1DecayParams:
             )
         check_int("train.log_points", self.train.log_points, 10)
         check_int("sgd_flows", self.sgd_flows, 2)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
         if len(self.sgd_window()[0]) < 4:
             raise ParamError(
                 "train.m", self.train.m, "large enough for >= 4 SGD records in the window"
@@ -628,155 +628,28 @@ _FALSE_FAILURE = (
 )
 
 
-# -- figure ----------------------------------------------------------------------------------------
-
-
-def plot(result: Result[L1DecayMeasurements], outdir: Path) -> list[Path]:
-    """‖w‖₁(t) and m′(t), log-log: replicate spread, the dsolve prediction, the fitted power law
-    with its band, the window shaded; then the SGD autoencoder against Euler from the same rows,
-    with the raw per-model slopes (SGD, exact flow, Euler) that the control-variate estimate
-    combines."""
-    from ..plotting import new_figure, save
-
-    meas, p = result.measurements, result.params
-    assert meas is not None
-    lam, m = p["flow"]["l1"], p["flow"]["m"]
-    t0, t1 = meas.t[0], meas.t[-1]
-    rho = float(meas.rho_ratio.mean())
-    s0 = float(meas.s0.mean())
-    fig, axes = new_figure(3, width=4.8, height=4.0)
-    tw = meas.t_wide
-    for ax, wide, key, name, pred in (
-        (axes[0], meas.l1_wide, "l1-slope", "‖w‖₁", theory.predict_l1(tw, lam, rho, s0)),
-        (
-            axes[1],
-            meas.support_wide.astype(float),
-            "support-slope",
-            "m′",
-            theory.predict_support(tw, lam, rho, s0),
-        ),
-    ):
-        lo_q, mid, hi_q = np.quantile(wide, [0.05, 0.5, 0.95], axis=0)
-        ax.fill_between(
-            tw,
-            lo_q,
-            hi_q,
-            color="C0",
-            alpha=0.3,
-            lw=0,
-            label=f"reduced flow: 5–95 % of {wide.shape[0]} runs",
-        )
-        ax.plot(tw, mid, color="C0", lw=1.2, label="median")
-        ax.plot(
-            tw,
-            pred,
-            "--",
-            color="C1",
-            label=f"dsolve: 1/(1/S0 + ρλt), ρ = {rho:.2f}"
-            if key == "l1-slope"
-            else f"(1 + ρ)·‖w‖₁², ρ = {rho:.2f}",
-        )
-        fit = result.fit(key)
-        xs = np.geomspace(t0, t1, 20)
-        ys = (
-            np.exp(np.log(wide[:, (tw >= t0) & (tw <= t1)]).mean())
-            if ((tw >= t0) & (tw <= t1)).any()
-            else mid.mean()
-        )
-        xc = math.exp(0.5 * (math.log(t0) + math.log(t1)))
-        for b, style in ((fit.fitted, "-"), (fit.ci[0], ":"), (fit.ci[1], ":")):
-            ax.plot(
-                xs,
-                ys * (xs / xc) ** b,
-                style,
-                color="C3",
-                lw=1.2,
-                label=f"fit t^{fit.fitted:.3f} [{fit.ci[0]:.3f}, {fit.ci[1]:.3f}]"
-                if style == "-"
-                else None,
-            )
-        ax.axvspan(t0, t1, color="0.85", zorder=0, label="fit window")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("t (code units)")
-        ax.set_ylabel(name)
-        ax.set_title(f"{name}: m = {m:.3g}, λ = {lam:g}")
-        ax.legend(fontsize=7)
-    ax = axes[2]
-    tau = meas.sgd_tau
-    for b in range(meas.sgd_l1.shape[0]):
-        ax.plot(
-            tau, meas.sgd_l1[b], "o", ms=3, color="C0", label="SGD autoencoder" if b == 0 else None
-        )
-        ax.plot(
-            tau,
-            meas.sgd_euler[b],
-            "-",
-            lw=0.8,
-            color="C1",
-            label="Euler step 4·lr, same initial rows" if b == 0 else None,
-        )
-    fit = result.fit("sgd-slope")
-    xc = math.exp(np.log(tau).mean())
-    yc = math.exp(np.log(meas.sgd_l1).mean())
-    for b, style in ((fit.fitted, "-"), (-1.0, "--")):
-        ax.plot(
-            tau,
-            yc * (tau / xc) ** b,
-            style,
-            color="C3" if style == "-" else "k",
-            lw=1,
-            label=f"fit (control variate) τ^{fit.fitted:.3f}" if style == "-" else "τ^−1",
-        )
-    s = _sgd_slopes(meas)
-    ax.text(
-        0.03,
-        0.03,
-        f"mean slopes: SGD {s['sgd'].mean():.4f}, exact flow {s['flows'].mean():.4f}\n"
-        f"SGD − flow (same rows) {np.mean(s['sgd'] - s['fast']):+.4f}\n"
-        f"Euler − flow {np.mean(s['euler'] - s['fast']):+.4f}, "
-        f"SGD − Euler {np.mean(s['sgd'] - s['euler']):+.4f}",
-        transform=ax.transAxes,
-        fontsize=6.5,
-        va="bottom",
-    )
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("training time τ = 4·lr·step (code units)")
-    ax.set_ylabel("mean ‖W_i‖₁")
-    ax.set_title(f"SGD, n = {p['train']['n']}, m = {p['train']['m']}")
-    ax.legend(fontsize=7)
-    return [save(fig, outdir / f"{result.claim_id}.png")]
-
-
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides where the claim should hold: m = 3·10⁵…10⁶ (smaller m biases the slopes, a
     finite-size effect), any λ (the flow depends on λ only through λt) and init scale, at a
     family-wise 0.999, with fewer replicates than standard (so some fits may be inconclusive)."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        m = draw_(st.integers(300_000, 1_000_000), label="m")
-        l1 = 10 ** draw_(st.floats(-7.0, -4.0), label="log10 λ")
-        scale = draw_(st.floats(0.5, 0.95), label="init_scale")
-        return {
-            "flow.m": m,
-            "flow.l1": l1,
-            "flow.init_scale": scale,
-            "survivor.init_scale": scale,
-            "replicates": 8,
-            "window_lo": 15.0,
-            "window_hi": 0.15,
-            "survivor_runs": 16,
-            "train.m": 65_536,
-            "train.l1": 1.5625e-3,
-            "train.instances": 2,
-            "sgd_flows": 32,
-            "confidence": 0.999,
-        }
-
-    return draw()
+    m = draw(st.integers(300_000, 1_000_000), label="m")
+    l1 = 10 ** draw(st.floats(-7.0, -4.0), label="log10 λ")
+    scale = draw(st.floats(0.5, 0.95), label="init_scale")
+    return {
+        "flow.m": m,
+        "flow.l1": l1,
+        "flow.init_scale": scale,
+        "survivor.init_scale": scale,
+        "replicates": 8,
+        "window_lo": 15.0,
+        "window_hi": 0.15,
+        "survivor_runs": 16,
+        "train.m": 65_536,
+        "train.l1": 1.5625e-3,
+        "train.instances": 2,
+        "sgd_flows": 32,
+    }
 
 
 STANDARD = L1DecayParams()
@@ -817,7 +690,7 @@ L1_DECAY = Claim(
     controls=CONTROLS,
     deviations=DEVIATIONS,
     false_failure=_FALSE_FAILURE,
-    plot=plot,
+    plot=figures.Figure("l1_decay"),
     strategy=_strategy,
     paper_figures=paper_figures.l1_trajectory,
 )

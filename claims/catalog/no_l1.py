@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,9 +26,10 @@ from sim import ParamError, check_float, check_int
 from sim.autoencoder import AutoencoderParams, train
 from theory import no_l1 as th
 
-from .. import fitting
+from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, Result
+from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge, fit_by_key
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "NoL1Measurements", "NoL1Params"]
 
@@ -72,7 +72,7 @@ class NoL1Params:
         check_float("cos_tol", self.cos_tol, 0.0, 1.0, lo_open=True)
         check_float("loss_tol", self.loss_tol, 0.0, lo_open=True)
         check_float("iso_tol", self.iso_tol, 0.0, 1.0, lo_open=True)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def lengths(self) -> tuple[int, int]:
@@ -326,77 +326,29 @@ def fit(meas: NoL1Measurements, d: Derivation, p: NoL1Params, judge: Judge) -> l
 
 
 def _acute(fits: Any, measurements: Any, params: Any, judge: Judge) -> list[Fit]:
-    f = next(f for f in fits if f.key == "max-cosine")
+    f = fit_by_key(fits, "max-cosine")
     return [f.mutant(predicted=0.1, relation=">")]
 
 
-def plot(result: Result[NoL1Measurements], outdir: Path) -> list[Path]:
-    """Left: the mean ‖W_i‖₄⁴/‖W_i‖₂⁴ against λ after S and 4S steps, λ* marked, with the isotropic
-    (no-L1) and one-hot levels. Right: features per neuron (participation ratio) against λ, with
-    the no-L1 value and the paper's count rule n(n − 1)/(4m) for scale."""
-    from ..plotting import new_figure, save
-
-    meas = result.measurements
-    assert meas is not None
-    prm = result.params
-    lam = np.asarray(prm["lambdas"])
-    lengths = (prm["sweep_steps"], prm["factor"] * prm["sweep_steps"])
-    stars = lambda_stars(meas.sweep, tuple(lam))
-    fig, (ax, bx) = new_figure(2)
-    for k, (s, star) in enumerate(zip(lengths, stars, strict=True)):
-        y = meas.sweep[k]
-        se = y.std(-1, ddof=1) / math.sqrt(y.shape[-1])
-        ax.errorbar(lam, y.mean(-1), yerr=2 * se, fmt="o-", color=f"C{k}", label=f"{s} steps")
-        if np.isfinite(star):
-            ax.axvline(star, color=f"C{k}", ls=":", lw=1)
-            ax.annotate(f"λ* = {star:.3g}", (star, 0.05 + 0.1 * k), color=f"C{k}", fontsize=8)
-        f = meas.sweep_fpn[k]
-        bx.plot(lam, f.mean(-1), "o-", color=f"C{k}", label=f"{s} steps")
-    iso = th.predict_isotropic_ratio(prm["m"])
-    ax.axhline(iso, color="k", ls="--", lw=1, label=f"isotropic 3/(m+2) = {iso:.3g} (no L1)")
-    ax.axhline(1.0, color="grey", ls="-.", lw=1, label="one-hot")
-    ax.axhline(HALF, color="grey", ls=":", lw=1)
-    ax.set_xscale("log")
-    ax.set_xlabel("λ")
-    ax.set_ylabel("mean ‖W_i‖₄⁴/‖W_i‖₂⁴")
-    ax.set_title(f"basis privileged by L1: n = {prm['n']}, m = {prm['m']}, lr = {prm['lr']:g}")
-    ax.legend(fontsize=8)
-    bx.axhline(float(meas.fpn.mean()), color="k", ls="--", lw=1, label="no L1")
-    bx.axhline(1.0, color="grey", ls="-.", lw=1, label="one feature")
-    bx.set_xscale("log")
-    bx.set_xlabel("λ")
-    bx.set_ylabel("features per neuron (mass-weighted PR)")
-    cnt = th.predict_count_rule(prm["n"], prm["m"])
-    bx.set_title(f"basis-free measure; count rule n(n−1)/4m = {cnt:.3g} neurons", fontsize=10)
-    bx.legend(fontsize=8)
-    return [save(fig, outdir / f"{result.claim_id}.png")]
-
-
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """n ≤ m/2 (well inside n ≤ 2m), m from 16 to 64; enough no-L1 steps to converge at the drawn
     lr; the sweep grid of the standard run scaled with 1/(lr·S), so λ* stays inside it. Judged at
     a family-wise 0.999."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        m = draw_(st.sampled_from([16, 32, 64]), label="m")
-        n = draw_(st.integers(2, m // 2), label="n")
-        lr = draw_(st.sampled_from([0.05, 0.1]), label="lr")
-        s = draw_(st.sampled_from([50, 100]), label="sweep_steps")
-        scale = 0.1 * 100 / (lr * s)
-        return {
-            "n": n,
-            "m": m,
-            "lr": lr,
-            "instances": 32,
-            "steps": round(40 / lr),
-            "sweep_steps": s,
-            "lambdas": tuple(float(x) for x in np.geomspace(0.004, 0.25, 9) * scale),
-            "confidence": 0.999,
-        }
-
-    return draw()
+    m = draw(st.sampled_from([16, 32, 64]), label="m")
+    n = draw(st.integers(2, m // 2), label="n")
+    lr = draw(st.sampled_from([0.05, 0.1]), label="lr")
+    s = draw(st.sampled_from([50, 100]), label="sweep_steps")
+    scale = 0.1 * 100 / (lr * s)
+    return {
+        "n": n,
+        "m": m,
+        "lr": lr,
+        "instances": 32,
+        "steps": round(40 / lr),
+        "sweep_steps": s,
+        "lambdas": tuple(float(x) for x in np.geomspace(0.004, 0.25, 9) * scale),
+    }
 
 
 STANDARD = NoL1Params()
@@ -457,7 +409,7 @@ NO_L1 = Claim(
         "L1 end-time bound."
     ),
     strategy=_strategy,
-    plot=plot,
+    plot=figures.Figure("no_l1"),
 )
 
 CLAIM = NO_L1

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -37,9 +36,10 @@ from sim.metrics import HI, LO, PolysemanticCount
 from theory import collisions
 from theory import origins as th
 
-from .. import fitting
+from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge, Result
+from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "OriginsMeasurements", "OriginsParams", "feature_losses"]
 
@@ -71,7 +71,7 @@ class OriginsParams:
     lo: float = LO
     hi: float = HI
     model_samples: int = 4000  # Monte Carlo draws of the enforced-repulsion model per point
-    confidence: float = 0.95
+    confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
 
     def __post_init__(self) -> None:
         if len(self.n) < 4 or list(self.n) != sorted(set(self.n)):
@@ -91,7 +91,7 @@ class OriginsParams:
         check_int("model_samples", self.model_samples, 100)
         check_float("lo", self.lo, 0.0)
         check_float("hi", self.hi, self.lo)
-        check_float("confidence", self.confidence, 0.5, 1.0, hi_open=True)
+        check_confidence(self.confidence)
 
     @property
     def m(self) -> int:
@@ -377,137 +377,19 @@ def incidental_end(meas: OriginsMeasurements, confidence: float = 0.95) -> float
     return float("nan")
 
 
-def plot(result: Result[OriginsMeasurements], outdir: Path) -> list[Path]:
-    """Left: the mean count per n/m with its 95 % interval, the floor max(0, n − m), the incidental
-    law n(n−1)/4m, the exact static model and the enforced-repulsion model (beyond 2m the window
-    count, hollow, is not judged). Right: beyond 2m, the fractions of neurons holding ≥ 2
-    features and of features at a loss, against the model."""
-    from ..fitting import mean_ci
-    from ..plotting import new_figure, save
-
-    meas, p = result.measurements, result.params
-    assert meas is not None
-    m = int(meas.m)
-    x = meas.n / m
-    below = meas.below
-    means = np.array([c.mean() for c in meas.counts])
-    cis = np.array([mean_ci(c).ci for c in meas.counts])
-    err = np.abs(np.stack([means - cis[:, 0], cis[:, 1] - means]))
-    fig, (ax, bx, cx) = new_figure(3, width=5.6, height=4.6)
-    ax.errorbar(
-        x[below],
-        means[below],
-        yerr=err[:, below],
-        fmt="o",
-        color="C0",
-        capsize=3,
-        label="trained (GD), mean, 95 % CI",
-    )
-    ax.errorbar(
-        x[~below],
-        means[~below],
-        yerr=err[:, ~below],
-        fmt="o",
-        mfc="none",
-        color="C0",
-        capsize=3,
-        label="beyond 2m: window count (features spread, not judged)",
-    )
-    g = np.linspace(x.min(), 2.0, 200)
-    ax.plot(g, np.maximum(0, g * m - m), "-", color="C3", label="necessary floor max(0, n − m)")
-    g3 = np.linspace(x.min(), x.max(), 300)
-    ax.plot(g3, g3 * m * (g3 * m - 1) / (4 * m), "--", color="C2", label="incidental n(n−1)/4m")
-    ax.plot(
-        g,
-        [collisions.predict_exact(v * m, m) for v in g],
-        ":",
-        color="C1",
-        label="static model, exact",
-    )
-    samples = int(p["model_samples"])
-    model = [th.repulsion_count(int(v), m, samples)[0] for v in meas.n]
-    ax.plot(x, model, "s-", color="C4", ms=3, lw=1, label="enforced-repulsion model")
-    ax.axhline(m, color="0.6", lw=0.8, ls="-.", label=f"m = {m} neurons")
-    cross = next((f for f in result.fits if f.key == "crossover"), None)
-    if cross is not None and all(np.isfinite(cross.ci)):
-        ax.axvspan(
-            *cross.ci,
-            color="C0",
-            alpha=0.12,
-            lw=0,
-            label=f"crossover (floor ½ of count) {cross.fitted:.2f}",
-        )
-    ax.set_ylim(0, 1.6 * m)
-    ax.set_xlabel("n/m (features per neuron)")
-    ax.set_ylabel("polysemantic neurons per model (neurons)")
-    ax.set_title(f"{result.claim_id}: m = {m}, {len(meas.counts[0])} instances per point")
-    ax.legend(fontsize=7)
-    held = np.array([h.mean() for h in meas.held])
-    lossy = np.array([a.mean() for a in meas.at_loss])
-    bx.plot(x, held, "o-", color="C0", label=f"neurons holding ≥ 2 features (|W| ≥ {SUPPORT})")
-    bx.plot(x, lossy, "o-", color="C3", label=f"features at a loss (own loss > {LOSS_AT})")
-    bx.plot(
-        x,
-        [th.loss_fraction(int(v), m, samples) for v in meas.n],
-        "s--",
-        color="C4",
-        ms=3,
-        label="model: features dropped, max(0, n − 2m)/n",
-    )
-    bx.axvline(2.0, color="0.6", lw=0.8, ls="-.")
-    bx.set_xlabel("n/m (features per neuron)")
-    bx.set_ylabel("fraction")
-    bx.set_title("beyond n = 2m: every neuron shared, most features at a loss")
-    bx.legend(fontsize=7)
-    exc = np.array(incidental_excess(meas))
-    model_x = [v / m for v in meas.n if m < v <= 2 * m]
-    model_exc = [
-        th.repulsion_count(int(v), m, samples)[0] - th.predict_floor(int(v), m)
-        for v in meas.n
-        if m < v <= 2 * m
-    ]
-    cx.errorbar(
-        exc[:, 0],
-        exc[:, 1],
-        yerr=np.abs(np.stack([exc[:, 1] - exc[:, 2], exc[:, 3] - exc[:, 1]])),
-        fmt="o",
-        color="C0",
-        capsize=3,
-        label="trained: count − (n − m), 95 % CI",
-    )
-    cx.plot(model_x, model_exc, "s--", color="C4", ms=3, label="enforced-repulsion model")
-    cx.axhline(0, color="0.5", lw=0.8)
-    end = incidental_end(meas)
-    if np.isfinite(end):
-        cx.axvline(
-            end, color="C3", lw=0.8, ls=":", label=f"excess within its interval: n/m = {end:.3g}"
-        )
-    cx.set_xlabel("n/m (features per neuron)")
-    cx.set_ylabel("incidental part: count − floor (neurons)")
-    cx.set_title("the incidental part above n = m")
-    cx.legend(fontsize=7)
-    return [save(fig, outdir / f"{result.claim_id}.png")]
-
-
-def _strategy() -> Any:
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Overrides of the smoke params where the claim should hold: m from 12 to 24, the grid at
     fixed fractions of m (1/8…5/2), 64–128 models per point; judged at a family-wise 0.999 so that
     a property-test failure means the theory broke, not a 5 % chance."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def draw(draw_: Any) -> dict[str, Any]:
-        m = draw_(st.sampled_from([12, 16, 20, 24]), label="m")
-        fracs = (0.125, 0.25, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
-        n = tuple(sorted({max(2, round(f * m)) for f in fracs}))
-        return {
-            "train.m": m,
-            "n": n,
-            "train.instances": draw_(st.sampled_from([64, 128]), label="instances"),
-            "confidence": 0.999,
-        }
-
-    return draw()
+    m = draw(st.sampled_from([12, 16, 20, 24]), label="m")
+    fracs = (0.125, 0.25, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
+    n = tuple(sorted({max(2, round(f * m)) for f in fracs}))
+    return {
+        "train.m": m,
+        "n": n,
+        "train.instances": draw(st.sampled_from([64, 128]), label="instances"),
+    }
 
 
 FALSE_FAILURE = (
@@ -575,6 +457,6 @@ CLAIM = Claim(
     controls=CONTROLS,
     deviations={"at-a-loss": AT_A_LOSS},
     false_failure=FALSE_FAILURE,
-    plot=plot,
+    plot=figures.Figure("origins"),
     strategy=_strategy,
 )
