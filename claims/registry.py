@@ -12,7 +12,9 @@ Where claims come from:
   ``ID`` — the entry point's name is the claim's id, as a catalogue module's name is;
 * ``--claims-from PATH`` (:func:`load` with ``claims_from``): a ``.py`` file or an importable
   module; every :class:`claims.Claim` bound at its module level is added (a claim it imports from
-  elsewhere — the catalogue, say — is that claim, not a second one).
+  elsewhere — the catalogue, say — is that claim, not a second one). A file is imported under its
+  stem (unless another module has that name) with its folder appended to ``sys.path``, so it may
+  import the modules beside it.
 
 :func:`claim_ids` lists the catalogue's and the entry points' ids from the module names and the
 installed packages' metadata alone, without importing any claim (nor torch or sympy), so the CLI
@@ -314,6 +316,10 @@ def _import_source(spec: str) -> tuple[object, str]:
     module_spec = importlib.util.spec_from_file_location(name, path)
     if module_spec is None or module_spec.loader is None:
         raise ImportError(f"{path} cannot be imported as a Python module")
+    # its folder joins the path, as a script's does, but last (it never shadows an installed
+    # module): the file may import the modules beside it, and worker processes can import it
+    if str(path.parent) not in sys.path:
+        sys.path.append(str(path.parent))
     module = importlib.util.module_from_spec(module_spec)
     # registered before it runs: dataclasses and pickle look classes up by their module's name
     sys.modules[name] = module

@@ -182,6 +182,26 @@ def test_the_documents_claim_runs_through_claims_from(
     )
 
 
+def test_a_claims_from_file_may_import_the_modules_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lone = tmp_path / "lone"  # not on sys.path
+    lone.mkdir()
+    (lone / "helper_beside.py").write_text(CLAIM_SOURCE, encoding="utf-8")
+    (lone / "claims_beside.py").write_text("from helper_beside import CLAIM\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the folder it appends goes at teardown
+    _clear()
+    try:
+        code, out, err = _run(["list", "--claims-from", str(lone / "claims_beside.py")], capsys)
+    finally:
+        _clear()
+        for name in ("claims_beside", "helper_beside"):
+            sys.modules.pop(name, None)
+    assert code == 0 and out.splitlines()[-1].startswith(f"{ID}\t"), (
+        f"exit={code}, stderr={err!r}, but should list {ID} imported from the module beside it"
+    )
+
+
 def test_an_id_two_sources_define_is_a_usage_error_naming_both(
     outside: Install, capsys: pytest.CaptureFixture[str]
 ) -> None:
