@@ -4,6 +4,12 @@
     python benchmarks/false_failure.py --seeds 20 collision-count      # one claim
     python benchmarks/false_failure.py --first-seed 1000 --seeds 20    # a fresh seed range
     python benchmarks/false_failure.py --table results.jsonl            # re-tabulate saved runs
+    python benchmarks/false_failure.py --claims-from my_claims.py --seeds 20 my-claim \
+        --out my-claim.jsonl                                            # a claim from outside
+
+Claims from outside the package count as in ``polyclaims``: installed entry points
+(``polyclaims.claims``) are among "every claim", and ``--claims-from PATH`` (repeatable: a .py
+file or an importable module) adds every claim it binds at module level.
 
 The log ``--out`` (default ``benchmarks/false_failure.jsonl``) is regenerated whole by each sweep:
 rows go to ``<out>.partial`` as they finish (an interrupted sweep resumes from it) and replace the
@@ -72,17 +78,20 @@ def run(
     resimulate: set[str],
     precisions: tuple[str, ...] = ("highest",),
     deadline: float = float("inf"),
+    claims_from: tuple[str, ...] = (),
 ) -> None:
     """Append one row per (seed, claim, precision) to ``out``.partial, skipping rows it holds;
-    start no run after ``deadline`` (``time.time()``)."""
+    start no run after ``deadline`` (``time.time()``). ``claims_from``: the ``--claims-from``
+    sources, whose claims join the registry's."""
     import claims
-    from claims import all_claims, get
+    from claims.registry import load
 
     if ROOT not in Path(claims.__file__).resolve().parents:
         raise SystemExit(f"claims imported from {claims.__file__}, not from this checkout {ROOT}")
     from claims._cache import SimulationCache, Sources
 
-    claims = [get(i) for i in ids] if ids else list(all_claims())
+    found = load(claims_from)
+    claims = [found.get(i) for i in ids] if ids else list(found.claims)
     partial = out.with_name(out.name + ".partial")
     done = {(r["id"], r["seed"], r.get("matmul_precision", "highest")) for r in _load(partial)}
     sources = Sources()  # one snapshot for the sweep: the code in memory is the code keyed
@@ -208,6 +217,14 @@ def main() -> None:
         metavar="ID",
         help="recompute this claim's simulations instead of reusing stored ones",
     )
+    ap.add_argument(
+        "--claims-from",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also load the claims a .py file or an importable module binds at module level "
+        "(repeatable), as polyclaims --claims-from",
+    )
     args = ap.parse_args()
     if args.table:
         print(table(_load(args.table)))
@@ -219,6 +236,7 @@ def main() -> None:
         args.scale,
         args.measurements,
         set(args.resimulate),
+        claims_from=tuple(args.claims_from),
     )
     partial = args.out.with_name(args.out.name + ".partial")
     os.replace(partial, args.out)  # the sweep is complete: it is the log now, whole

@@ -13,13 +13,13 @@ defined outside them its own top-level package or file. Editing the trainer ``si
 invalidates the claims that import it and no other; adding a module to ``theory/`` or a claim to
 ``claims/catalog/`` invalidates nothing, since nothing imports the new file yet. Presentation-only
 modules (:data:`PRESENTATION_ONLY`: the report, the CLI, plotting, the claims' figures in
-``claims/figures/``, this file) are left out and not followed, so an edit to the report template or
-to a claim's figure keeps every entry. A claim's module is, for a claim of the catalogue,
-``claims/catalog/<id>.py`` (the registry ties the id to that module, so a variant made with
-``dataclasses.replace`` that keeps a catalogue id shares that claim's entries — the tests use this
-to check that a warm re-render trains nothing; give a variant of other numbers its own id); for any
-other claim, the module whose code built the ``Claim`` (recorded when it is constructed) and the
-module of its ``simulate``.
+``claims/figures/``, the registry that finds the claims, this file) are left out and not followed,
+so an edit to the report template or to a claim's figure keeps every entry. A claim's module is,
+for a claim of the catalogue, ``claims/catalog/<id>.py`` (the registry ties the id to that module,
+so a variant made with ``dataclasses.replace`` that keeps a catalogue id shares that claim's
+entries — the tests use this to check that a warm re-render trains nothing; give a variant of other
+numbers its own id); for any other claim, the module whose code built the ``Claim`` (recorded when
+it is constructed) and the module of its ``simulate``.
 
 The imports are read statically: each module's source is parsed with :mod:`ast` and every
 ``import`` / ``from … import`` in it — at module level, in functions, under ``TYPE_CHECKING`` —
@@ -106,6 +106,7 @@ PRESENTATION_ONLY = frozenset(
         "claims/cli.py",
         "claims/conftest.py",
         "claims/figures/",  # the claims' figures (its __init__ and one module per claim)
+        "claims/registry.py",  # finds the claims (catalogue, entry points, --claims-from)
         "claims/report.py",
         "claims/test_claims.py",
         "claims/plotting.py",

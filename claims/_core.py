@@ -804,7 +804,7 @@ class Result(Generic[M]):
         return f.to_dict(dev.expected_for(f), dev.reason, dev.range) if dev else f.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
-        """The claims.json entry (schema 1, design.md)."""
+        """The claims.json entry (schema 1, docs/design.md)."""
         pred = (
             self.derivation.to_dict()
             if self.derivation is not None

@@ -1,5 +1,5 @@
-"""claims.json, schema 1 (design.md): the contract between the harness and everything that reads
-its results. Written atomically (temporary file, then rename). Its JSON Schema is
+"""claims.json, schema 1 (docs/design.md): the contract between the harness and everything that
+reads its results. Written atomically (temporary file, then rename). Its JSON Schema is
 ``claims/schema/claims.schema.json``; ``tests/test_report.py`` validates every report against it."""
 
 from __future__ import annotations

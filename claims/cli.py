@@ -2,14 +2,20 @@
 
 Exit status: 0 when every claim reaches its expected status (every fit its expected verdict) and
 every control is rejected; 1 otherwise (for ``report`` also when a figure could not be drawn, and
-for ``run``/``report`` of all claims when a catalogue module is broken: the others still run,
-each broken one is named with its reason); 2 for a usage error (unknown claim or key, bad value,
-unwritable output, or a broken claim asked for by its id); 130 on Ctrl-C. ``list`` exits 0 and
-names each broken claim on stderr.
+for ``run``/``report`` of all claims when a catalogue module or entry point is broken: the
+others still run, each broken one is named with its reason); 2 for a usage error (unknown claim
+or key, bad value, unwritable output, a broken claim asked for by its id, or a --claims-from
+source that does not load or whose claim id another source has too); 130 on Ctrl-C. ``list``
+exits 0 and names each broken claim on stderr.
 
-Argument, path, scale and claim-id errors are answered before torch and sympy are imported;
-checking ``--set`` keys needs the claims' params, so it imports them (still before any
-simulation).
+Argument, path, scale and claim-id errors are answered before torch and sympy are imported (the
+catalogue's and the installed entry points' ids are known by name; a --claims-from source is
+imported, and only it); checking ``--set`` keys needs the claims' params, so it imports them
+(still before any simulation).
+
+Claims from outside the package: installed packages declare theirs in the entry-point group
+``polyclaims.claims``, and ``--claims-from PATH`` (list, show, run, report; repeatable) adds every
+claim a .py file or an importable module binds at module level (docs/writing-a-claim.md).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ if TYPE_CHECKING:
     from ._context import Context
     from ._core import Claim, Result
     from ._params import Overrides
-    from .registry import BrokenClaim
+    from .registry import BrokenClaim, Registry
 
 __all__ = ["main"]
 
@@ -69,13 +75,28 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"polyclaims {_version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    outside = argparse.ArgumentParser(add_help=False)
+    outside.add_argument(
+        "--claims-from",
+        dest="claims_from",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also load the claims a .py file or an importable module (pkg.module) binds at "
+        "module level; repeatable (docs/writing-a-claim.md)",
+    )
     sub.add_parser(
         "list",
+        parents=[outside],
         help="one claim per line: its id, then its title (a broken claim: one line on stderr "
         "with the reason)",
     )
 
-    show = sub.add_parser("show", help="a claim's statement, parameter tree, fits and controls")
+    show = sub.add_parser(
+        "show",
+        parents=[outside],
+        help="a claim's statement, parameter tree, fits and controls",
+    )
     show.add_argument("id", metavar="ID", help="claim id (see `polyclaims list`)")
     show.add_argument(
         "--scale",
@@ -84,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
         help="parameter set shown (default: standard)",
     )
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, parents=[outside])
     common.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
     common.add_argument(
         "--scale", default="standard", choices=SCALES, help="parameter set (default: standard)"
@@ -164,10 +185,15 @@ def _parser() -> argparse.ArgumentParser:
 # -- checks made before anything heavy is imported -------------------------------------------------
 
 
-def _check_ids(ids: Sequence[str]) -> None:
+def _check_ids(ids: Sequence[str], claims_from: Sequence[str] = ()) -> None:
+    """Every id is known: the catalogue's and the entry points' by name, without importing them;
+    the ``--claims-from`` sources are imported (only they), and their ids checked against the
+    others."""
     from .registry import claim_ids
 
     known = claim_ids()
+    if claims_from:
+        known += tuple(c.id for c, _ in _outside(claims_from))
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise UsageError(
@@ -199,12 +225,23 @@ def _check_writable_dir(folder: Path, what: str) -> None:
         raise UsageError(f"{what} {folder} is not writable ({exc.strerror or exc})") from None
 
 
+def _outside(claims_from: Sequence[str]) -> tuple[tuple[Claim, str], ...]:
+    """The ``--claims-from`` claims; a source that does not load, defines none or clashes with
+    another is a usage error naming both sources."""
+    from .registry import ClaimsFromError, outside_claims
+
+    try:
+        return outside_claims(claims_from)
+    except ClaimsFromError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _check_common(args: argparse.Namespace) -> None:
     if args.seed < 0:
         raise UsageError(f"--seed={args.seed} is invalid; allowed: an integer >= 0")
     if args.workers < 1:
         raise UsageError(f"--workers={args.workers} is invalid; allowed: an integer >= 1")
-    _check_ids(args.ids)
+    _check_ids(args.ids, args.claims_from)
     if args.cache_dir is not None:
         _check_writable_dir(args.cache_dir, "--cache-dir")
 
@@ -212,15 +249,26 @@ def _check_common(args: argparse.Namespace) -> None:
 # -- commands ------------------------------------------------------------------------------------
 
 
-def _select(ids: Sequence[str]) -> tuple[list[Claim], tuple[BrokenClaim, ...]]:
+def _registry(claims_from: Sequence[str]) -> Registry:
+    """The catalogue's, the entry points' and the ``--claims-from`` sources' claims."""
+    from .registry import load
+
+    _outside(claims_from)  # its usage errors first
+    return load(claims_from)
+
+
+def _select(
+    ids: Sequence[str], claims_from: Sequence[str] = ()
+) -> tuple[list[Claim], tuple[BrokenClaim, ...]]:
     """The claims asked for (all that load when none is named) and, when none is named, the
     broken ones; a broken claim named by its id is a usage error giving the reason."""
-    from .registry import BrokenClaimError, all_claims, broken_claims, get
+    from .registry import BrokenClaimError
 
+    found = _registry(claims_from)
     if not ids:
-        return list(all_claims()), broken_claims()
+        return list(found.claims), found.broken
     try:
-        return [get(i) for i in ids], ()
+        return [found.get(i) for i in ids], ()
     except BrokenClaimError as exc:
         raise UsageError(str(exc)) from None
 
@@ -229,21 +277,20 @@ def _broken_line(b: BrokenClaim) -> str:
     return f"claim {b.id} is broken and was not loaded: {b.reason}"
 
 
-def _cmd_list() -> int:
-    from .registry import all_claims, broken_claims
-
-    for c in all_claims():
+def _cmd_list(args: argparse.Namespace) -> int:
+    found = _registry(args.claims_from)
+    for c in found.claims:
         print(f"{c.id}\t{c.title}")
-    for b in broken_claims():
+    for b in found.broken:
         print(f"polyclaims: {_broken_line(b)}", file=sys.stderr)
     return 0
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    _check_ids([args.id])
+    _check_ids([args.id], args.claims_from)
     from .show import describe
 
-    print(describe(_select([args.id])[0][0], args.scale))
+    print(describe(_select([args.id], args.claims_from)[0][0], args.scale))
     return 0
 
 
@@ -254,7 +301,7 @@ def _prepare(
     name each broken claim at once (they are not run)."""
     from ._params import Overrides
 
-    claims, broken = _select(args.ids)
+    claims, broken = _select(args.ids, args.claims_from)
     for b in broken:
         print(_broken_line(b), flush=True)
     everywhere = {"matmul_precision": args.matmul_precision} if args.matmul_precision else None
@@ -409,7 +456,7 @@ def _context(args: argparse.Namespace) -> Iterator[Context]:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "list":
-        return _cmd_list()
+        return _cmd_list(args)
     if args.command == "show":
         return _cmd_show(args)
     _check_common(args)
