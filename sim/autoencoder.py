@@ -39,11 +39,10 @@ The basis path above stays the default and is untouched by this one.
 
 Other architectures (catalogue P2-ARCH). ``activation`` replaces the output ReLU by the exact GeLU
 g(z) = z·Φ(z) (torch's erf form, g'(z) = Φ(z) + z·φ(z)) or by nothing (``"none"``, the linear
-decoder; ``output_relu=False`` is the older spelling of it and still works). Every path above
-takes it: the residual D above is then (y − target) ⊙ g'(Z). With ``tied=False`` the encoder E
-and the decoder D (both (n, m), independent N(0, std²) inits, E drawn first, so E_init equals the
-tied W_init of the same seed) are separate, y = act(D Eᵀx), and on the basis inputs, with
-Z = E Dᵀ (Z_ij = E_i·D_j) and R = (act(Z) − I) ⊙ act'(Z),
+decoder). Every path above takes it: the residual D above is then (y − target) ⊙ g'(Z). With
+``tied=False`` the encoder E and the decoder D (both (n, m), independent N(0, std²) inits, E drawn
+first, so E_init equals the tied W_init of the same seed) are separate, y = act(D Eᵀx), and on
+the basis inputs, with Z = E Dᵀ (Z_ij = E_i·D_j) and R = (act(Z) − I) ⊙ act'(Z),
 
     L = Σ (act(Z) − I)² + λ(‖E‖₁ + ‖D‖₁),   ∂L/∂E = 2 R D,   ∂L/∂D = 2 Rᵀ E:
 
@@ -120,9 +119,8 @@ class AutoencoderParams:
     weight_decay: float = 0.0
     l1: float = 0.0  # λ, coefficient of λ‖W‖₁ in the loss (paper code: 1e-3)
     init_std: float | None = None  # std of the N(0, std²) init; None -> 1/sqrt(m), as the paper
-    output_relu: bool = True  # the output ReLU; False gives the linear decoder y = W h
-    # the output nonlinearity: "relu" (the paper), "gelu" (exact, z·Φ(z)) or "none" (linear);
-    # output_relu=False is the older spelling of "none" (see the property ``output``)
+    # the output nonlinearity: "relu" (the paper), "gelu" (exact, z·Φ(z)) or "none" (the linear
+    # decoder y = W h)
     activation: Activation = "relu"
     # one W for encoder and decoder (the paper's default); False: encoder E and decoder D, both
     # (n, m) with independent inits, y = act(D Eᵀx), L1 on both (noiseless basis inputs only)
@@ -165,15 +163,7 @@ class AutoencoderParams:
         check_float("l1", self.l1, 0.0)
         if self.init_std is not None:
             check_float("init_std", self.init_std, 0.0, lo_open=True)
-        if not isinstance(self.output_relu, bool):
-            raise ParamError("output_relu", self.output_relu, "true or false")
         check_choice("activation", self.activation, ACTIVATIONS)
-        if not self.output_relu and self.activation == "gelu":
-            raise ParamError(
-                "activation",
-                self.activation,
-                "'relu' or 'none' when output_relu=False (the older spelling of activation='none')",
-            )
         if not isinstance(self.tied, bool):
             raise ParamError("tied", self.tied, "true or false")
         check_choice("noise", self.noise, NOISES)
@@ -222,12 +212,6 @@ class AutoencoderParams:
     @property
     def std(self) -> float:
         return self.init_std if self.init_std is not None else 1.0 / math.sqrt(self.m)
-
-    @property
-    def output(self) -> Activation:
-        """The output nonlinearity in effect: ``activation``, or "none" when ``output_relu`` is
-        False."""
-        return "none" if not self.output_relu else self.activation
 
 
 class DivergenceError(RuntimeError):
@@ -329,9 +313,9 @@ def reference_loss(
     if xi is not None:
         hidden = hidden + xi
     out = torch.einsum("bih,bfh->bif", hidden, dec)
-    if params.output == "relu":
+    if params.activation == "relu":
         out = torch.relu(out)
-    elif params.output == "gelu":
+    elif params.activation == "gelu":
         out = torch.nn.functional.gelu(out)
     l1 = W.abs().sum(dim=(1, 2)) if params.tied else W.abs().sum(dim=(0, 2, 3))
     return ((out - eye) ** 2).sum(dim=(1, 2)) + params.l1 * l1
@@ -471,7 +455,7 @@ class _Workspace:
         self.params = params
         self.A = torch.empty(b, n, n, dtype=W.dtype, device=W.device)
         self.D = torch.empty_like(self.A)
-        self.residual = _BasisResidual(self.A, params.output)
+        self.residual = _BasisResidual(self.A, params.activation)
         self.grad = torch.empty_like(W)
         self.sign = torch.empty_like(W) if params.l1 else None
         self.Wxi = torch.empty(b, n, 1, dtype=W.dtype, device=W.device)
@@ -721,7 +705,7 @@ class _DataWorkspace:
         self.Z = torch.empty(b, rows, n, dtype=W.dtype, device=W.device)
         self.D = torch.empty_like(self.Z)
         self.mask = torch.empty(b, rows, n, dtype=torch.bool, device=W.device)
-        gelu = params.output == "gelu"  # GeLU'(Z) and a scratch buffer, rows and one-hot head
+        gelu = params.activation == "gelu"  # GeLU'(Z) and a scratch buffer, rows and one-hot head
         self.slope = torch.empty_like(self.Z) if gelu else None
         self.tmp = torch.empty_like(self.Z) if gelu else None
         self.slope_h = torch.empty_like(self.A) if gelu else None
@@ -777,7 +761,7 @@ class _DataWorkspace:
         so only two matmuls touch m (as on the basis path), whatever the number of rows.
         """
         X, Z, D, A, S, grad, mm = self.X, self.Z, self.D, self.A, self.S, self.grad, self.mm
-        act = self.params.output
+        act = self.params.activation
         relu = act == "relu"
         mm.bmm(W, W.transpose(1, 2), out=A)
         self.exact_diag(A, W, W)
@@ -844,7 +828,7 @@ class _UntiedWorkspace:
         self.params = params
         self.Z = torch.empty(b, n, n, dtype=P.dtype, device=P.device)
         self.R = torch.empty_like(self.Z)
-        self.residual = _BasisResidual(self.Z, params.output)
+        self.residual = _BasisResidual(self.Z, params.activation)
         self.grad = torch.empty_like(P)
         self.sign = torch.empty_like(P) if params.l1 else None
         self.exact_diag = _ExactDiagonal(P[0], params)

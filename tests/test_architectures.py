@@ -157,7 +157,7 @@ def test_variants_change_only_the_architecture(scale: str) -> None:
         q = p.point(v, p.m[0], 8, seed=3, device="cpu")
         diff = {f.name for f in dataclasses.fields(q) if getattr(q, f.name) != getattr(ref, f.name)}
         assert diff == changed[v], f"{v} changes {sorted(diff)}, not {sorted(changed[v])}"
-    assert p.point("linear", p.m[0], 8, seed=3, device="cpu").output == "none"
+    assert p.point("linear", p.m[0], 8, seed=3, device="cpu").activation == "none"
 
 
 def test_batches_add_up_to_the_models_of_each_variant() -> None:
@@ -184,7 +184,7 @@ def test_bad_params_name_the_field(override: dict[str, object], field: str) -> N
         dataclasses.replace(ArchitecturesParams(), **override)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("path", ["train.tied", "train.activation", "train.output_relu"])
+@pytest.mark.parametrize("path", ["train.tied", "train.activation"])
 def test_fields_the_variants_set_are_not_settable(path: str) -> None:
     with pytest.raises(ParamError, match="not settable"):
         CLAIM.resolve("standard", {path: "1"})

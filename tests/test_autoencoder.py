@@ -34,7 +34,7 @@ TOL = {"float32": 1e-5, "float64": 1e-12}
 
 
 def _case(dtype: str, relu: bool, noise: str, scope: str, l1: float) -> str:
-    return f"dtype={dtype}, output_relu={relu}, noise={noise}/{scope}, l1={l1}"
+    return f"dtype={dtype}, activation={'relu' if relu else 'none'}, noise={noise}/{scope}, l1={l1}"
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -49,7 +49,7 @@ def test_fused_gradient_matches_autograd(
         m=11,
         instances=3,
         l1=l1,
-        output_relu=relu,
+        activation="relu" if relu else "none",
         noise=noise,  # type: ignore[arg-type]
         sigma=0.3 if noise != "none" else 0.0,
         noise_scope=scope,
@@ -407,23 +407,10 @@ def test_untied_output_that_starts_off_gets_no_gradient_from_its_target() -> Non
     assert float(tied_grad[0, 1].abs().max()) > 0.1, "tied: the same row is pulled to norm 1"
 
 
-def test_output_relu_false_is_activation_none() -> None:
-    """The older switch keeps working: output_relu=False trains exactly as activation="none"."""
-    p = AutoencoderParams(n=4, m=12, instances=2, steps=30, lr=0.05, optimizer="sgd", l1=0.02)
-    a = train(dataclasses.replace(p, output_relu=False))
-    b = train(dataclasses.replace(p, activation="none"))
-    assert a.params.output == b.params.output == "none"
-    np.testing.assert_array_equal(a.W_final, b.W_final, err_msg="output_relu=False ≠ 'none'")
-    assert AutoencoderParams().output == "relu" and AutoencoderParams(activation="gelu").output == (
-        "gelu"
-    )
-
-
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
         ({"activation": "tanh"}, "activation"),
-        ({"activation": "gelu", "output_relu": False}, "activation"),
         ({"tied": "no"}, "tied"),
         ({"tied": False, "noise": "gaussian", "sigma": 0.1}, "tied"),
         ({"tied": False, "data": "bernoulli", "p": 0.1}, "tied"),

@@ -73,7 +73,7 @@ def test_data_gradient_matches_autograd(data: str, noise: str, scope: str, relu:
         p=0.3,
         batch=6,
         l1=0.05,
-        output_relu=relu,  # type: ignore[arg-type]
+        activation="relu" if relu else "none",  # type: ignore[arg-type]
         noise=noise,
         sigma=0.1 if noise != "none" else 0.0,
         noise_scope=scope,
@@ -119,7 +119,7 @@ def test_training_path_matches_explicit_inputs() -> None:
             p=0.3,
             batch=5,
             dtype="float64",
-            output_relu=relu,
+            activation="relu" if relu else "none",
         )
         W = (
             torch.randn(3, 6, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(2))

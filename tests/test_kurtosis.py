@@ -196,7 +196,7 @@ def test_linear_decoder_expected_loss_by_enumeration(levels: tuple[float, ...]) 
     values = np.array([s * a for a in levels for s in (1, -1)])
     probs = np.full(values.size, 1 / values.size)
     sigma2 = float(probs @ values**2)
-    p = AutoencoderParams(n=n, m=m, instances=1, output_relu=False, dtype="float64")
+    p = AutoencoderParams(n=n, m=m, instances=1, activation="none", dtype="float64")
     mean = 0.0
     for combo in itertools.product(range(values.size), repeat=m):
         xi = torch.tensor(values[list(combo)]).reshape(1, 1, m)
@@ -231,7 +231,7 @@ def test_rotation_invariant_noises(noise: str, invariant: bool) -> None:
     change = K.predict_ratio_change(noise)
     assert (change == 0.0) if invariant else (change is None), f"{noise}: change {change}"
     # without the output ReLU μ₄ never reaches the expected loss: 0 for every noise
-    assert K.predict_ratio_change(noise, output_relu=False) == 0.0, f"{noise}: no-ReLU change"
+    assert K.predict_ratio_change(noise, activation="none") == 0.0, f"{noise}: no-ReLU change"
     if noise != "none":  # the κ sign agrees: a rotation-invariant noise has κ = 0
         assert (K.predicted_sign(noise) == 0) is invariant, (
             f"{noise}: sign {K.predicted_sign(noise)}"
@@ -327,7 +327,7 @@ def test_params_validation_names_the_field() -> None:
         (KURTOSIS_SPARSITY, "train.sigma"),
         (KURTOSIS_SPARSITY, "train.noise"),
         (KURTOSIS_MECHANISM, "train.noise_draws"),
-        (KURTOSIS_MECHANISM, "train.output_relu"),
+        (KURTOSIS_MECHANISM, "train.activation"),
     ],
 )
 def test_fields_the_runs_set_are_not_settable(claim: Claim, path: str) -> None:
@@ -347,7 +347,7 @@ def test_mechanism_variants_change_one_thing_at_equal_lr_t(scale: str) -> None:
         "lr-large": {"lr", "steps"},
         "draws": {"noise_draws"},
         "per-sample": {"noise_scope"},
-        "no-relu": {"output_relu"},
+        "no-relu": {"activation"},
     }
     for name in VARIANTS[1:]:
         v = p.variant(name, seed=3, device="cpu")

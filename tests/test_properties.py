@@ -43,7 +43,7 @@ def test_fused_gradient_equals_autograd_for_random_hyperparameters(data: st.Data
     b = data.draw(st.integers(1, 3), label="instances")
     l1 = data.draw(st.floats(0.0, 0.5), label="l1")
     noise, scope = data.draw(st.sampled_from(NOISE_SCOPES), label="noise/scope")
-    relu = data.draw(st.booleans(), label="output_relu")
+    relu = data.draw(st.booleans(), label="relu (else activation none)")
     scale = data.draw(st.floats(0.05, 2.0), label="weight scale")
     seed = data.draw(st.integers(0, 2**31 - 1), label="seed")
     p = AutoencoderParams(
@@ -54,7 +54,7 @@ def test_fused_gradient_equals_autograd_for_random_hyperparameters(data: st.Data
         noise=noise,
         sigma=0.2 if noise != "none" else 0.0,  # type: ignore[arg-type]
         noise_scope=scope,
-        output_relu=relu,
+        activation="relu" if relu else "none",
         dtype="float64",
     )  # type: ignore[arg-type]
     gen = torch.Generator().manual_seed(seed)

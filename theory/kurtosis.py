@@ -206,7 +206,7 @@ def rotation_invariant(noise: str) -> bool:
     return sp.simplify(f(a) * f(b) - f(sp.sqrt(a**2 + b**2)) * f(0)) == 0
 
 
-def predict_ratio_change(noise: str, *, output_relu: bool = True) -> float | None:
+def predict_ratio_change(noise: str, *, activation: str = "relu") -> float | None:
     """The expected change of ‖W_i‖₄⁴/‖W_i‖₂⁴ between two steps of training with ``noise``
     (``"none"`` for none), where it is derived; None elsewhere, where only the sign of the change,
     :func:`predicted_sign`, is predicted.
@@ -214,13 +214,13 @@ def predict_ratio_change(noise: str, *, output_relu: bool = True) -> float | Non
     0 when the noise's law is rotation invariant (:func:`rotation_invariant`): the dynamics are
     then equivariant under W → WR and the N(0, 1/m) init is isotropic, so each row's direction
     stays uniform on the sphere and the expectation is :func:`isotropic_fourth_norm` at every step,
-    for any lr. Without the output ReLU (``output_relu=False``) also 0 when μ₄ does not reach the
+    for any lr. With the linear decoder (``activation="none"``) also 0 when μ₄ does not reach the
     linear decoder's expected loss (:func:`linear_decoder_mu4_weight` = 0): that loss,
     L(W) + nσ²‖W‖²_F, is a function of WWᵀ, so gradient flow on it keeps the rows isotropic — to
     first order in lr (SGD's own noise, not isotropic for a non-Gaussian ξ, is not covered)."""
     if rotation_invariant(noise):
         return 0.0
-    if not output_relu and linear_decoder_mu4_weight() == 0:
+    if activation == "none" and linear_decoder_mu4_weight() == 0:
         return 0.0
     return None
 

@@ -89,10 +89,10 @@ VARIANTS: tuple[str, ...] = ("tied-relu", "untied", "gelu", "linear")
 
 # what each variant changes in the trainer (the rest is ``ArchitecturesParams.train``)
 _ARCH: dict[str, dict[str, Any]] = {
-    "tied-relu": {"tied": True, "activation": "relu", "output_relu": True},
-    "untied": {"tied": False, "activation": "relu", "output_relu": True},
-    "gelu": {"tied": True, "activation": "gelu", "output_relu": True},
-    "linear": {"tied": True, "activation": "none", "output_relu": True},
+    "tied-relu": {"tied": True, "activation": "relu"},
+    "untied": {"tied": False, "activation": "relu"},
+    "gelu": {"tied": True, "activation": "gelu"},
+    "linear": {"tied": True, "activation": "none"},
 }
 COUNTED = ("tied-relu", "untied")  # the variants whose collisions survive: an exponent is fitted
 
@@ -106,7 +106,6 @@ class ArchitecturesParams:
         "train.m",
         "train.tied",
         "train.activation",
-        "train.output_relu",
     )  # the grid sets m and each variant's architecture per run
 
     train: AutoencoderParams = AutoencoderParams(

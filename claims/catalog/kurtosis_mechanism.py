@@ -42,7 +42,7 @@ class MechanismParams:
     lr·t."""
 
     # each variant sets these (the reference: one draw, the ReLU on)
-    GRID_SET: ClassVar[tuple[str, ...]] = ("train.noise_draws", "train.output_relu")
+    GRID_SET: ClassVar[tuple[str, ...]] = ("train.noise_draws", "train.activation")
 
     # the reference run; each variant changes one thing
     train: AutoencoderParams = AutoencoderParams(
@@ -90,7 +90,7 @@ class MechanismParams:
             steps=max(1, round(self.time / lr)),
             noise_scope="sample" if name == "per-sample" else self.train.noise_scope,
             noise_draws=self.draws if name == "draws" else 1,
-            output_relu=name != "no-relu",
+            activation="none" if name == "no-relu" else self.train.activation,
             seed=seed,
             device=device,
         )
@@ -144,7 +144,7 @@ def _rise_relation(noise: str) -> Relation:
 def _no_relu_change(p: MechanismParams) -> float | None:
     """The no-ReLU run's expected change of ‖W_i‖₄⁴/‖W_i‖₂⁴ (theory.kurtosis: 0, since μ₄ does
     not reach a linear decoder's expected loss); None if the theory left it to the κ₄ term."""
-    return kurtosis.predict_ratio_change(p.train.noise, output_relu=False)
+    return kurtosis.predict_ratio_change(p.train.noise, activation="none")
 
 
 def fit_specs(p: MechanismParams) -> tuple[FitSpec, ...]:
@@ -167,7 +167,7 @@ def fit_specs(p: MechanismParams) -> tuple[FitSpec, ...]:
             "no-relu",
             f"change of mean ‖W_i‖₄⁴/‖W_i‖₂⁴ without the output ReLU, {at}",
             relation="<",
-            why="derived (theory.kurtosis.predict_ratio_change, output_relu=False): a linear "
+            why='derived (theory.kurtosis.predict_ratio_change, activation="none"): a linear '
             "decoder's squared error is quadratic in ξ, E[(c + w·ξ)²] = c² + σ²‖w‖₂² has no μ₄, "
             "so the expected loss L(W) + nσ²‖W‖²_F is rotation invariant and gradient flow keeps "
             "the ratio at 3/(m+2): a change of 0. SGD with (non-isotropic) Bernoulli noise adds a "
