@@ -28,7 +28,7 @@ from sim.autoencoder import AutoencoderParams, _Optimizer, _Workspace
 
 
 def step_times(m: int, *, n: int, instances: int, reps: int) -> list[float]:
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=n, m=m, instances=instances, optimizer="adamw", lr=1e-3, weight_decay=0.01, l1=1e-3
     )
     W = torch.randn(instances, n, m, generator=torch.Generator().manual_seed(0)) / m**0.5

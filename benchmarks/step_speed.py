@@ -85,7 +85,7 @@ class SyrkMatmul(Matmul):
 
 def fused_step(p: AutoencoderParams, mm: Matmul | None = None) -> Callable[[], None]:
     gen = torch.Generator().manual_seed(0)
-    W = torch.randn(p.instances, p.n, p.m, generator=gen) / p.m**0.5
+    W = torch.randn(p.instances, p.model.n, p.model.m, generator=gen) / p.model.m**0.5
     ws = _Workspace(W, p)
     if mm is not None:
         ws.mm = mm
@@ -101,8 +101,10 @@ def fused_step(p: AutoencoderParams, mm: Matmul | None = None) -> Callable[[], N
 def paper_step(p: AutoencoderParams) -> Callable[[], None]:
     """The paper code's step: identity batch through einsums, autograd, torch.optim.AdamW."""
     gen = torch.Generator().manual_seed(0)
-    W = (torch.randn(p.instances, p.n, p.m, generator=gen) / p.m**0.5).requires_grad_(True)
-    opt = torch.optim.AdamW([W], lr=p.lr, weight_decay=p.weight_decay)
+    W = (
+        torch.randn(p.instances, p.model.n, p.model.m, generator=gen) / p.model.m**0.5
+    ).requires_grad_(True)
+    opt = torch.optim.AdamW([W], lr=p.optimiser.lr, weight_decay=p.optimiser.weight_decay)
 
     def step() -> None:
         opt.zero_grad()
@@ -148,7 +150,7 @@ def main() -> None:
     print(head)
     print("-" * len(head))
     for m in args.m:
-        p = AutoencoderParams(
+        p = AutoencoderParams.flat(
             n=args.n,
             m=m,
             instances=args.instances,
@@ -163,15 +165,15 @@ def main() -> None:
             q = (
                 p
                 if mm is None or name == "syrk"
-                else AutoencoderParams(**{**p.__dict__, "matmul_precision": mm.precision})
+                else AutoencoderParams.flat(**{**p.__dict__, "matmul_precision": mm.precision})
             )
             times[name] = _time(fused_step(q, mm), args.reps)
         t_paper = _time(paper_step(p), max(3, args.reps // 2))
         t_fused = times["fused"]
-        useful = 4 * p.instances * p.n**2 * m / t_fused / 1e9
+        useful = 4 * p.instances * p.model.n**2 * m / t_fused / 1e9
         cells = " ".join(f"{t * 1e3:>9.1f} ({t_fused / t:>4.2f}x)" for t in times.values())
         print(
-            f"{p.n:>5} {m:>6} {p.instances:>4} | {cells} {t_paper * 1e3:>9.1f} | "
+            f"{p.model.n:>5} {m:>6} {p.instances:>4} | {cells} {t_paper * 1e3:>9.1f} | "
             f"{useful:>20.1f} {useful / peak:>7.0%}"
         )
     print(

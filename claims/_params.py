@@ -129,7 +129,9 @@ def field_comments_of(cls: type) -> dict[str, str]:
     current: str | None = None
     above: list[str] = []  # a comment block on the lines just above a field
     field_re = re.compile(r"^    (\w+)\s*:\s*[^=]+?(?:=\s*(.*))?$")
-    kwarg_re = re.compile(r"^\s{8,}(\w+)\s*=.*?#\s*(.*)$")
+    kwarg_re = re.compile(r"^(\s{8,})(\w+)\s*=(.*)$")
+    groups: list[tuple[int, str]] = []  # the nested calls open at this line: (indent, keyword)
+    kw_above: list[str] = []  # a comment block just above a keyword argument
     for line in lines:
         if line.startswith("    # "):
             above.append(line.strip()[2:])
@@ -139,12 +141,24 @@ def field_comments_of(cls: type) -> dict[str, str]:
         if m and not line.startswith("     "):
             current = m.group(1)
             out.setdefault(current, comment.strip() or " ".join(above))
-            above = []
+            above, groups, kw_above = [], [], []
             continue
         above = []
-        k = kwarg_re.match(line)
+        indent = len(line) - len(line.lstrip())
+        while groups and line.strip() and indent <= groups[-1][0]:
+            groups.pop()
+        if line.strip().startswith("# "):
+            kw_above.append(line.strip()[2:])
+            continue
+        k = kwarg_re.match(code.rstrip())
         if k and current is not None:
-            out[f"{current}.{k.group(1)}"] = k.group(2).strip()
+            path = ".".join([current, *(g for _, g in groups), k.group(2)])
+            text = comment.strip() or " ".join(kw_above)
+            if text:
+                out[path] = text
+            if re.match(r"^\s*\w+\($", k.group(3)):  # a nested group: model=ModelParams(
+                groups.append((indent, k.group(2)))
+        kw_above = []
     return out
 
 
@@ -216,7 +230,7 @@ def apply_overrides(params: P, overrides: Mapping[str, Any]) -> P:
         try:
             changes[head] = _apply_nested(getattr(params, head), sub)
         except ParamError as exc:
-            raise ParamError(f"{head}.{exc.field}", exc.value, exc.allowed) from None
+            raise ParamError(_under(head, exc.field), exc.value, exc.allowed) from None
     try:
         return dataclasses.replace(params, **changes)  # type: ignore[type-var]
     except ParamError as exc:
@@ -244,8 +258,14 @@ def _apply_nested(obj: Any, sub: Mapping[str, Any]) -> Any:
         try:
             changes[head] = _apply_nested(getattr(obj, head), inner)
         except ParamError as exc:
-            raise ParamError(f"{head}.{exc.field}", exc.value, exc.allowed) from None
+            raise ParamError(_under(head, exc.field), exc.value, exc.allowed) from None
     return dataclasses.replace(obj, **changes)
+
+
+def _under(head: str, field: str) -> str:
+    """``field`` as a path under ``head``; a group's error already names it from its parent
+    (``noise.sigma`` from AutoencoderParams.noise), so the group's own name is not repeated."""
+    return field if field.startswith(head + ".") else f"{head}.{field}"
 
 
 def _unsettable_reason(path: str) -> str:

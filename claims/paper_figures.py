@@ -184,12 +184,12 @@ def matches(params: Any, settings: Mapping[str, Any]) -> bool:
 # steps, the 0.8-1.2 rule), read off the log-scale plot.
 # Any number of instances: ours are the replicates, the figure's 16 enter as r.
 COLLISIONS_N256_SETTINGS: Mapping[str, Any] = {
-    "train.n": 256,
-    "train.steps": 7500,
-    "train.optimizer": "adamw",
-    "train.lr": 1e-3,
-    "train.l1": 1e-3,
-    "train.weight_decay": 0.01,
+    "train.model.n": 256,
+    "train.optimiser.steps": 7500,
+    "train.optimiser.kind": "adamw",
+    "train.optimiser.lr": 1e-3,
+    "train.optimiser.l1": 1e-3,
+    "train.optimiser.weight_decay": 0.01,
     "lo": 0.8,
     "hi": 1.2,
 }
@@ -242,11 +242,11 @@ def collisions(measurements: Any, params: Any) -> list[Agreement]:
 # over rows and 5 instances, n = 8, m = 16, SGD lr 0.02, one noise vector per step shared by all
 # inputs and instances. One run: one replicate (the instances share the noise).
 FOURTH_NORM_SETTINGS: Mapping[str, Any] = {
-    "train.n": 8,
-    "train.m": 16,
+    "train.model.n": 8,
+    "train.model.m": 16,
     "train.instances": 5,
-    "train.lr": 0.02,
-    "train.noise_scope": "step",
+    "train.optimiser.lr": 0.02,
+    "train.noise.scope": "step",
 }
 FOURTH_NORM_STEPS: tuple[int, ...] = (1_000, 3_000, 10_000, 30_000, 100_000)
 FOURTH_NORM: Mapping[
@@ -292,7 +292,7 @@ def fourth_norm(measurements: Any, params: Any) -> list[Agreement]:
         )
         if traj is None:
             continue
-        steps = np.rint(traj.time / params.train.lr).astype(int)
+        steps = np.rint(traj.time / params.train.optimiser.lr).astype(int)
         table = (
             f"mean ‖W_i‖₄⁴, {key[0]}"
             + (f" σ = {key[1]:g}" if key[0] != "none" else "")

@@ -64,6 +64,7 @@ Usage::
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -81,7 +82,12 @@ __all__ = [
     "DATAS",
     "NOISES",
     "AutoencoderParams",
+    "BasisData",
+    "BernoulliData",
     "DivergenceError",
+    "ModelParams",
+    "NoiseParams",
+    "OptimiserParams",
     "TrainResult",
     "data_loss_and_grad",
     "draw_inputs",
@@ -95,7 +101,6 @@ __all__ = [
 Optimizer = Literal["sgd", "adam", "adamw"]
 Noise = Literal["none", "bernoulli", "gaussian", "uniform", "laplace"]
 NoiseScope = Literal["step", "instance", "sample"]
-Data = Literal["basis", "bernoulli", "bernoulli-uniform"]
 Activation = Literal["relu", "gelu", "none"]
 ACTIVATIONS: tuple[str, ...] = ("relu", "gelu", "none")
 NOISES: tuple[str, ...] = ("none", "bernoulli", "gaussian", "uniform", "laplace")
@@ -104,20 +109,11 @@ _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 @dataclass(frozen=True)
-class AutoencoderParams:
-    """Hyperparameters of one batched training run. Defaults are the paper code's collision
-    experiment at a CPU-sized n and m, except weight decay, which is explicit (see below)."""
+class ModelParams:
+    """The network: its sizes, its init and its architecture (``AutoencoderParams.model``)."""
 
     n: int = 64  # features (input dimension); the inputs are the n basis vectors e_i
     m: int = 256  # hidden neurons (m >= n in the paper, but any m >= 1 runs)
-    instances: int = 8  # independent models trained side by side in one batch
-    steps: int = 7500  # optimiser steps (paper code: 7500)
-    lr: float = 1e-3  # learning rate (paper code: 1e-3 with AdamW)
-    optimizer: Optimizer = "adamw"  # "sgd", "adam" or "adamw" (paper code: AdamW)
-    # The paper's code called torch.optim.AdamW without weight_decay, silently using PyTorch's
-    # default 0.01; here it is explicit and 0 unless set (the paper scales set 0.01).
-    weight_decay: float = 0.0
-    l1: float = 0.0  # λ, coefficient of λ‖W‖₁ in the loss (paper code: 1e-3)
     init_std: float | None = None  # std of the N(0, std²) init; None -> 1/sqrt(m), as the paper
     # the output nonlinearity: "relu" (the paper), "gelu" (exact, z·Φ(z)) or "none" (the linear
     # decoder y = W h)
@@ -125,19 +121,102 @@ class AutoencoderParams:
     # one W for encoder and decoder (the paper's default); False: encoder E and decoder D, both
     # (n, m) with independent inits, y = act(D Eᵀx), L1 on both (noiseless basis inputs only)
     tied: bool = True
-    noise: Noise = "none"  # hidden-layer noise ξ, each with variance σ²
-    sigma: float = 0.0  # noise standard deviation σ
+
+    def __post_init__(self) -> None:
+        check_int("model.n", self.n, 1)
+        check_int("model.m", self.m, 1)
+        if self.init_std is not None:
+            check_float("model.init_std", self.init_std, 0.0, lo_open=True)
+        check_choice("model.activation", self.activation, ACTIVATIONS)
+        if not isinstance(self.tied, bool):
+            raise ParamError("model.tied", self.tied, "true or false")
+
+    @property
+    def std(self) -> float:
+        return self.init_std if self.init_std is not None else 1.0 / math.sqrt(self.m)
+
+
+@dataclass(frozen=True)
+class BasisData:
+    """The paper's inputs: the n basis vectors e_i, each once every step."""
+
+    kind: Literal["basis"] = "basis"  # the n basis vectors every step (the paper)
+
+    def __post_init__(self) -> None:
+        check_choice("data.kind", self.kind, ("basis",))
+
+
+@dataclass(frozen=True)
+class BernoulliData:
+    """Co-occurring features: each on independently with probability ``p`` (module doc)."""
+
+    p: float  # probability a feature is on, in (0, 1]; no default: every use states it
+    # "bernoulli": an on feature has value 1; "bernoulli-uniform": a U[0,1] magnitude
+    kind: Literal["bernoulli", "bernoulli-uniform"] = "bernoulli"
+    # examples drawn per step: without noise, examples with >= 2 features on (the one-hot ones
+    # enter exactly); with noise, plain i.i.d. examples (see the module doc)
+    batch: int = 64
+
+    def __post_init__(self) -> None:
+        check_float("data.p", self.p, 0.0, 1.0, lo_open=True)
+        check_choice("data.kind", self.kind, ("bernoulli", "bernoulli-uniform"))
+        check_int("data.batch", self.batch, 1)
+
+
+@dataclass(frozen=True)
+class NoiseParams:
+    """Hidden-layer noise ξ (``AutoencoderParams.noise``); none by default."""
+
+    kind: Noise = "none"  # hidden-layer noise ξ, each with variance σ²
+    sigma: float = 0.0  # noise standard deviation σ (> 0 unless kind="none")
     # "step": one ξ ∈ R^m per step shared by all inputs and instances (the paper code);
     # "instance": one ξ per instance per step; "sample": independent ξ for every input.
-    noise_scope: NoiseScope = "step"
-    noise_draws: int = 1  # noise draws averaged per step (gradient noise reduction, P1-N-4b)
-    # inputs: "basis" = the n basis vectors every step (the paper); "bernoulli" = each feature on
-    # (value 1) independently with probability p; "bernoulli-uniform" = on with a U[0,1] magnitude
-    data: Data = "basis"
-    p: float | None = None  # probability a feature is on; required (in (0, 1]) unless data="basis"
-    # examples drawn per step when data != "basis": without noise, examples with >= 2 features on
-    # (the one-hot ones enter exactly); with noise, plain i.i.d. examples (see the module doc)
-    batch: int = 64
+    scope: NoiseScope = "step"
+    draws: int = 1  # noise draws averaged per step (gradient noise reduction, P1-N-4b)
+
+    def __post_init__(self) -> None:
+        check_choice("noise.kind", self.kind, NOISES)
+        check_float("noise.sigma", self.sigma, 0.0)
+        if self.kind != "none" and self.sigma == 0.0:
+            raise ParamError("noise.sigma", self.sigma, f"> 0 when noise.kind={self.kind!r}")
+        check_choice("noise.scope", self.scope, ("step", "instance", "sample"))
+        check_int("noise.draws", self.draws, 1)
+
+
+@dataclass(frozen=True)
+class OptimiserParams:
+    """The optimiser and the loss's L1 term (``AutoencoderParams.optimiser``)."""
+
+    kind: Optimizer = "adamw"  # "sgd", "adam" or "adamw" (paper code: AdamW)
+    lr: float = 1e-3  # learning rate (paper code: 1e-3 with AdamW)
+    # The paper's code called torch.optim.AdamW without weight_decay, silently using PyTorch's
+    # default 0.01; here it is explicit and 0 unless set (the paper scales set 0.01).
+    weight_decay: float = 0.0
+    l1: float = 0.0  # λ, coefficient of λ‖W‖₁ in the loss (paper code: 1e-3)
+    steps: int = 7500  # optimiser steps (paper code: 7500)
+
+    def __post_init__(self) -> None:
+        check_choice("optimiser.kind", self.kind, ("sgd", "adam", "adamw"))
+        check_float("optimiser.lr", self.lr, 0.0, lo_open=True)
+        check_float("optimiser.weight_decay", self.weight_decay, 0.0)
+        check_float("optimiser.l1", self.l1, 0.0)
+        check_int("optimiser.steps", self.steps, 1)
+
+
+Data = BasisData | BernoulliData
+
+
+@dataclass(frozen=True)
+class AutoencoderParams:
+    """Hyperparameters of one batched training run, in groups: ``model``, ``data``, ``noise``,
+    ``optimiser``, and the run's own settings. Defaults are the paper code's collision experiment
+    at a CPU-sized n and m, except weight decay, which is explicit (see OptimiserParams)."""
+
+    model: ModelParams = ModelParams()  # the network (default n=64, m=256, tied ReLU)
+    data: Data = BasisData()  # the inputs (default: the n basis vectors, as the paper)
+    noise: NoiseParams = NoiseParams()  # hidden-layer noise (default: none)
+    optimiser: OptimiserParams = OptimiserParams()  # default: AdamW, lr 1e-3, 7500 steps, no L1
+    instances: int = 8  # independent models trained side by side in one batch
     dtype: Literal["float32", "float64"] = "float32"  # compute dtype
     # arithmetic of the large (m-sized) products: "highest" = float32; "high"/"medium" = torch's
     # setting (TF32 on CUDA, bfloat16 inputs on AMX CPUs, no change elsewhere); "bf16-emulated" =
@@ -153,42 +232,21 @@ class AutoencoderParams:
     check_every: int = 100  # steps between finiteness checks of the loss (exact step is reported)
 
     def __post_init__(self) -> None:
-        check_int("n", self.n, 1)
-        check_int("m", self.m, 1)
+        for name, kind in (
+            ("model", ModelParams),
+            ("data", (BasisData, BernoulliData)),
+            ("noise", NoiseParams),
+            ("optimiser", OptimiserParams),
+        ):
+            if not isinstance(getattr(self, name), kind):
+                raise ParamError(name, getattr(self, name), f"a {_kind_text(kind)}")
         check_int("instances", self.instances, 1)
-        check_int("steps", self.steps, 1)
-        check_float("lr", self.lr, 0.0, lo_open=True)
-        check_choice("optimizer", self.optimizer, ("sgd", "adam", "adamw"))
-        check_float("weight_decay", self.weight_decay, 0.0)
-        check_float("l1", self.l1, 0.0)
-        if self.init_std is not None:
-            check_float("init_std", self.init_std, 0.0, lo_open=True)
-        check_choice("activation", self.activation, ACTIVATIONS)
-        if not isinstance(self.tied, bool):
-            raise ParamError("tied", self.tied, "true or false")
-        check_choice("noise", self.noise, NOISES)
-        check_float("sigma", self.sigma, 0.0)
-        if self.noise != "none" and self.sigma == 0.0:
-            raise ParamError("sigma", self.sigma, f"> 0 when noise={self.noise!r}")
-        check_choice("noise_scope", self.noise_scope, ("step", "instance", "sample"))
-        check_int("noise_draws", self.noise_draws, 1)
-        check_choice("data", self.data, DATAS)
-        if self.data == "basis":
-            if self.p is not None:
-                raise ParamError(
-                    "p", self.p, "None when data='basis' (every step sees each e_i once)"
-                )
-        elif self.p is None:
-            raise ParamError("p", self.p, f"a probability in (0, 1] when data={self.data!r}")
-        else:
-            check_float("p", self.p, 0.0, 1.0, lo_open=True)
-        check_int("batch", self.batch, 1)
-        if not self.tied and (self.noise != "none" or self.data != "basis"):
+        if not self.model.tied and (self.noise.kind != "none" or self.data.kind != "basis"):
             raise ParamError(
-                "tied",
-                self.tied,
-                "True when noise != 'none' or data != 'basis' (untied weights are implemented "
-                "for noiseless basis inputs only)",
+                "model.tied",
+                self.model.tied,
+                "True when noise.kind != 'none' or data is not BasisData (untied weights are "
+                "implemented for noiseless basis inputs only)",
             )
         check_choice("dtype", self.dtype, tuple(_DTYPES))
         check_choice("matmul_precision", self.matmul_precision, MATMUL_PRECISIONS)
@@ -201,17 +259,81 @@ class AutoencoderParams:
         check_choice("device", str(self.device).split(":")[0], ("cpu", "cuda", "mps"))
         check_int("seed", self.seed, 0)
         check_int("log_points", self.log_points, 1)
+        steps = self.optimiser.steps
         if not isinstance(self.record_steps, tuple):
-            raise ParamError(
-                "record_steps", self.record_steps, f"a tuple of steps in [0, {self.steps}]"
-            )
+            raise ParamError("record_steps", self.record_steps, f"a tuple of steps in [0, {steps}]")
         for s in self.record_steps:
-            check_int("record_steps", s, 0, self.steps)
+            check_int("record_steps", s, 0, steps)
         check_int("check_every", self.check_every, 1)
 
-    @property
-    def std(self) -> float:
-        return self.init_std if self.init_std is not None else 1.0 / math.sqrt(self.m)
+    def replace(self, **changes: object) -> AutoencoderParams:
+        """A copy with ``changes``: a group (``model``, ``data``, ``noise``, ``optimiser``) takes a
+        dict of its own fields' changes, or a whole new group (``data=BernoulliData(p=0.1)``);
+        the run's own settings take their values (``seed=3``)."""
+        out: dict[str, object] = {}
+        for key, value in changes.items():
+            if key in _GROUPS and isinstance(value, dict):
+                out[key] = dataclasses.replace(getattr(self, key), **value)
+            else:
+                out[key] = value
+        return dataclasses.replace(self, **out)  # type: ignore[arg-type]
+
+    @classmethod
+    def flat(cls, **kwargs: object) -> AutoencoderParams:
+        """The params from the flat names of before the groups (``n``, ``lr``, ``optimizer``,
+        ``noise``, ``sigma``, ``noise_scope``, ``data``, ``p``, ...): a shorthand for tests and
+        benchmarks; claims build the groups themselves."""
+        group: dict[str, dict[str, object]] = {
+            "model": {},
+            "noise": {},
+            "optimiser": {},
+            "data": {},
+        }
+        top: dict[str, object] = {}
+        for key, value in kwargs.items():
+            if key in _FLAT:
+                g, name = _FLAT[key]
+                group[g][name] = value
+            else:
+                top[key] = value
+        data = group.pop("data")
+        kind = data.get("kind", "basis")
+        if kind == "basis":
+            if data.get("p") is not None:
+                raise ParamError("data.p", data["p"], "no p for basis data")
+            built: Data = BasisData()
+        else:
+            if data.get("p") is None:
+                raise ParamError("data.p", None, f"a probability in (0, 1] when data={kind!r}")
+            built = BernoulliData(**data)  # type: ignore[arg-type]
+        return cls(
+            model=ModelParams(**group["model"]),  # type: ignore[arg-type]
+            data=built,
+            noise=NoiseParams(**group["noise"]),  # type: ignore[arg-type]
+            optimiser=OptimiserParams(**group["optimiser"]),  # type: ignore[arg-type]
+            **top,  # type: ignore[arg-type]
+        )
+
+
+_GROUPS = ("model", "data", "noise", "optimiser")  # the grouped fields of AutoencoderParams
+# the flat names of :meth:`AutoencoderParams.flat` -> (group, field)
+_FLAT: dict[str, tuple[str, str]] = {
+    **{k: ("model", k) for k in ("n", "m", "init_std", "activation", "tied")},
+    **{k: ("optimiser", k) for k in ("lr", "weight_decay", "l1", "steps")},
+    "optimizer": ("optimiser", "kind"),
+    "noise": ("noise", "kind"),
+    "sigma": ("noise", "sigma"),
+    "noise_scope": ("noise", "scope"),
+    "noise_draws": ("noise", "draws"),
+    "data": ("data", "kind"),
+    "p": ("data", "p"),
+    "batch": ("data", "batch"),
+}
+
+
+def _kind_text(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)
 
 
 class DivergenceError(RuntimeError):
@@ -220,9 +342,11 @@ class DivergenceError(RuntimeError):
     def __init__(self, step: int, params: AutoencoderParams, loss: float) -> None:
         self.step = step
         self.params = params
-        fields = ", ".join(
-            f"{k}={getattr(params, k)}"
-            for k in ("n", "m", "optimizer", "lr", "l1", "noise", "sigma")
+        model, opt, noise = params.model, params.optimiser, params.noise
+        fields = (
+            f"model.n={model.n}, model.m={model.m}, optimiser.kind={opt.kind}, "
+            f"optimiser.lr={opt.lr}, optimiser.l1={opt.l1}, noise.kind={noise.kind}, "
+            f"noise.sigma={noise.sigma}"
         )
         super().__init__(f"training diverged at step {step}: loss={loss} ({fields})")
 
@@ -245,8 +369,8 @@ class TrainResult:
 
     def __repr__(self) -> str:
         return (
-            f"TrainResult(n={self.params.n}, m={self.params.m}, "
-            f"instances={self.params.instances}, steps={self.params.steps})"
+            f"TrainResult(n={self.params.model.n}, m={self.params.model.m}, "
+            f"instances={self.params.instances}, steps={self.params.optimiser.steps})"
         )
 
 
@@ -273,16 +397,16 @@ def draw_noise(
 ) -> torch.Tensor:
     """I.i.d. noise with variance σ²: Bernoulli ±σ, Gaussian, uniform on [−√3σ, √3σ], or Laplace
     with scale σ/√2."""
-    s = params.sigma
-    if params.noise == "bernoulli":
+    s = params.noise.sigma
+    if params.noise.kind == "bernoulli":
         bits = torch.randint(0, 2, shape, generator=generator, device=device).to(dtype)
         return bits.mul_(2 * s).sub_(s)
-    if params.noise == "gaussian":
+    if params.noise.kind == "gaussian":
         return torch.randn(shape, generator=generator, dtype=dtype, device=device).mul_(s)
     u = torch.rand(shape, generator=generator, dtype=dtype, device=device)
-    if params.noise == "uniform":
+    if params.noise.kind == "uniform":
         return u.sub_(0.5).mul_(2 * math.sqrt(3.0) * s)
-    if params.noise == "laplace":
+    if params.noise.kind == "laplace":
         # |ξ| = (σ/√2)·E with E = −log(1 − u) ~ Exp(1), finite for every u in [0, 1), and a separate
         # fair sign. (The inverse CDF on u − ½ hit log1p(−1) = −inf whenever torch.rand returned
         # exactly 0, probability 2⁻²⁴ per float32 draw, and the clamp at −80 made that an atom at
@@ -291,13 +415,15 @@ def draw_noise(
             torch.randint(0, 2, shape, generator=generator, device=device).to(dtype).mul_(2).sub_(1)
         )
         return torch.log1p(-u).mul_(sign).mul_(-s / math.sqrt(2.0))
-    raise ParamError("noise", params.noise, "one of " + ", ".join(NOISES))
+    raise ParamError("noise", params.noise.kind, "one of " + ", ".join(NOISES))
 
 
 def _noise_shape(params: AutoencoderParams) -> tuple[int, ...]:
-    b, m = params.instances, params.m
-    rows = params.n if params.data == "basis" else params.batch  # the examples of one step
-    return {"step": (1, 1, m), "instance": (b, 1, m), "sample": (b, rows, m)}[params.noise_scope]
+    b, m = params.instances, params.model.m
+    rows = (
+        params.model.n if params.data.kind == "basis" else params.data.batch
+    )  # the examples of one step
+    return {"step": (1, 1, m), "instance": (b, 1, m), "sample": (b, rows, m)}[params.noise.scope]
 
 
 def reference_loss(
@@ -306,19 +432,19 @@ def reference_loss(
     """The plain formula as the paper's code computes it, for autograd and for the benchmark
     baseline: the identity batch pushed through einsums. Returns the per-instance loss (B,).
     For untied params ``W`` is the stack (2, B, n, m) of the encoder E and the decoder D."""
-    enc, dec = (W, W) if params.tied else (W[0], W[1])
+    enc, dec = (W, W) if params.model.tied else (W[0], W[1])
     b, n, _ = enc.shape
     eye = torch.eye(n, dtype=W.dtype, device=W.device).expand(b, n, n)
     hidden = torch.einsum("bif,bfh->bih", eye, enc)
     if xi is not None:
         hidden = hidden + xi
     out = torch.einsum("bih,bfh->bif", hidden, dec)
-    if params.activation == "relu":
+    if params.model.activation == "relu":
         out = torch.relu(out)
-    elif params.activation == "gelu":
+    elif params.model.activation == "gelu":
         out = torch.nn.functional.gelu(out)
-    l1 = W.abs().sum(dim=(1, 2)) if params.tied else W.abs().sum(dim=(0, 2, 3))
-    return ((out - eye) ** 2).sum(dim=(1, 2)) + params.l1 * l1
+    l1 = W.abs().sum(dim=(1, 2)) if params.model.tied else W.abs().sum(dim=(0, 2, 3))
+    return ((out - eye) ** 2).sum(dim=(1, 2)) + params.optimiser.l1 * l1
 
 
 def fused_loss_and_grad(
@@ -331,7 +457,7 @@ def fused_loss_and_grad(
     This runs the very code of :func:`train`'s hot loop, on fresh buffers.
     """
     ws: _Workspace | _UntiedWorkspace = (
-        _Workspace(W, params) if params.tied else _UntiedWorkspace(W, params)
+        _Workspace(W, params) if params.model.tied else _UntiedWorkspace(W, params)
     )
     loss = ws.evaluate(W, None if xi is None else [xi])
     return loss, ws.grad.clone()
@@ -354,9 +480,9 @@ class _Optimizer:
     The gradient buffer is attached once as ``W.grad``; the optimiser reads it each step."""
 
     def __init__(self, params: AutoencoderParams, W: torch.Tensor, grad: torch.Tensor) -> None:
-        self.kind = params.optimizer
-        self.lr = params.lr
-        self.wd = params.weight_decay
+        self.kind = params.optimiser.kind
+        self.lr = params.optimiser.lr
+        self.wd = params.optimiser.weight_decay
         self.W = W
         self.torch_opt: torch.optim.Optimizer | None = None
         if self.kind != "sgd":
@@ -455,15 +581,15 @@ class _Workspace:
         self.params = params
         self.A = torch.empty(b, n, n, dtype=W.dtype, device=W.device)
         self.D = torch.empty_like(self.A)
-        self.residual = _BasisResidual(self.A, params.activation)
+        self.residual = _BasisResidual(self.A, params.model.activation)
         self.grad = torch.empty_like(W)
-        self.sign = torch.empty_like(W) if params.l1 else None
+        self.sign = torch.empty_like(W) if params.optimiser.l1 else None
         self.Wxi = torch.empty(b, n, 1, dtype=W.dtype, device=W.device)
         self.exact_diag = _ExactDiagonal(W, params)
         self.mm = self.exact_diag.mm
         self.H = (
             torch.empty_like(W)
-            if params.noise_scope == "sample" and params.noise != "none"
+            if params.noise.scope == "sample" and params.noise.kind != "none"
             else None
         )
 
@@ -483,9 +609,9 @@ class _Workspace:
             for xi in draws[1:]:
                 loss.add_(self._reconstruction(W, xi, scale=2.0 / k, accumulate=True))
             loss.div_(k)
-        if p.l1:
+        if p.optimiser.l1:
             assert self.sign is not None
-            _add_l1(W, p.l1, loss if with_l1 else None, self.grad, self.sign)
+            _add_l1(W, p.optimiser.l1, loss if with_l1 else None, self.grad, self.sign)
         return loss
 
     def _reconstruction(
@@ -533,7 +659,7 @@ class _Workspace:
 
 def _magnitude_second_moment(params: AutoencoderParams) -> float:
     """E[x_i² | feature i on]: 1 for unit magnitudes, 1/3 for U[0, 1] ones."""
-    return 1.0 / 3.0 if params.data == "bernoulli-uniform" else 1.0
+    return 1.0 / 3.0 if params.data.kind == "bernoulli-uniform" else 1.0
 
 
 def _p_multi(n: int, p: float) -> float:
@@ -550,8 +676,8 @@ def _p_multi(n: int, p: float) -> float:
 
 def _row_weights(params: AutoencoderParams, stratified: bool, multi: int) -> np.ndarray:
     """Weight of every example row so that Σ_rows ω·ℓ(x) estimates E ℓ(x)/(p·E[u²]) unbiasedly."""
-    assert params.p is not None, "row weights exist only for data != 'basis'"
-    p, n = params.p, params.n
+    assert params.data.p is not None, "row weights exist only for data != 'basis'"
+    p, n = params.data.p, params.model.n
     scale = 1.0 / (p * _magnitude_second_moment(params))
     if not stratified:
         return np.full(multi, scale / multi)
@@ -581,7 +707,7 @@ class _InputSampler:
         self.params = params
         self.stratified = stratified
         self.gen = generator
-        n, p = params.n, float(params.p or 0.0)
+        n, p = params.model.n, float(params.data.p or 0.0)
         self.idx = torch.arange(n, device=device)
         b = np.arange(1, n)
         w = b * np.exp((b - 1) * math.log1p(-p)) if p < 1.0 else (b == 1).astype(float)
@@ -594,7 +720,7 @@ class _InputSampler:
         b_, rows, _ = out.shape
         if rows == 0:
             return
-        p = float(self.params.p or 0.0)
+        p = float(self.params.data.p or 0.0)
         gen = self.gen
         u = torch.rand(out.shape, generator=gen, dtype=out.dtype, device=out.device)
         on = u < p
@@ -614,7 +740,7 @@ class _InputSampler:
             on &= self.idx > second
             on.scatter_(-1, second, True).scatter_(-1, first, True)
         out.copy_(on)
-        if self.params.data == "bernoulli-uniform":
+        if self.params.data.kind == "bernoulli-uniform":
             out.mul_(torch.rand(out.shape, generator=gen, dtype=out.dtype, device=out.device))
 
 
@@ -627,14 +753,14 @@ def draw_inputs(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One step's inputs X (instances, rows, n) and row weights ω (rows,) for ``data != "basis"``:
     Σ_rows ω·Σ_j (y − x)² is an unbiased estimate of E_x Σ_j (y − x)²/(p·E[u²]) (module doc)."""
-    if params.data == "basis":
+    if params.data.kind == "basis":
         raise ParamError(
             "data",
-            params.data,
+            params.data.kind,
             "'bernoulli' or 'bernoulli-uniform' (basis inputs are fixed: e_1..e_n)",
         )
     ws = _DataWorkspace(
-        torch.zeros(params.instances, params.n, params.m, dtype=dtype, device=device),
+        torch.zeros(params.instances, params.model.n, params.model.m, dtype=dtype, device=device),
         params,
         generator,
     )
@@ -685,8 +811,10 @@ class _DataWorkspace:
                 0.0,
             )
         else:
-            stratified = params.noise == "none"
-            multi = params.batch if (n >= 2 or not stratified) else 0  # n = 1: no co-occurrence
+            stratified = params.noise.kind == "none"
+            multi = (
+                params.data.batch if (n >= 2 or not stratified) else 0
+            )  # n = 1: no co-occurrence
             w = _row_weights(params, stratified, multi)
             self.head_weight = float(w[0]) if stratified else 0.0
             self.X = torch.zeros(b, multi, n, dtype=W.dtype, device=W.device)
@@ -705,13 +833,15 @@ class _DataWorkspace:
         self.Z = torch.empty(b, rows, n, dtype=W.dtype, device=W.device)
         self.D = torch.empty_like(self.Z)
         self.mask = torch.empty(b, rows, n, dtype=torch.bool, device=W.device)
-        gelu = params.activation == "gelu"  # GeLU'(Z) and a scratch buffer, rows and one-hot head
+        gelu = (
+            params.model.activation == "gelu"
+        )  # GeLU'(Z) and a scratch buffer, rows and one-hot head
         self.slope = torch.empty_like(self.Z) if gelu else None
         self.tmp = torch.empty_like(self.Z) if gelu else None
         self.slope_h = torch.empty_like(self.A) if gelu else None
         self.tmp_h = torch.empty_like(self.A) if gelu else None
         self.grad = torch.empty_like(W)
-        self.sign = torch.empty_like(W) if params.l1 else None
+        self.sign = torch.empty_like(W) if params.optimiser.l1 else None
         self.exact_diag = _ExactDiagonal(W, params)
         self.mm = self.exact_diag.mm
 
@@ -747,9 +877,9 @@ class _DataWorkspace:
                 loss.add_(self._reconstruction(W, xi, accumulate=True))
             loss.div_(len(draws))
             self.grad.mul_(2.0 / len(draws))
-        if p.l1:
+        if p.optimiser.l1:
             assert self.sign is not None
-            _add_l1(W, p.l1, loss if with_l1 else None, self.grad, self.sign)
+            _add_l1(W, p.optimiser.l1, loss if with_l1 else None, self.grad, self.sign)
         return loss
 
     def _reconstruction(
@@ -761,7 +891,7 @@ class _DataWorkspace:
         so only two matmuls touch m (as on the basis path), whatever the number of rows.
         """
         X, Z, D, A, S, grad, mm = self.X, self.Z, self.D, self.A, self.S, self.grad, self.mm
-        act = self.params.activation
+        act = self.params.model.activation
         relu = act == "relu"
         mm.bmm(W, W.transpose(1, 2), out=A)
         self.exact_diag(A, W, W)
@@ -828,9 +958,9 @@ class _UntiedWorkspace:
         self.params = params
         self.Z = torch.empty(b, n, n, dtype=P.dtype, device=P.device)
         self.R = torch.empty_like(self.Z)
-        self.residual = _BasisResidual(self.Z, params.activation)
+        self.residual = _BasisResidual(self.Z, params.model.activation)
         self.grad = torch.empty_like(P)
-        self.sign = torch.empty_like(P) if params.l1 else None
+        self.sign = torch.empty_like(P) if params.optimiser.l1 else None
         self.exact_diag = _ExactDiagonal(P[0], params)
         self.mm = self.exact_diag.mm
 
@@ -841,7 +971,7 @@ class _UntiedWorkspace:
         ∂L/∂E = 2 R D, ∂L/∂D = 2 Rᵀ E, and λ sign(P) (``with_l1`` as in
         :meth:`_Workspace.evaluate`)."""
         if draws is not None:
-            raise ParamError("noise", self.params.noise, "'none' for untied weights")
+            raise ParamError("noise", self.params.noise.kind, "'none' for untied weights")
         E, D, Z, R, mm = P[0], P[1], self.Z, self.R, self.mm
         mm.begin_step(P)
         mm.bmm(E, D.transpose(1, 2), out=Z)
@@ -850,12 +980,12 @@ class _UntiedWorkspace:
         R.mul_(2.0)
         mm.bmm(R, D, out=self.grad[0])
         mm.bmm(R.transpose(1, 2), E, out=self.grad[1])
-        if self.params.l1:
+        if self.params.optimiser.l1:
             assert self.sign is not None
             if with_l1:
-                loss.add_(P.abs().sum(dim=(0, 2, 3)), alpha=self.params.l1)
+                loss.add_(P.abs().sum(dim=(0, 2, 3)), alpha=self.params.optimiser.l1)
             torch.sign(P, out=self.sign)
-            self.grad.add_(self.sign, alpha=self.params.l1)
+            self.grad.add_(self.sign, alpha=self.params.optimiser.l1)
         return loss
 
 
@@ -878,29 +1008,30 @@ def train(
     gen = torch.Generator(device=device)
     gen.manual_seed(params.seed)
     start = time.perf_counter()
-    b, n, m = params.instances, params.n, params.m
+    b, n, m = params.instances, params.model.n, params.model.m
     # untied: the stack (2, B, n, m) of E and D, E drawn first (the tied W of the same seed)
-    shape = (b, n, m) if params.tied else (2, b, n, m)
-    W = torch.randn(*shape, generator=gen, dtype=dtype, device=device).mul_(params.std)
+    shape = (b, n, m) if params.model.tied else (2, b, n, m)
+    W = torch.randn(*shape, generator=gen, dtype=dtype, device=device).mul_(params.model.std)
     W_init = W.detach().cpu().numpy().copy()
 
     ws: _Workspace | _DataWorkspace | _UntiedWorkspace = (
         _UntiedWorkspace(W, params)
-        if not params.tied
+        if not params.model.tied
         else _Workspace(W, params)
-        if params.data == "basis"
+        if params.data.kind == "basis"
         else _DataWorkspace(W, params, gen)
     )
-    code = W if params.tied else W[0]  # what the metrics see: W, or the encoder E
+    code = W if params.model.tied else W[0]  # what the metrics see: W, or the encoder E
     opt = _Optimizer(params, W, ws.grad)
     record_at = np.union1d(
-        log_steps(params.steps, params.log_points), np.asarray(params.record_steps, dtype=int)
+        log_steps(params.optimiser.steps, params.log_points),
+        np.asarray(params.record_steps, dtype=int),
     )
     records: dict[str, list[np.ndarray]] = {k: [] for k in metrics}
     # zeros, not empty: a run shorter than check_every checks slots it never wrote
     losses = torch.zeros(params.check_every, b, dtype=dtype, device=device)
     loss_log: list[np.ndarray] = []
-    noisy = params.noise != "none"
+    noisy = params.noise.kind != "none"
     shape = _noise_shape(params)
     next_record = 0
 
@@ -911,11 +1042,11 @@ def train(
 
     # the params decide the arithmetic, not the process-wide setting (restored on the way out)
     with torch.no_grad(), float32_matmul_precision("highest"):
-        for step in range(params.steps + 1):
+        for step in range(params.optimiser.steps + 1):
             draws = (
                 [
                     draw_noise(params, shape, gen, dtype=dtype, device=device)
-                    for _ in range(params.noise_draws)
+                    for _ in range(params.noise.draws)
                 ]
                 if noisy
                 else None
@@ -926,25 +1057,25 @@ def train(
                 record(step, loss)
                 next_record = min(next_record + 1, len(record_at) - 1)
                 if on_step is not None:
-                    on_step(step, params.steps)
+                    on_step(step, params.optimiser.steps)
             losses[step % params.check_every] = loss
-            if (step + 1) % params.check_every == 0 or step == params.steps:
+            if (step + 1) % params.check_every == 0 or step == params.optimiser.steps:
                 _check_finite(losses, step, params)
-            if step == params.steps:
+            if step == params.optimiser.steps:
                 break  # the last pass only evaluates the loss at the final W
             opt.step(ws.grad)
 
     W_final = W.detach().cpu().numpy().copy()
     return TrainResult(
         params=params,
-        W_init=W_init if params.tied else W_init[0],
-        W_final=W_final if params.tied else W_final[0],
+        W_init=W_init if params.model.tied else W_init[0],
+        W_final=W_final if params.model.tied else W_final[0],
         steps=record_at,
         metrics={k: np.stack(v) for k, v in records.items()},
         loss=np.stack(loss_log),
         seconds=time.perf_counter() - start,
-        D_init=None if params.tied else W_init[1],
-        D_final=None if params.tied else W_final[1],
+        D_init=None if params.model.tied else W_init[1],
+        D_final=None if params.model.tied else W_final[1],
     )
 
 

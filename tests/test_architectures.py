@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from claims._params import leaves
 from claims.catalog.architectures import (
     CLAIM,
     VARIANTS,
@@ -149,15 +150,20 @@ def test_gelu_unit_root_reproduces_one() -> None:
 def test_variants_change_only_the_architecture(scale: str) -> None:
     p = CLAIM.params[scale]
     ref = p.point("tied-relu", p.m[0], 8, seed=3, device="cpu")
-    assert ref == dataclasses.replace(p.train, m=p.m[0], instances=8, seed=3, device="cpu"), (
+    assert ref == p.train.replace(model={"m": p.m[0]}, instances=8, seed=3, device="cpu"), (
         "the tied-relu reference is the train params"
     )
-    changed = {"untied": {"tied"}, "gelu": {"activation"}, "linear": {"activation"}}
+    changed = {
+        "untied": {"model.tied"},
+        "gelu": {"model.activation"},
+        "linear": {"model.activation"},
+    }
+    before = {leaf.path: leaf.value for leaf in leaves(ref)}
     for v in VARIANTS[1:]:
         q = p.point(v, p.m[0], 8, seed=3, device="cpu")
-        diff = {f.name for f in dataclasses.fields(q) if getattr(q, f.name) != getattr(ref, f.name)}
+        diff = {leaf.path for leaf in leaves(q) if leaf.value != before[leaf.path]}
         assert diff == changed[v], f"{v} changes {sorted(diff)}, not {sorted(changed[v])}"
-    assert p.point("linear", p.m[0], 8, seed=3, device="cpu").activation == "none"
+    assert p.point("linear", p.m[0], 8, seed=3, device="cpu").model.activation == "none"
 
 
 def test_batches_add_up_to_the_models_of_each_variant() -> None:
@@ -184,7 +190,7 @@ def test_bad_params_name_the_field(override: dict[str, object], field: str) -> N
         dataclasses.replace(ArchitecturesParams(), **override)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("path", ["train.tied", "train.activation"])
+@pytest.mark.parametrize("path", ["train.model.tied", "train.model.activation"])
 def test_fields_the_variants_set_are_not_settable(path: str) -> None:
     with pytest.raises(ParamError, match="not settable"):
         CLAIM.resolve("standard", {path: "1"})
@@ -201,7 +207,7 @@ def test_variants_start_from_the_same_initial_weights() -> None:
     from sim.autoencoder import train
 
     inits = {
-        v: train(dataclasses.replace(p.point(v, 64, 16, seed=11, device="cpu"), steps=1)).W_init
+        v: train(p.point(v, 64, 16, seed=11, device="cpu").replace(optimiser={"steps": 1})).W_init
         for v in VARIANTS
     }
     for v in VARIANTS[1:]:
@@ -220,7 +226,7 @@ def test_opposite_sign_co_residents_at_the_end_state(act: str, kept: bool) -> No
     is not (the overlap −w² costs 2w⁴ and the pair resolves)."""
     from sim.autoencoder import AutoencoderParams, fused_loss_and_grad
 
-    p = AutoencoderParams(n=4, m=16, instances=1, activation=act, l1=0.1, dtype="float64")
+    p = AutoencoderParams.flat(n=4, m=16, instances=1, activation=act, l1=0.1, dtype="float64")
     w = 1.06 if act == "gelu" else 0.987
     W = torch.zeros(1, 4, 16, dtype=torch.float64)
     W[0, 0, 0], W[0, 1, 0], W[0, 2, 5], W[0, 3, 9] = w, -w, w, -w

@@ -10,6 +10,7 @@ import torch
 
 from sim import ParamError
 from sim.autoencoder import (
+    _FLAT,
     AutoencoderParams,
     DivergenceError,
     _gelu_and_slope,
@@ -44,7 +45,7 @@ def _case(dtype: str, relu: bool, noise: str, scope: str, l1: float) -> str:
 def test_fused_gradient_matches_autograd(
     dtype: str, relu: bool, noise: str, scope: str, l1: float
 ) -> None:
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=6,
         m=11,
         instances=3,
@@ -66,7 +67,7 @@ def _check_against_autograd(p: AutoencoderParams, shape: tuple[int, ...], case: 
     W = torch.randn(*shape, generator=gen, dtype=dt) * 0.6
     xi = (
         draw_noise(p, _noise_shape(p), gen, dtype=dt, device=torch.device("cpu"))
-        if p.noise != "none"
+        if p.noise.kind != "none"
         else None
     )
     loss, grad = fused_loss_and_grad(W, xi, p)
@@ -90,7 +91,7 @@ def _check_against_autograd(p: AutoencoderParams, shape: tuple[int, ...], case: 
 )
 def test_optimizer_steps_match_torch_optim(opt: str, wd: float) -> None:
     """Training 20 steps in float64 equals the same loop driven by torch.optim on autograd."""
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=5,
         m=9,
         instances=2,
@@ -105,8 +106,8 @@ def test_optimizer_steps_match_torch_optim(opt: str, wd: float) -> None:
     ours = train(p)
     W = torch.from_numpy(ours.W_init.copy()).requires_grad_(True)
     cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[opt]
-    torch_opt = cls([W], lr=p.lr, weight_decay=wd)
-    for _ in range(p.steps):
+    torch_opt = cls([W], lr=p.optimiser.lr, weight_decay=wd)
+    for _ in range(p.optimiser.steps):
         torch_opt.zero_grad()
         reference_loss(W, None, p).sum().backward()
         torch_opt.step()
@@ -117,7 +118,7 @@ def test_optimizer_steps_match_torch_optim(opt: str, wd: float) -> None:
 
 
 def test_same_seed_same_numbers_different_seed_different() -> None:
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=4,
         m=8,
         instances=2,
@@ -135,7 +136,7 @@ def test_same_seed_same_numbers_different_seed_different() -> None:
 
 
 def test_metrics_recorded_at_log_steps() -> None:
-    p = AutoencoderParams(n=3, m=5, instances=2, steps=100, lr=0.01, log_points=10)
+    p = AutoencoderParams.flat(n=3, m=5, instances=2, steps=100, lr=0.01, log_points=10)
     out = train(p, metrics={"norm": lambda W: W.norm(dim=-1)})
     assert out.steps[0] == 0 and out.steps[-1] == 100
     assert out.metrics["norm"].shape == (len(out.steps), 2, 3), f"shape={out.metrics['norm'].shape}"
@@ -149,7 +150,7 @@ def test_log_steps() -> None:
 
 
 def test_init_is_normal_with_std_one_over_sqrt_m() -> None:
-    out = train(AutoencoderParams(n=64, m=400, instances=4, steps=1, lr=1e-9))
+    out = train(AutoencoderParams.flat(n=64, m=400, instances=4, steps=1, lr=1e-9))
     std = float(out.W_init.std())
     assert abs(std - 0.05) < 0.001, f"init std={std}, but should be 1/sqrt(400)=0.05"
 
@@ -162,7 +163,7 @@ def test_noise_has_the_stated_variance() -> None:
         ("uniform", -1.2),
         ("laplace", 3.0),
     ]:
-        p = AutoencoderParams(noise=noise, sigma=0.5)  # type: ignore[arg-type]
+        p = AutoencoderParams.flat(noise=noise, sigma=0.5)  # type: ignore[arg-type]
         x = draw_noise(p, (400_000,), gen, dtype=torch.float64, device=torch.device("cpu")).numpy()
         var, ex = x.var(), (x**4).mean() / x.var() ** 2 - 3
         assert abs(var - 0.25) < 0.005, f"var={var}, but should be 0.25 [noise={noise}]"
@@ -170,7 +171,7 @@ def test_noise_has_the_stated_variance() -> None:
 
 
 def test_divergence_raises_with_the_step() -> None:
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=8, m=16, instances=2, steps=500, lr=1000.0, optimizer="sgd", check_every=50
     )
     with pytest.raises(DivergenceError, match=r"diverged at step \d+") as info:
@@ -198,18 +199,19 @@ def test_divergence_raises_with_the_step() -> None:
     ],
 )
 def test_bad_params_name_the_field(field: str, value: object) -> None:
-    with pytest.raises(ParamError, match=field) as info:
-        AutoencoderParams(**{field: value})  # type: ignore[arg-type]
-    assert info.value.field == field and "allowed" in str(info.value)
+    path = ".".join(_FLAT.get(field, (field,)))  # the grouped field's dotted path
+    with pytest.raises(ParamError, match=path) as info:
+        AutoencoderParams.flat(**{field: value})  # type: ignore[arg-type]
+    assert info.value.field == path and "allowed" in str(info.value)
 
 
 def test_noise_without_sigma_is_an_error() -> None:
     with pytest.raises(ParamError, match="sigma"):
-        AutoencoderParams(noise="gaussian", sigma=0.0)
+        AutoencoderParams.flat(noise="gaussian", sigma=0.0)
 
 
 def test_record_steps_are_recorded_exactly() -> None:
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=3, m=5, instances=2, steps=1000, lr=0.05, log_points=5, record_steps=(333, 777)
     )
     out = train(p)
@@ -226,7 +228,7 @@ def test_record_steps_are_recorded_exactly() -> None:
 @pytest.mark.parametrize("bad", [(1001,), (-1,), (2.5,), [10]])
 def test_record_steps_out_of_range_is_named(bad: object) -> None:
     with pytest.raises(ParamError, match="record_steps"):
-        AutoencoderParams(n=3, m=5, steps=1000, record_steps=bad)  # type: ignore[arg-type]
+        AutoencoderParams.flat(n=3, m=5, steps=1000, record_steps=bad)  # type: ignore[arg-type]
 
 
 # -- architectures: GeLU output, untied encoder and decoder (catalogue P2-ARCH) --------------------
@@ -251,7 +253,7 @@ def test_architecture_gradient_matches_autograd(
     """The closed-form gradient of the GeLU output (D = (y − I) ⊙ GeLU'(Z), GeLU' from the erf
     form) and of untied weights (∂L/∂E = 2RD, ∂L/∂D = 2RᵀE) against autograd on the plain
     formula, whose GeLU is torch.nn.functional.gelu."""
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=6,
         m=11,
         instances=3,
@@ -298,7 +300,7 @@ def test_gelu_data_path_matches_autograd(noise: str, scope: str) -> None:
     hot loop's implicit one-hot rows against the same inputs made explicit."""
     from sim.autoencoder import _DataWorkspace  # the training loop's workspace, tested directly
 
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=5,
         m=7,
         instances=3,
@@ -322,7 +324,7 @@ def test_gelu_data_path_matches_autograd(noise: str, scope: str) -> None:
     )
     loss, grad = data_loss_and_grad(W, X, w, xi, p)
     Wa = W.clone().requires_grad_(True)
-    ref = _plain_data_loss(Wa, X, w, xi, p.l1)
+    ref = _plain_data_loss(Wa, X, w, xi, p.optimiser.l1)
     ref.sum().backward()
     assert Wa.grad is not None
     err = float((grad - Wa.grad).abs().max())
@@ -342,7 +344,7 @@ def test_gelu_data_path_matches_autograd(noise: str, scope: str) -> None:
 def test_untied_training_matches_torch_optim(opt: str, act: str) -> None:
     """20 untied steps in float64 equal torch.optim driving autograd on the plain formula with the
     same (E, D) init; the result carries the encoder in W_* and the decoder in D_*."""
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=5,
         m=9,
         instances=2,
@@ -363,8 +365,8 @@ def test_untied_training_matches_torch_optim(opt: str, act: str) -> None:
         assert shape == (2, 5, 9), f"{name}.shape={shape}, but should be (2, 5, 9)"
     P = torch.from_numpy(np.stack([ours.W_init, ours.D_init])).requires_grad_(True)
     cls = {"sgd": torch.optim.SGD, "adamw": torch.optim.AdamW}[opt]
-    torch_opt = cls([P], lr=p.lr, weight_decay=p.weight_decay)
-    for _ in range(p.steps):
+    torch_opt = cls([P], lr=p.optimiser.lr, weight_decay=p.optimiser.weight_decay)
+    for _ in range(p.optimiser.steps):
         torch_opt.zero_grad()
         reference_loss(P, None, p).sum().backward()
         torch_opt.step()
@@ -381,8 +383,8 @@ def test_untied_training_matches_torch_optim(opt: str, act: str) -> None:
 def test_untied_encoder_starts_from_the_tied_init() -> None:
     """E is drawn first, so an untied run starts its encoder where the tied run of the same seed
     starts W; D is an independent draw; a tied run carries no decoder."""
-    p = AutoencoderParams(n=4, m=16, instances=3, steps=1, lr=1e-9, seed=5)
-    tied, untied = train(p), train(dataclasses.replace(p, tied=False))
+    p = AutoencoderParams.flat(n=4, m=16, instances=3, steps=1, lr=1e-9, seed=5)
+    tied, untied = train(p), train(p.replace(model={"tied": False}))
     assert tied.D_init is None and tied.D_final is None, "a tied run has no separate decoder"
     assert untied.D_init is not None
     np.testing.assert_array_equal(
@@ -396,27 +398,27 @@ def test_untied_output_that_starts_off_gets_no_gradient_from_its_target() -> Non
     """Untied ReLU: a feature with E_i·D_i < 0 (and no other feature reaching it) has a dead
     output, so neither its encoder nor its decoder row moves, unlike the tied model, whose
     Z_ii = ‖W_i‖² > 0 is always on."""
-    p = AutoencoderParams(n=2, m=3, instances=1, tied=False, dtype="float64")
+    p = AutoencoderParams.flat(n=2, m=3, instances=1, tied=False, dtype="float64")
     E = torch.tensor([[[1.0, 0.0, 0.0], [0.0, 0.5, 0.0]]], dtype=torch.float64)
     D = torch.tensor([[[1.0, 0.0, 0.0], [0.0, -0.5, 0.0]]], dtype=torch.float64)
     _, grad = fused_loss_and_grad(torch.stack([E, D]), None, p)
     dead = float(grad[:, 0, 1].abs().max())
     assert dead == 0.0, f"max |∂L/∂(E_1, D_1)|={dead}, but a dead output passes no gradient"
     assert float(grad[:, 0, 0].abs().max()) == 0.0, "feature 0 reproduces itself exactly"
-    _, tied_grad = fused_loss_and_grad(E, None, dataclasses.replace(p, tied=True))
+    _, tied_grad = fused_loss_and_grad(E, None, p.replace(model={"tied": True}))
     assert float(tied_grad[0, 1].abs().max()) > 0.1, "tied: the same row is pulled to norm 1"
 
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"activation": "tanh"}, "activation"),
-        ({"tied": "no"}, "tied"),
-        ({"tied": False, "noise": "gaussian", "sigma": 0.1}, "tied"),
-        ({"tied": False, "data": "bernoulli", "p": 0.1}, "tied"),
+        ({"activation": "tanh"}, "model.activation"),
+        ({"tied": "no"}, "model.tied"),
+        ({"tied": False, "noise": "gaussian", "sigma": 0.1}, "model.tied"),
+        ({"tied": False, "data": "bernoulli", "p": 0.1}, "model.tied"),
     ],
 )
 def test_bad_architecture_params_name_the_field(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(ParamError, match=field) as info:
-        AutoencoderParams(**kwargs)  # type: ignore[arg-type]
+        AutoencoderParams.flat(**kwargs)  # type: ignore[arg-type]
     assert info.value.field == field and "allowed" in str(info.value), f"{info.value} [{kwargs}]"

@@ -26,9 +26,12 @@ def test_list_prints_every_id_first_then_title(capsys: pytest.CaptureFixture[str
     ("argv", "needle"),
     [
         (["run", "collision-count", "--set", "bogus=1"], "bogus"),
-        (["run", "collision-count", "--set", "n=0"], "train.n=0"),
-        (["run", "collision-count", "--set", "lr=-1"], "train.lr"),
-        (["run", "collision-count", "--set", "optimizer=rmsprop"], "train.optimizer"),
+        (["run", "collision-count", "--set", "n=0"], "train.model.n=0"),
+        (["run", "collision-count", "--set", "lr=-1"], "train.optimiser.lr"),
+        (
+            ["run", "collision-count", "--set", "train.optimiser.kind=rmsprop"],
+            "train.optimiser.kind",
+        ),
         (["run", "collision-count", "--set", "train.seed=3"], "--seed"),
         (["run", "collision-count", "--set", "m=64,abc"], "m="),
         (["run", "collision-count", "--set", "novalue"], "--set"),
@@ -78,7 +81,7 @@ def test_run_smoke_writes_schema_1_json(tmp_path: Path, capsys: pytest.CaptureFi
     (entry,) = doc["claims"]
     assert (
         entry["id"] == "collision-count"
-        and entry["params"]["train"]["n"] == 6
+        and entry["params"]["train"]["model"]["n"] == 6
         and entry["params"]["m"] == [24, 48]
     )
     assert entry["status"] in ("pass", "fail", "inconclusive"), entry.get("error")
@@ -113,15 +116,16 @@ def test_report_states_set_overrides(tmp_path: Path) -> None:
     doc = json.loads((out / "claims.json").read_text("utf-8"))
     assert doc["overrides"] == {
         "collision-count.train.instances": "8",
-        "collision-count.train.steps": "200",
+        "collision-count.train.optimiser.steps": "200",
     }, doc
     train = doc["claims"][0]["params"]["train"]
-    assert train["instances"] == 8 and train["steps"] == 200, train
+    assert train["instances"] == 8 and train["optimiser"]["steps"] == 200, train
     md = (out / "claims.md").read_text("utf-8")
-    assert "`collision-count.train.instances=8`, `collision-count.train.steps=200`" in md
-    assert "--set collision-count.train.instances=8 --set collision-count.train.steps=200" in md, (
-        "the generating command repeats the overrides"
-    )
+    assert "`collision-count.train.instances=8`, `collision-count.train.optimiser.steps=200`" in md
+    assert (
+        "--set collision-count.train.instances=8 --set collision-count.train.optimiser.steps=200"
+        in md
+    ), "the generating command repeats the overrides"
     assert "Smoke scale" in md, "a smoke report says its verdicts mean nothing"
 
 
@@ -158,7 +162,7 @@ def test_claim_scoped_set_applies_to_that_claim_only(tmp_path: Path) -> None:
             "--set",
             "collision-count.train.instances=8",
             "--set",
-            "collision-count-adamw.train.steps=50",
+            "collision-count-adamw.train.optimiser.steps=50",
             "--out",
             str(out),
             "--cache-dir",
@@ -175,13 +179,13 @@ def test_claim_scoped_set_applies_to_that_claim_only(tmp_path: Path) -> None:
         "a scoped override must not reach another claim"
     )
     assert (
-        params["collision-count-adamw"]["train"]["steps"] == 50
-        and params["collision-count"]["train"]["steps"] == 300
+        params["collision-count-adamw"]["train"]["optimiser"]["steps"] == 50
+        and params["collision-count"]["train"]["optimiser"]["steps"] == 300
     )
     assert doc["overrides"] == {
         "collision-count.m": "32,64",
         "collision-count.train.instances": "8",
-        "collision-count-adamw.train.steps": "50",
+        "collision-count-adamw.train.optimiser.steps": "50",
     }, doc["overrides"]
     assert code in (0, 1)
 
@@ -238,7 +242,11 @@ def test_a_plain_key_with_several_meanings_exits_2_naming_claims_and_paths(
 ) -> None:
     assert main(["run", "--scale", "smoke", "--set", "lr=0.05"]) == 2
     err = capsys.readouterr().err
-    for path in ("collision-count.train.lr", "init-diagonal.sgd.lr", "init-diagonal.adamw.lr"):
+    for path in (
+        "collision-count.train.optimiser.lr",
+        "init-diagonal.sgd.optimiser.lr",
+        "init-diagonal.adamw.optimiser.lr",
+    ):
         assert path in err, f"{path!r} missing from: {err}"
 
 
@@ -265,11 +273,11 @@ def test_dotted_override_reaches_the_trainer_of_exactly_that_claim(
             "--cache-dir",
             str(tmp_path),
             "--set",
-            "collision-count.train.steps=123",
+            "collision-count.train.optimiser.steps=123",
         ]
     )
-    assert [p.steps for p in seen] == [123, 7500], (
-        f"steps per trainer call: {[p.steps for p in seen]}"
+    assert [p.optimiser.steps for p in seen] == [123, 7500], (
+        f"steps per trainer call: {[p.optimiser.steps for p in seen]}"
     )
 
 
@@ -278,8 +286,10 @@ def test_show_lists_the_trainer_lr_with_its_default_and_comment(
 ) -> None:
     assert main(["show", "collision-count"]) == 0
     out = capsys.readouterr().out
-    line = next(line for line in out.splitlines() if line.strip().startswith("train.lr = "))
-    assert "train.lr = 0.1" in line and "stable" in line, line
+    line = next(
+        line for line in out.splitlines() if line.strip().startswith("train.optimiser.lr = ")
+    )
+    assert "train.optimiser.lr = 0.1" in line and "stable" in line, line
     for needle in ("slope", "band ± 0.25", "n2-over-2m", "confidence = 0.95"):
         assert needle in out, f"{needle!r} missing from `show`"
 

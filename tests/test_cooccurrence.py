@@ -20,6 +20,7 @@ from claims.catalog.cooccurrence import CLAIM, CooccurrenceParams, _curves, half
 from sim import ParamError
 from sim.autoencoder import (
     AutoencoderParams,
+    BasisData,
     data_loss_and_grad,
     draw_inputs,
     draw_noise,
@@ -65,7 +66,7 @@ CASES = [
 
 @pytest.mark.parametrize(("data", "noise", "scope", "relu"), CASES)
 def test_data_gradient_matches_autograd(data: str, noise: str, scope: str, relu: bool) -> None:
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=5,
         m=7,
         instances=3,
@@ -95,7 +96,7 @@ def test_data_gradient_matches_autograd(data: str, noise: str, scope: str, relu:
     )
     loss, grad = data_loss_and_grad(W, X, w, xi, p)
     Wa = W.clone().requires_grad_(True)
-    ref = _plain(Wa, X, w, xi, relu, p.l1)
+    ref = _plain(Wa, X, w, xi, relu, p.optimiser.l1)
     ref.sum().backward()
     case = f"[{data}, noise={noise}/{scope}, relu={relu}]"
     assert torch.allclose(loss, ref.detach(), atol=1e-12), (
@@ -110,7 +111,7 @@ def test_training_path_matches_explicit_inputs() -> None:
     from sim.autoencoder import _DataWorkspace  # the training loop's workspace, tested directly
 
     for relu in (True, False):
-        p = AutoencoderParams(
+        p = AutoencoderParams.flat(
             n=6,
             m=9,
             instances=3,
@@ -157,7 +158,7 @@ def test_estimator_is_unbiased(p: float, noise: str) -> None:
     """Both estimators (stratified without noise, plain with it) against exact enumeration, n = 4.
     The noisy case uses σ = 1e-12: the plain sampler, with a noise too small to matter."""
     n = 4
-    params = AutoencoderParams(
+    params = AutoencoderParams.flat(
         n=n,
         m=6,
         instances=1,
@@ -192,8 +193,8 @@ def test_uniform_magnitudes_match_plain_sampling() -> None:
         "batch": 400_000,
         "dtype": "float64",
     }
-    strat = AutoencoderParams(**kw)  # type: ignore[arg-type]
-    plain = AutoencoderParams(**kw, noise="gaussian", sigma=1e-12)  # type: ignore[arg-type]
+    strat = AutoencoderParams.flat(**kw)  # type: ignore[arg-type]
+    plain = AutoencoderParams.flat(**kw, noise="gaussian", sigma=1e-12)  # type: ignore[arg-type]
     W = torch.randn(1, 5, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(5)) * 0.6
     g1 = data_loss_and_grad(
         W, *draw_inputs(strat, torch.Generator().manual_seed(6), dtype=torch.float64), None, strat
@@ -211,7 +212,7 @@ def test_stratified_rows() -> None:
     """One-hot rows first with weight (1−p)^(n−1); sampled rows hold >= 2 features, their count
     following the truncated binomial law, at uniformly random positions."""
     n, p, batch = 6, 0.3, 4000
-    params = AutoencoderParams(n=n, m=4, instances=5, data="bernoulli", p=p, batch=batch)
+    params = AutoencoderParams.flat(n=n, m=4, instances=5, data="bernoulli", p=p, batch=batch)
     X, w = draw_inputs(params, torch.Generator().manual_seed(8), dtype=torch.float64)
     assert torch.equal(X[:, :n], torch.eye(n, dtype=torch.float64).expand(5, n, n)), (
         "one-hot rows first"
@@ -255,8 +256,8 @@ def test_p_to_zero_is_the_basis_model() -> None:
             "seed": 3,
             "dtype": "float64",
         }
-        basis = train(AutoencoderParams(**kw))  # type: ignore[arg-type]
-        tiny = train(AutoencoderParams(**kw, data="bernoulli", p=1e-9, batch=4))  # type: ignore[arg-type]
+        basis = train(AutoencoderParams.flat(**kw))  # type: ignore[arg-type]
+        tiny = train(AutoencoderParams.flat(**kw, data="bernoulli", p=1e-9, batch=4))  # type: ignore[arg-type]
         assert np.array_equal(basis.W_init, tiny.W_init), (
             "the init must not depend on the data path"
         )
@@ -271,10 +272,8 @@ def test_p_to_zero_is_the_basis_model() -> None:
 
 
 def test_basis_fast_path_is_the_default_and_unchanged() -> None:
-    p = AutoencoderParams(n=5, m=7, instances=2, l1=0.05, dtype="float64")
-    assert p.data == "basis" and p.p is None, (
-        f"defaults data={p.data!r}, p={p.p}; should be 'basis', None"
-    )
+    p = AutoencoderParams.flat(n=5, m=7, instances=2, l1=0.05, dtype="float64")
+    assert p.data == BasisData(), f"default data={p.data!r}; should be BasisData()"
     W = torch.randn(2, 5, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(9)) * 0.5
     loss, grad = fused_loss_and_grad(W, None, p)
     Wa = W.clone().requires_grad_(True)
@@ -289,18 +288,18 @@ def test_basis_fast_path_is_the_default_and_unchanged() -> None:
 @pytest.mark.parametrize(
     ("kw", "field"),
     [
-        ({"data": "bernoulli"}, "p"),
-        ({"data": "bernoulli", "p": 0.0}, "p"),
-        ({"data": "bernoulli", "p": 1.5}, "p"),
-        ({"p": 0.1}, "p"),
-        ({"data": "poisson", "p": 0.1}, "data"),
-        ({"data": "bernoulli", "p": 0.1, "batch": 0}, "batch"),
+        ({"data": "bernoulli"}, "data.p"),
+        ({"data": "bernoulli", "p": 0.0}, "data.p"),
+        ({"data": "bernoulli", "p": 1.5}, "data.p"),
+        ({"p": 0.1}, "data.p"),
+        ({"data": "poisson", "p": 0.1}, "data.kind"),
+        ({"data": "bernoulli", "p": 0.1, "batch": 0}, "data.batch"),
     ],
     ids=["missing-p", "p-zero", "p-above-one", "p-with-basis", "unknown-data", "batch-zero"],
 )
 def test_data_params_are_validated(kw: dict, field: str) -> None:
     with pytest.raises(ParamError) as err:
-        AutoencoderParams(**kw)  # type: ignore[arg-type]
+        AutoencoderParams.flat(**kw)  # type: ignore[arg-type]
     assert err.value.field == field, (
         f"error names {err.value.field!r}, but should name {field!r} [{kw}]"
     )
@@ -308,7 +307,7 @@ def test_data_params_are_validated(kw: dict, field: str) -> None:
 
 def test_draw_inputs_refuses_basis() -> None:
     with pytest.raises(ParamError):
-        draw_inputs(AutoencoderParams(), torch.Generator())
+        draw_inputs(AutoencoderParams.flat(), torch.Generator())
 
 
 # -- the claim's helpers -------------------------------------------------------------------------
@@ -334,9 +333,9 @@ def test_cooccurrence_params_are_validated() -> None:
         CooccurrenceParams(m_scaling=64)
     assert err.value.field == "m_scaling"
     with pytest.raises(ParamError) as err:
-        CLAIM.resolve("standard", {"train.lr": "-1"})
-    assert err.value.field == "train.lr", (
-        f"error names {err.value.field!r}, but should name 'train.lr'"
+        CLAIM.resolve("standard", {"train.optimiser.lr": "-1"})
+    assert err.value.field == "train.optimiser.lr", (
+        f"error names {err.value.field!r}, but should name 'train.optimiser.lr'"
     )
     for path in CooccurrenceParams.GRID_SET:
         with pytest.raises(ParamError) as err:
@@ -348,8 +347,11 @@ def test_cooccurrence_params_are_validated() -> None:
 
 def test_curves_train_the_template() -> None:
     """Each curve is the ``train`` template with its own n, m, data and instances, nothing else."""
-    p = CLAIM.resolve("standard", {"train.lr": "0.05", "m_scaling": "128"})
-    got = {label: (t.n, t.m, t.data, t.instances, grid) for label, t, grid in _curves(p)}
+    p = CLAIM.resolve("standard", {"train.optimiser.lr": "0.05", "m_scaling": "128"})
+    got = {
+        label: (t.model.n, t.model.m, t.data.kind, t.instances, grid)
+        for label, t, grid in _curves(p)
+    }
     want = {
         "main": (16, 64, "bernoulli", 256, p.p),
         "m-scaling": (16, 128, "bernoulli", 512, p.p_scaling),
@@ -358,7 +360,8 @@ def test_curves_train_the_template() -> None:
     }
     assert got == want, f"curves {got}, but should be {want}"
     for label, t, _ in _curves(p):
-        assert (t.lr, t.l1, t.steps, t.optimizer, t.batch) == (0.05, 0.1, 500, "sgd", 16), (
+        o = t.optimiser
+        assert (o.lr, o.l1, o.steps, o.kind, t.data.batch) == (0.05, 0.1, 500, "sgd", 16), (
             f"{label}: {t}"
         )
 

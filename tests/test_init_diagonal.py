@@ -3,7 +3,6 @@ init-diagonal claim's measurements, on synthetic weights with known answers."""
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 from pathlib import Path
@@ -212,21 +211,21 @@ def test_summarise_rejects_mismatched_shapes() -> None:
 @pytest.mark.parametrize(
     ("path", "value"),
     [
-        ("sgd.n", 1),
-        ("adamw.n", 20),
+        ("sgd.model.n", 1),
+        ("adamw.model.n", 20),
         ("m", (64,)),
         ("m", (64, 64)),
         ("adamw_m", (48,)),
         ("sgd.instances", 1),
         ("adamw.instances", 1),
         ("isolated_instances", 0),
-        ("sgd.lr", -0.1),
-        ("adamw.weight_decay", -1.0),
-        ("sgd.optimizer", "adamw"),
-        ("adamw.optimizer", "sgd"),
+        ("sgd.optimiser.lr", -0.1),
+        ("adamw.optimiser.weight_decay", -1.0),
+        ("sgd.optimiser.kind", "adamw"),
+        ("adamw.optimiser.kind", "sgd"),
         ("confidence", 1.0),
         ("m", (1, 64)),
-        ("sgd.m", 64),
+        ("sgd.model.m", 64),
         ("adamw.seed", 1),
     ],
 )
@@ -237,20 +236,21 @@ def test_params_reject_bad_values(path: str, value) -> None:
 
 
 def test_each_arm_has_its_own_trainer_params() -> None:
-    """``adamw.lr`` reaches the AdamW arm alone; a plain ``lr`` is ambiguous between the arms."""
+    """``adamw.optimiser.lr`` reaches the AdamW arm alone; a plain ``lr`` is ambiguous between the
+    arms."""
     std = CLAIM.params["standard"]
-    p = CLAIM.resolve("standard", {"adamw.lr": "2e-3", "sgd.steps": "900"})
-    assert (p.adamw.lr, p.sgd.lr) == (2e-3, std.sgd.lr), (
-        f"adamw.lr=2e-3 gave adamw {p.adamw.lr}, sgd {p.sgd.lr}"
+    p = CLAIM.resolve("standard", {"adamw.optimiser.lr": "2e-3", "sgd.optimiser.steps": "900"})
+    assert (p.adamw.optimiser.lr, p.sgd.optimiser.lr) == (2e-3, std.sgd.optimiser.lr), (
+        f"adamw.optimiser.lr=2e-3 gave adamw {p.adamw.optimiser.lr}, sgd {p.sgd.optimiser.lr}"
     )
-    assert (p.sgd.steps, p.adamw.steps) == (900, std.adamw.steps)
-    assert Overrides.parse(["adamw.lr=2e-3"], [CLAIM]).for_claim("init-diagonal") == {
-        "adamw.lr": "2e-3"
+    assert (p.sgd.optimiser.steps, p.adamw.optimiser.steps) == (900, std.adamw.optimiser.steps)
+    assert Overrides.parse(["adamw.optimiser.lr=2e-3"], [CLAIM]).for_claim("init-diagonal") == {
+        "adamw.optimiser.lr": "2e-3"
     }
     with pytest.raises(ParamError, match="full path"):
         Overrides.parse(["lr=2e-3"], [CLAIM])
-    both = CLAIM.resolve("standard", {"sgd.n": 20, "adamw.n": 20})
-    assert (both.sgd.n, both.adamw.n, both.n) == (20, 20, 20)
+    both = CLAIM.resolve("standard", {"sgd.model.n": 20, "adamw.model.n": 20})
+    assert (both.sgd.model.n, both.adamw.model.n, both.n) == (20, 20, 20)
 
 
 def test_standard_scale_keeps_its_settings() -> None:
@@ -262,29 +262,45 @@ def test_standard_scale_keeps_its_settings() -> None:
         512,
     )
     assert (
-        p.sgd.optimizer,
+        p.sgd.optimiser.kind,
         p.sgd.instances,
-        p.sgd.steps,
-        p.sgd.lr,
-        p.sgd.l1,
-        p.sgd.weight_decay,
+        p.sgd.optimiser.steps,
+        p.sgd.optimiser.lr,
+        p.sgd.optimiser.l1,
+        p.sgd.optimiser.weight_decay,
     ) == ("sgd", 128, 800, 0.1, 0.1, 0.0)
     assert (
-        p.adamw.optimizer,
+        p.adamw.optimiser.kind,
         p.adamw.instances,
-        p.adamw.steps,
-        p.adamw.lr,
-        p.adamw.l1,
-        p.adamw.weight_decay,
+        p.adamw.optimiser.steps,
+        p.adamw.optimiser.lr,
+        p.adamw.optimiser.l1,
+        p.adamw.optimiser.weight_decay,
     ) == ("adamw", 32, 6000, 1e-3, 1e-3, 0.01)
-    assert p.point("adamw", 128, seed=7, device="cpu").m == 128
+    assert p.point("adamw", 128, seed=7, device="cpu").model.m == 128
 
 
 def test_paper_scale_is_the_paper_code_for_adamw() -> None:
     p = CLAIM.params["paper"]
-    assert (p.adamw.n, p.adamw_m, p.adamw.instances, p.adamw.steps) == (256, (4096,), 16, 7500)
-    assert (p.adamw.lr, p.adamw.l1, p.adamw.weight_decay) == (1e-3, 1e-3, 0.01)
-    assert (p.sgd.n, p.m, p.sgd.instances, p.sgd.steps, p.sgd.lr, p.sgd.l1) == (
+    assert (p.adamw.model.n, p.adamw_m, p.adamw.instances, p.adamw.optimiser.steps) == (
+        256,
+        (4096,),
+        16,
+        7500,
+    )
+    assert (p.adamw.optimiser.lr, p.adamw.optimiser.l1, p.adamw.optimiser.weight_decay) == (
+        1e-3,
+        1e-3,
+        0.01,
+    )
+    assert (
+        p.sgd.model.n,
+        p.m,
+        p.sgd.instances,
+        p.sgd.optimiser.steps,
+        p.sgd.optimiser.lr,
+        p.sgd.optimiser.l1,
+    ) == (
         256,
         (256, 1024, 4096, 16384),
         16,
@@ -321,7 +337,7 @@ def test_isolated_argmax_wins_by_construction() -> None:
     increasing map for every magnitude above ηλ, so the initial argmax wins with its sign in every
     instance. Guaranteed by the dynamics, so a test and not a fit of the claim (the standard
     scale's gradient-descent settings, at m = 256)."""
-    p = dataclasses.replace(CLAIM.params["standard"].sgd, n=1, m=256, instances=64)
+    p = CLAIM.params["standard"].sgd.replace(model={"n": 1, "m": 256}, instances=64)
     out = train(p)
     s = summarise(out.W_init, out.W_final)
     assert s.hits.min() == 1.0 and s.same_sign.all(), (

@@ -54,7 +54,7 @@ def test_full_gradient_is_self_term_plus_pair_force(shape: tuple[int, int]) -> N
     n, m = shape
     W = np.random.default_rng(7 * n + m).standard_normal((2, n, m)) / math.sqrt(m)
     t = torch.tensor(W, requires_grad=True)
-    reference_loss(t, None, AutoencoderParams(n=n, m=m, instances=2)).sum().backward()
+    reference_loss(t, None, AutoencoderParams.flat(n=n, m=m, instances=2)).sum().backward()
     assert t.grad is not None
     flow_code = -t.grad.numpy() / float(th.time_unit())
     sq = (W * W).sum(-1, keepdims=True)

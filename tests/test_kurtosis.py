@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claims import Claim
+from claims._params import leaves
 from claims.catalog.kurtosis_mechanism import KURTOSIS_MECHANISM, VARIANTS, MechanismParams
 from claims.catalog.kurtosis_sparsity import (
     KURTOSIS_SPARSITY,
@@ -116,7 +117,7 @@ def test_excess_kurtosis_and_variance_from_sympy_stats(noise: str) -> None:
 def test_simulator_noise_matches_theory_moments(noise: str) -> None:
     """sim.autoencoder.draw_noise has the variance σ² and excess kurtosis theory assigns to it."""
     sigma = 0.3
-    p = AutoencoderParams(n=1, m=1, noise=noise, sigma=sigma)  # type: ignore[arg-type]
+    p = AutoencoderParams.flat(n=1, m=1, noise=noise, sigma=sigma)  # type: ignore[arg-type]
     gen = torch.Generator().manual_seed(7)
     x = draw_noise(p, (2_000_000,), gen, dtype=torch.float64, device=torch.device("cpu")).numpy()
     var = x.var()
@@ -131,7 +132,7 @@ def test_simulator_noise_matches_theory_moments(noise: str) -> None:
 def test_laplace_noise_has_no_clamp_atom() -> None:
     """torch.rand returns exactly 0 with probability 2^-24: the sampler must stay finite and tame
     there."""
-    p = AutoencoderParams(n=1, m=1, noise="laplace", sigma=1.0)
+    p = AutoencoderParams.flat(n=1, m=1, noise="laplace", sigma=1.0)
     gen = torch.Generator().manual_seed(0)
     largest = 0.0
     for _ in range(24):  # 24 × 4M draws: ≈ 6 zeros of torch.rand expected
@@ -196,7 +197,7 @@ def test_linear_decoder_expected_loss_by_enumeration(levels: tuple[float, ...]) 
     values = np.array([s * a for a in levels for s in (1, -1)])
     probs = np.full(values.size, 1 / values.size)
     sigma2 = float(probs @ values**2)
-    p = AutoencoderParams(n=n, m=m, instances=1, activation="none", dtype="float64")
+    p = AutoencoderParams.flat(n=n, m=m, instances=1, activation="none", dtype="float64")
     mean = 0.0
     for combo in itertools.product(range(values.size), repeat=m):
         xi = torch.tensor(values[list(combo)]).reshape(1, 1, m)
@@ -311,23 +312,23 @@ def test_params_validation_names_the_field() -> None:
         KurtosisParams(sigmas=(0.1,))
     with pytest.raises(ParamError, match="seeds"):
         KURTOSIS_SPARSITY.resolve(
-            "standard", {"train.noise_scope": "step"}
+            "standard", {"train.noise.scope": "step"}
         )  # one seed: one replicate
     with pytest.raises(ParamError, match="plateau"):
         KurtosisParams(plateau=0.1)  # below 3/(m+2)
     with pytest.raises(ParamError, match="draws"):
         MechanismParams(draws=1)
-    with pytest.raises(ParamError, match=r"train\.lr"):
-        KURTOSIS_MECHANISM.resolve("standard", {"train.lr": "-1"})
+    with pytest.raises(ParamError, match=r"train\.optimiser\.lr"):
+        KURTOSIS_MECHANISM.resolve("standard", {"train.optimiser.lr": "-1"})
 
 
 @pytest.mark.parametrize(
     ("claim", "path"),
     [
-        (KURTOSIS_SPARSITY, "train.sigma"),
-        (KURTOSIS_SPARSITY, "train.noise"),
-        (KURTOSIS_MECHANISM, "train.noise_draws"),
-        (KURTOSIS_MECHANISM, "train.activation"),
+        (KURTOSIS_SPARSITY, "train.noise.sigma"),
+        (KURTOSIS_SPARSITY, "train.noise.kind"),
+        (KURTOSIS_MECHANISM, "train.noise.draws"),
+        (KURTOSIS_MECHANISM, "train.model.activation"),
     ],
 )
 def test_fields_the_runs_set_are_not_settable(claim: Claim, path: str) -> None:
@@ -343,20 +344,22 @@ def test_mechanism_variants_change_one_thing_at_equal_lr_t(scale: str) -> None:
         "the reference run is the train params"
     )
     changed = {
-        "lr-half": {"lr", "steps"},
-        "lr-large": {"lr", "steps"},
-        "draws": {"noise_draws"},
-        "per-sample": {"noise_scope"},
-        "no-relu": {"activation"},
+        "lr-half": {"optimiser.lr", "optimiser.steps"},
+        "lr-large": {"optimiser.lr", "optimiser.steps"},
+        "draws": {"noise.draws"},
+        "per-sample": {"noise.scope"},
+        "no-relu": {"model.activation"},
     }
+    before = {leaf.path: leaf.value for leaf in leaves(ref)}
     for name in VARIANTS[1:]:
         v = p.variant(name, seed=3, device="cpu")
-        diff = {f.name for f in dataclasses.fields(v) if getattr(v, f.name) != getattr(ref, f.name)}
+        diff = {leaf.path for leaf in leaves(v) if leaf.value != before[leaf.path]}
         assert diff == changed[name], (
             f"{name} changes {sorted(diff)}, not {sorted(changed[name])} [{scale}]"
         )
-        assert math.isclose(v.lr * v.steps, p.time, rel_tol=1e-9), (
-            f"{name}: lr·t={v.lr * v.steps}, not {p.time}"
+        o = v.optimiser
+        assert math.isclose(o.lr * o.steps, p.time, rel_tol=1e-9), (
+            f"{name}: lr·t={o.lr * o.steps}, not {p.time}"
         )
-    assert p.variant("lr-half", seed=0, device="cpu").lr == p.train.lr / 2
-    assert p.variant("draws", seed=0, device="cpu").noise_draws == p.draws
+    assert p.variant("lr-half", seed=0, device="cpu").optimiser.lr == p.train.optimiser.lr / 2
+    assert p.variant("draws", seed=0, device="cpu").noise.draws == p.draws

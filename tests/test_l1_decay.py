@@ -74,7 +74,7 @@ def test_time_units_match_one_sgd_step_of_the_trainer() -> None:
     lr, lam_real, m = 0.01, 0.02, 50
     W = torch.tensor(np.abs(np.random.default_rng(1).normal(0, 1 / math.sqrt(m), (1, 1, m))))
     _, grad = fused_loss_and_grad(
-        W, None, AutoencoderParams(n=1, m=m, instances=1, l1=lam_real, dtype="float64")
+        W, None, AutoencoderParams.flat(n=1, m=m, instances=1, l1=lam_real, dtype="float64")
     )
     sgd_step = -lr * grad.numpy().ravel()
     dt = float(units["tau_per_t"].subs(T.eta, lr))
@@ -226,22 +226,22 @@ def _judge(p: L1DecayParams) -> Judge:
 
 def test_params_validate_and_accept_overrides() -> None:
     p = apply_overrides(
-        L1DecayParams(), {"flow.m": "1000000", "window_lo": "20", "train.lr": "0.05"}
+        L1DecayParams(), {"flow.m": "1000000", "window_lo": "20", "train.optimiser.lr": "0.05"}
     )
     assert (
         p.flow.m == 1_000_000
         and isinstance(p.flow.m, int)
         and p.window_lo == 20.0
-        and p.train.lr == 0.05
+        and p.train.optimiser.lr == 0.05
     )
     for path, value in [
         ("flow.m", "10"),
         ("flow.l1", "0"),
         ("replicates", "1"),
-        ("train.lr", "0.3"),
+        ("train.optimiser.lr", "0.3"),
         ("window_hi", "2"),
         ("survivor.l1", "0.2"),
-        ("train.optimizer", "adamw"),
+        ("train.optimiser.kind", "adamw"),
     ]:
         with pytest.raises(ParamError) as err:
             apply_overrides(L1DecayParams(), {path: value})
@@ -250,29 +250,31 @@ def test_params_validate_and_accept_overrides() -> None:
         )
     with pytest.raises(ParamError, match="window_lo"):  # no window left at this m
         L1DecayParams(flow=dataclasses.replace(L1DecayParams().flow, m=10_000), window_lo=15.0)
-    with pytest.raises(ParamError, match=r"train\.steps"):  # the window sets the trainer's steps
-        apply_overrides(L1DecayParams(), {"train.steps": "100"})
+    with pytest.raises(
+        ParamError, match=r"train\.optimiser\.steps"
+    ):  # the window sets the trainer's steps
+        apply_overrides(L1DecayParams(), {"train.optimiser.steps": "100"})
 
 
 def test_time_conversions_of_the_sgd_run() -> None:
     p = L1DecayParams()
-    assert p.sgd_dt == pytest.approx(4 * p.train.lr) and p.sgd_l1_code == pytest.approx(
-        p.train.l1 / 4
+    assert p.sgd_dt == pytest.approx(4 * p.train.optimiser.lr) and p.sgd_l1_code == pytest.approx(
+        p.train.optimiser.l1 / 4
     )
     steps, tau = p.sgd_window()
     u = tau * p.sgd_l1_code
-    assert u[0] >= p.window_lo / math.sqrt(p.train.m) and u[-1] == pytest.approx(
+    assert u[0] >= p.window_lo / math.sqrt(p.train.model.m) and u[-1] == pytest.approx(
         p.window_hi, rel=1e-3
     )
-    assert np.allclose(tau, 4 * p.train.lr * steps)
+    assert np.allclose(tau, 4 * p.train.optimiser.lr * steps)
     sgd = p.sgd_params(seed=3, device="cpu")
-    assert sgd.steps == p.sgd_steps() and sgd.seed == 3 and sgd.optimizer == "sgd"
-    assert dataclasses.replace(sgd, steps=p.train.steps, seed=p.train.seed) == p.train, (
-        "only steps and seed are set"
-    )
+    assert sgd.optimiser.steps == p.sgd_steps() and sgd.seed == 3 and sgd.optimiser.kind == "sgd"
+    assert (
+        sgd.replace(optimiser={"steps": p.train.optimiser.steps}, seed=p.train.seed) == p.train
+    ), "only steps and seed are set"
     flow = p.sgd_flow()
     assert (flow.m, flow.l1, flow.dt, flow.init_scale, flow.rtol) == (
-        p.train.m,
+        p.train.model.m,
         p.sgd_l1_code,
         p.sgd_dt,
         1.0,

@@ -21,7 +21,7 @@ def _loss(W: np.ndarray) -> float:
     """The project's loss of one W (n, m), λ = 0, in float64."""
     n, m = W.shape
     t = torch.tensor(W[None], dtype=torch.float64)
-    return float(reference_loss(t, None, AutoencoderParams(n=n, m=m, instances=1))[0])
+    return float(reference_loss(t, None, AutoencoderParams.flat(n=n, m=m, instances=1))[0])
 
 
 def _rotation(m: int, seed: int) -> np.ndarray:
@@ -106,7 +106,7 @@ def test_the_acute_pair_alone_costs_its_overlap() -> None:
 def test_members_are_fixed_points_of_gradient_descent() -> None:
     W = th.cross_polytope(8, 4) @ _rotation(4, 5)
     t = torch.tensor(W[None], dtype=torch.float64)
-    _, grad = fused_loss_and_grad(t, None, AutoencoderParams(n=8, m=4, instances=1))
+    _, grad = fused_loss_and_grad(t, None, AutoencoderParams.flat(n=8, m=4, instances=1))
     err = float(grad.abs().max())
     assert err < 1e-12, f"rotated cross-polytope n = 8, m = 4: max |∂L/∂W| {err:.3g}, expected 0"
 

@@ -66,7 +66,7 @@ def test_feature_losses_are_the_training_loss_rows() -> None:
 
     rng = np.random.default_rng(3)
     W = rng.normal(0, 0.4, (3, 10, 6))
-    p = AutoencoderParams(n=10, m=6, instances=3, l1=0.0)
+    p = AutoencoderParams.flat(n=10, m=6, instances=3, l1=0.0)
     want = reference_loss(torch.from_numpy(W), None, p).numpy()
     got = feature_losses(W).sum(axis=1)
     assert np.allclose(got, want), f"row sums {got} != reference loss {want}"

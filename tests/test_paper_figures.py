@@ -116,10 +116,10 @@ def test_only_the_papers_settings_get_its_numbers() -> None:
         "the paper scale is the paper code's settings"
     )
     for change in (
-        {"train.n": "128"},
-        {"train.lr": "2e-3"},
-        {"train.optimizer": "sgd"},
-        {"train.weight_decay": "0"},
+        {"train.model.n": "128"},
+        {"train.optimiser.lr": "2e-3"},
+        {"train.optimiser.kind": "sgd"},
+        {"train.optimiser.weight_decay": "0"},
         {"hi": "1.5"},
     ):
         moved = apply_overrides(paper, change)
@@ -147,7 +147,7 @@ def test_collision_hook_compares_the_grid_points_the_figure_has() -> None:
     )
     assert [a.reference.value for a in out] == [72, 10]
     assert out[0].agrees and not out[1].agrees, [a.explain() for a in out]
-    assert pf.collisions(meas, apply_overrides(p, {"train.steps": "5000"})) == [], (
+    assert pf.collisions(meas, apply_overrides(p, {"train.optimiser.steps": "5000"})) == [], (
         "other steps: no comparison"
     )
 
@@ -193,8 +193,10 @@ def test_fourth_norm_hook_reads_the_recorded_table_columns() -> None:
     assert pf.fourth_norm(meas, KURTOSIS_SPARSITY.params["standard"]) == [], (
         "standard is not the paper's setting"
     )
-    moved = dataclasses.replace(p, train=dataclasses.replace(p.train, lr=0.01))
-    assert pf.fourth_norm(meas, moved) == [], "another train.lr is not the paper's setting"
+    moved = dataclasses.replace(p, train=p.train.replace(optimiser={"lr": 0.01}))
+    assert pf.fourth_norm(meas, moved) == [], (
+        "another train.optimiser.lr is not the paper's setting"
+    )
 
 
 def test_l1_hook_compares_both_rows_of_the_trajectory_table() -> None:

@@ -80,12 +80,12 @@ def test_the_setting_is_restored_after_a_block_and_after_train() -> None:
     with float32_matmul_precision("medium"):
         assert torch.get_float32_matmul_precision() == "medium"
     assert torch.get_float32_matmul_precision() == before
-    train(AutoencoderParams(n=4, m=8, instances=1, steps=3, matmul_precision="medium"))
+    train(AutoencoderParams.flat(n=4, m=8, instances=1, steps=3, matmul_precision="medium"))
     assert torch.get_float32_matmul_precision() == before, "train() leaked its precision"
 
 
 def test_params_not_the_global_setting_decide_the_arithmetic() -> None:
-    p = AutoencoderParams(n=6, m=24, instances=2, steps=50, optimizer="sgd", lr=0.1, l1=0.1)
+    p = AutoencoderParams.flat(n=6, m=24, instances=2, steps=50, optimizer="sgd", lr=0.1, l1=0.1)
     ref = train(p).W_final
     with float32_matmul_precision("medium"):
         again = train(p).W_final
@@ -96,12 +96,12 @@ def test_params_not_the_global_setting_decide_the_arithmetic() -> None:
 @pytest.mark.parametrize("bad", ["low", "bf16", "", 3])
 def test_bad_precision_names_the_parameter(bad: object) -> None:
     with pytest.raises(ParamError, match="matmul_precision"):
-        AutoencoderParams(matmul_precision=bad)  # type: ignore[arg-type]
+        AutoencoderParams.flat(matmul_precision=bad)  # type: ignore[arg-type]
 
 
 def test_reduced_precision_needs_float32() -> None:
     with pytest.raises(ParamError, match=r"matmul_precision.*float32 only"):
-        AutoencoderParams(dtype="float64", matmul_precision="bf16-emulated")
+        AutoencoderParams.flat(dtype="float64", matmul_precision="bf16-emulated")
 
 
 # -- which terms must stay exact (the derivation in sim/precision.py) ------------------------------
@@ -129,7 +129,7 @@ def test_the_diagonal_must_be_exact_and_is(lam: float) -> None:
         f"of the order of λ/4 = {lam / 4:.2g} (the reason for the exact diagonal)"
     )
     for precision in MATMUL_PRECISIONS:
-        p = AutoencoderParams(n=n, m=m, instances=1, l1=lam, matmul_precision=precision)
+        p = AutoencoderParams.flat(n=n, m=m, instances=1, l1=lam, matmul_precision=precision)
         _, grad = fused_loss_and_grad(W, None, p)
         worst = float(grad.abs().max())
         assert worst < 0.01 * lam, (
@@ -147,10 +147,10 @@ def test_every_other_error_is_relative_to_its_terms() -> None:
     """The basis gradient 4·D·W under bf16-emulated differs from float64 by at most a few u
     times the size of its terms (elementwise), including the ReLU gate's flips."""
     W = _rand(3, 12, 64, scale=1 / 8)
-    p = AutoencoderParams(n=12, m=64, instances=3, matmul_precision="bf16-emulated")
+    p = AutoencoderParams.flat(n=12, m=64, instances=3, matmul_precision="bf16-emulated")
     _, grad = fused_loss_and_grad(W, None, p)
     _loss64, grad64 = fused_loss_and_grad(
-        W.double(), None, AutoencoderParams(n=12, m=64, dtype="float64")
+        W.double(), None, AutoencoderParams.flat(n=12, m=64, dtype="float64")
     )
     A = W.double() @ W.double().transpose(1, 2)
     D = torch.clamp(A, min=0)
@@ -186,7 +186,7 @@ def test_each_path_keeps_its_diagonal_exact(kind: str) -> None:
     }[kind]
     grads = {}
     for precision in ("highest", "bf16-emulated"):
-        p = AutoencoderParams(**common, **extra, matmul_precision=precision)  # type: ignore[arg-type]
+        p = AutoencoderParams.flat(**common, **extra, matmul_precision=precision)  # type: ignore[arg-type]
         shape = (2, 2, n, m) if kind == "untied" else (2, n, m)
         W = _rand(*shape, scale=1 / math.sqrt(m))
         gen = torch.Generator().manual_seed(5)
@@ -195,19 +195,22 @@ def test_each_path_keeps_its_diagonal_exact(kind: str) -> None:
             ws.evaluate(W, None)
             diag = ws.Z.diagonal(dim1=1, dim2=2).clone()
             ref = (W[0] * W[1]).sum(-1)
-        elif p.data == "basis":
+        elif p.data.kind == "basis":
             ws = _Workspace(W, p)
-            xi = _rand(*((2, n, m) if p.noise_scope == "sample" else (1, 1, m)), seed=9, scale=0.1)
+            xi = _rand(*((2, n, m) if p.noise.scope == "sample" else (1, 1, m)), seed=9, scale=0.1)
             ws.evaluate(W, [xi])
             # D = 2·(Z − I) on the diagonal (one draw, Z_ii > 0 here); A is reused after it
             diag = ws.D.diagonal(dim1=1, dim2=2) / 2 + 1
-            if p.noise_scope == "sample":  # A = H Wᵀ, H = W + ξ
+            if p.noise.scope == "sample":  # A = H Wᵀ, H = W + ξ
                 ref = ((W + xi) * W).sum(-1)
             else:  # A = W Wᵀ + 1(Wξ)ᵀ: its diagonal adds W_i·ξ (a rounded noise term)
                 ref = (W * W).sum(-1) + (W * xi).sum(-1)
         else:
             ws = _DataWorkspace(W, p, gen)
-            ws.evaluate(W, None if p.noise == "none" else [_rand(2, p.batch, m, seed=9, scale=0.1)])
+            ws.evaluate(
+                W,
+                None if p.noise.kind == "none" else [_rand(2, p.data.batch, m, seed=9, scale=0.1)],
+            )
             diag = ws.A.diagonal(dim1=1, dim2=2).clone()
             ref = (W * W).sum(-1)
         tol = 2e-6 if precision == "highest" else 2e-3 if kind == "shared-noise" else 2e-6
@@ -280,7 +283,7 @@ def test_emulated_rounding_follows_in_place_updates() -> None:
 def test_emulated_training_matches_uncached_rounding(monkeypatch: pytest.MonkeyPatch) -> None:
     """AdamW's fused in-place update must invalidate the cached rounding: the same run with the
     cache defeated gives the same weights."""
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=6, m=16, instances=2, steps=20, l1=1e-3, matmul_precision="bf16-emulated"
     )
     cached = train(p).W_final

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from claims import fitting
 from sim import ParamError
 from sim.autoencoder import (
+    _FLAT,
     AutoencoderParams,
     _noise_shape,
     draw_noise,
@@ -46,7 +47,7 @@ def test_fused_gradient_equals_autograd_for_random_hyperparameters(data: st.Data
     relu = data.draw(st.booleans(), label="relu (else activation none)")
     scale = data.draw(st.floats(0.05, 2.0), label="weight scale")
     seed = data.draw(st.integers(0, 2**31 - 1), label="seed")
-    p = AutoencoderParams(
+    p = AutoencoderParams.flat(
         n=n,
         m=m,
         instances=b,
@@ -125,9 +126,10 @@ def test_invalid_autoencoder_params_raise_a_named_error(data: st.DataObject) -> 
     field = data.draw(st.sampled_from(sorted(_BAD_VALUES)), label="field")
     value = data.draw(_BAD_VALUES[field], label="value")
     with pytest.raises(ParamError) as info:
-        AutoencoderParams(**{field: value})  # type: ignore[arg-type]
-    assert info.value.field == field, (
-        f"error names {info.value.field!r}, but should name {field!r} [{value!r}]"
+        AutoencoderParams.flat(**{field: value})  # type: ignore[arg-type]
+    path = ".".join(_FLAT.get(field, (field,)))  # the grouped field's dotted path
+    assert info.value.field == path, (
+        f"error names {info.value.field!r}, but should name {path!r} [{value!r}]"
     )
     assert "allowed" in str(info.value)
 

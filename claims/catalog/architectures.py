@@ -65,7 +65,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sim import ParamError, check_float, check_int
-from sim.autoencoder import AutoencoderParams, train
+from sim.autoencoder import AutoencoderParams, ModelParams, OptimiserParams, train
 from sim.metrics import HI, LO, PolysemanticCount, init_dominance, untied_code
 from theory import collisions
 
@@ -103,19 +103,23 @@ class ArchitecturesParams:
     trains ``models[v]`` models per m, in batches of ``train.instances``."""
 
     GRID_SET: ClassVar[tuple[str, ...]] = (
-        "train.m",
-        "train.tied",
-        "train.activation",
+        "train.model.m",
+        "train.model.tied",
+        "train.model.activation",
     )  # the grid sets m and each variant's architecture per run
 
     train: AutoencoderParams = AutoencoderParams(
-        n=16,  # features (collision-count's standard n)
+        model=ModelParams(
+            n=16,  # features (collision-count's standard n)
+        ),
+        optimiser=OptimiserParams(
+            steps=450,  # at lr = λ = 0.1 the count is flat after ≈ 450 (identical at 800, seed 0)
+            kind="sgd",  # gradient descent: the dynamics the theory describes
+            lr=0.1,  # collision-count's standard lr
+            l1=0.1,  # λ; sparsification completes in ≈ 2/(lr·λ) = 200 steps
+            weight_decay=0.0,  # none: the loss is reconstruction + λ‖W‖₁ only
+        ),
         instances=256,  # models per training batch: 256 keep a batch in cache at m = 512
-        steps=450,  # at lr = λ = 0.1 the count is flat after ≈ 450 (identical at 800, seed 0)
-        optimizer="sgd",  # gradient descent: the dynamics the theory describes
-        lr=0.1,  # collision-count's standard lr
-        l1=0.1,  # λ; sparsification completes in ≈ 2/(lr·λ) = 200 steps
-        weight_decay=0.0,  # none: the loss is reconstruction + λ‖W‖₁ only
         log_points=1,  # no metrics are recorded: only the initial and final weights are used
     )
     m: tuple[int, ...] = (128, 512)  # 8n and 32n, two points of collision-count's grid 8n…64n
@@ -139,14 +143,14 @@ class ArchitecturesParams:
             )
         for v in self.models:
             check_int("models", v, 2)
-        check_int("train.n", self.train.n, 2)
+        check_int("train.model.n", self.train.model.n, 2)
         check_float("lo", self.lo, 0.0)
         check_float("hi", self.hi, self.lo)
         check_confidence(self.confidence)
 
     @property
     def n(self) -> int:
-        return self.train.n
+        return self.train.model.n
 
     def count(self, variant: str) -> int:
         """Models per m of ``variant``."""
@@ -161,8 +165,8 @@ class ArchitecturesParams:
         self, variant: str, m: int, models: int, *, seed: int, device: str
     ) -> AutoencoderParams:
         """The trainer's params of one batch: ``variant``'s architecture at hidden size ``m``."""
-        return dataclasses.replace(
-            self.train, m=m, instances=models, seed=seed, device=device, **_ARCH[variant]
+        return self.train.replace(
+            model={"m": m, **_ARCH[variant]}, instances=models, seed=seed, device=device
         )
 
 
@@ -639,20 +643,20 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     per_model = sum(n * (n - 1) / (4 * x) for x in m)
     tied = int(min(1024, max(64, 150 / per_model)))
     return {
-        "train.n": n,
+        "train.model.n": n,
         "m": m,
         "train.instances": 256,
-        "train.steps": 450,
-        "train.optimizer": "sgd",
-        "train.lr": 0.1,
-        "train.l1": 0.1,
+        "train.optimiser.steps": 450,
+        "train.optimiser.kind": "sgd",
+        "train.optimiser.lr": 0.1,
+        "train.optimiser.l1": 0.1,
         "models": (tied, tied, 128, 128),
     }
 
 
 STANDARD = ArchitecturesParams()
 SMOKE = ArchitecturesParams(  # the plumbing only: n = 8, a few short batches
-    train=dataclasses.replace(STANDARD.train, n=8, instances=64, steps=300),
+    train=STANDARD.train.replace(model={"n": 8}, optimiser={"steps": 300}, instances=64),
     m=(64, 128),  # m = 16n would leave a grid point without a collision at some seeds
     models=(128, 128, 16, 16),
 )
@@ -661,7 +665,9 @@ PAPER = ArchitecturesParams(
     # claim's gradient descent at m = 8n and 32n, at equal lr·t; not run (a GPU's work). At
     # lr = 0.1 the untied variant diverges there (step ≈ 50–80 at m = 8192, seed 0); 0.03 ran
     # 250 steps for every variant (2 models at m = 8192, seed 0)
-    train=dataclasses.replace(STANDARD.train, n=256, instances=16, lr=0.03, steps=1500),
+    train=STANDARD.train.replace(
+        model={"n": 256}, optimiser={"lr": 0.03, "steps": 1500}, instances=16
+    ),
     m=(2048, 8192),
     models=(16, 16, 16, 16),
 )

@@ -12,7 +12,6 @@ frames are exact sympy results; that numpy's capacities reproduce them is a test
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from sim import ParamError, check_int
-from sim.autoencoder import AutoencoderParams, train
+from sim.autoencoder import AutoencoderParams, ModelParams, OptimiserParams, train
 from sim.metrics import HI, LO, PolysemanticCount
 from sim.quadratic import capacities
 from theory import capacity as th
@@ -57,13 +56,17 @@ class BoundParams:
     blocks: int = 100  # random block-semi-orthogonal W (and as many perturbed ones)
     train: AutoencoderParams = (
         AutoencoderParams(  # the trained autoencoders whose wasted capacity is measured
-            n=16,  # features
-            m=64,  # hidden neurons (m = 4n: ≈ 0.94 polysemantic neurons per model)
+            model=ModelParams(
+                n=16,  # features
+                m=64,  # hidden neurons (m = 4n: ≈ 0.94 polysemantic neurons per model)
+            ),
+            optimiser=OptimiserParams(
+                steps=500,  # SGD steps (the count is final by ≈ 400 at lr = λ = 0.1)
+                lr=0.1,  # as collision-count
+                kind="sgd",  # gradient descent, as collision-count
+                l1=0.1,  # λ, as collision-count
+            ),
             instances=256,  # trained models: ≈ 240 collisions
-            steps=500,  # SGD steps (the count is final by ≈ 400 at lr = λ = 0.1)
-            lr=0.1,  # as collision-count
-            optimizer="sgd",  # gradient descent, as collision-count
-            l1=0.1,  # λ, as collision-count
             dtype="float32",  # trainer dtype
         )
     )
@@ -77,7 +80,7 @@ class BoundParams:
         check_int("features_per_dim", self.features_per_dim, 2)
         check_int("draws", self.draws, 2)
         check_int("blocks", self.blocks, 2)
-        check_int("train.n", self.train.n, 2)
+        check_int("train.model.n", self.train.model.n, 2)
         check_int("train.instances", self.train.instances, 2)
         check_confidence(self.confidence)
 
@@ -183,8 +186,8 @@ def simulate(p: BoundParams, ctx: Context) -> BoundMeasurements:
             row = start + int(np.argmax(np.linalg.norm(W[start : start + k], axis=1)))
             W[row] *= rng.choice([rng.uniform(0.3, 0.8), rng.uniform(1.25, 3.0)])
             perturbed.append(d - capacities(W).sum())
-    seed = ctx.seed_for("capacity-bound", "train", p.train.n, p.train.m)
-    out = train(dataclasses.replace(p.train, seed=seed, device=ctx.device))
+    seed = ctx.seed_for("capacity-bound", "train", p.train.model.n, p.train.model.m)
+    out = train(p.train.replace(seed=seed, device=ctx.device))
     Wf = out.W_final.astype(float)
     count = PolysemanticCount(Wf)
     on = (np.abs(Wf) >= LO) & (np.abs(Wf) <= HI)
@@ -198,7 +201,7 @@ def simulate(p: BoundParams, ctx: Context) -> BoundMeasurements:
         frame_values=values,
         frame_k=shapes,
         perturbed_slack=np.asarray(perturbed),
-        waste=p.train.n - capacities(Wf).sum(axis=1),
+        waste=p.train.model.n - capacities(Wf).sum(axis=1),
         shared=shared.astype(float),
         count=count.count.astype(float),
     )
@@ -206,7 +209,7 @@ def simulate(p: BoundParams, ctx: Context) -> BoundMeasurements:
 
 def derive(p: BoundParams) -> Derivation:
     exact = {name: th.frame_capacity(name)[0] for name in FRAMES}
-    n, m = p.train.n, p.train.m
+    n, m = p.train.model.n, p.train.model.m
     return Derivation(
         expr=th.capacity_expr(3),
         extra={f"C_i({name})": value for name, value in exact.items()},
@@ -220,7 +223,7 @@ def specs(p: BoundParams) -> tuple[FitSpec, ...]:
     n, lr and λ)."""
     random_w = 3 * len(p.d) * p.draws
     t = p.train
-    jitter = t.n * (t.n - 1) * (t.lr * t.l1) ** 2
+    jitter = t.model.n * (t.model.n - 1) * (t.optimiser.lr * t.optimiser.l1) ** 2
     return (
         FitSpec(
             "bound",
@@ -269,7 +272,7 @@ def specs(p: BoundParams) -> tuple[FitSpec, ...]:
             relation="<",
             why="what the supports do not explain: SGD's L1 subgradient leaves |W| ≈ lr·λ on dead "
             f"coordinates, overlaps ≈ lr·λ with each winner, ≈ n(n−1)(lr·λ)² = {jitter:.3g} of a "
-            f"dimension at n = {t.n}, lr = {t.lr:g}, λ = {t.l1:g}",
+            f"dimension at n = {t.model.n}, lr = {t.optimiser.lr:g}, λ = {t.optimiser.l1:g}",
         ),
         FitSpec(
             "waste-level",
@@ -306,7 +309,7 @@ def fit(meas: BoundMeasurements, d: Derivation, p: BoundParams, judge: Judge) ->
     resid = fitting.mean_ci(meas.waste - meas.shared, confidence=judge.level)
     level_waste = fitting.ratio_ci(
         [meas.waste],
-        [collisions.predict_leading(p.train.n, p.train.m)],
+        [collisions.predict_leading(p.train.model.n, p.train.model.m)],
         rng=judge.rng,
         confidence=judge.level,
     )
@@ -357,10 +360,10 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
         "features_per_dim": draw(st.integers(2, 6), label="N/d"),
         "draws": 20,
         "blocks": 20,
-        "train.n": n,
-        "train.m": 4 * n,
+        "train.model.n": n,
+        "train.model.m": 4 * n,
         "train.instances": 96,
-        "train.steps": 500,
+        "train.optimiser.steps": 500,
     }
 
 
@@ -369,13 +372,15 @@ SMOKE = BoundParams(
     d=(2, 3),
     draws=5,
     blocks=5,
-    train=dataclasses.replace(STANDARD.train, n=8, m=32, instances=16, steps=200),
+    train=STANDARD.train.replace(model={"n": 8, "m": 32}, optimiser={"steps": 200}, instances=16),
 )
 PAPER = BoundParams(
     d=(2, 3, 5, 8, 13, 21, 34),
     draws=1000,
     blocks=1000,
-    train=dataclasses.replace(STANDARD.train, n=256, m=1024, instances=16, steps=800),
+    train=STANDARD.train.replace(
+        model={"n": 256, "m": 1024}, optimiser={"steps": 800}, instances=16
+    ),
 )
 
 CAPACITY_BOUND = Claim(

@@ -15,14 +15,13 @@ optimizer).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
 from sim import ParamError, check_float, check_int
-from sim.autoencoder import AutoencoderParams, train
+from sim.autoencoder import AutoencoderParams, ModelParams, OptimiserParams, train
 from sim.metrics import HI, LO, PolysemanticCount
 from theory import collisions
 
@@ -46,17 +45,23 @@ class CollisionParams:
     """A grid of m at fixed n; every grid point trains ``train.instances`` models from independent
     inits."""
 
-    GRID_SET: ClassVar[tuple[str, ...]] = ("train.m",)  # the grid sets the trainer's m per run
+    GRID_SET: ClassVar[tuple[str, ...]] = (
+        "train.model.m",
+    )  # the grid sets the trainer's m per run
 
     # the trainer at every grid point (its m is the grid's)
     train: AutoencoderParams = AutoencoderParams(
-        n=16,  # features
+        model=ModelParams(
+            n=16,  # features
+        ),
+        optimiser=OptimiserParams(
+            steps=800,  # gradient steps; at lr = λ = 0.1 the count is flat after ≈ 450
+            kind="sgd",  # gradient descent: the dynamics the theory describes
+            lr=0.1,  # stable: the feature-benefit curvature is 8, so lr < 0.25
+            l1=0.1,  # λ; sparsification completes in ≈ 2/(lr·λ) = 200 steps, final |W| ≈ 1 − λ/8
+            weight_decay=0.0,  # explicit (the paper code's AdamW silently used 0.01)
+        ),
         instances=1024,  # models per grid point: ≈ 900 collisions in all, slope CI ≈ ±0.12
-        steps=800,  # gradient steps; at lr = λ = 0.1 the count is flat after ≈ 450
-        optimizer="sgd",  # gradient descent: the dynamics the theory describes
-        lr=0.1,  # stable: the feature-benefit curvature is 8, so lr < 0.25
-        l1=0.1,  # λ; sparsification completes in ≈ 2/(lr·λ) = 200 steps, final |W| ≈ 1 − λ/8
-        weight_decay=0.0,  # explicit (the paper code's AdamW silently used 0.01)
     )
     m: tuple[int, ...] = (
         128,
@@ -75,7 +80,7 @@ class CollisionParams:
             check_int("m", v, 1)
         if len(set(self.m)) != len(self.m):
             raise ParamError("m", self.m, "distinct grid values")
-        check_int("train.n", self.train.n, 2)
+        check_int("train.model.n", self.train.model.n, 2)
         check_int("train.instances", self.train.instances, 2)
         check_float("lo", self.lo, 0.0)
         check_float("hi", self.hi, self.lo)
@@ -83,11 +88,11 @@ class CollisionParams:
 
     @property
     def n(self) -> int:
-        return self.train.n
+        return self.train.model.n
 
     def point(self, m: int, *, seed: int, device: str) -> AutoencoderParams:
         """The trainer's params at grid point ``m``."""
-        return dataclasses.replace(self.train, m=m, seed=seed, device=device)
+        return self.train.replace(model={"m": m}, seed=seed, device=device)
 
 
 @dataclass(frozen=True, repr=False)
@@ -294,13 +299,13 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     m = tuple(int(n * lo * 2**k) for k in range(3))
     expected = sum(n * (n - 1) / (4 * x) for x in m)
     return {
-        "train.n": n,
+        "train.model.n": n,
         "m": m,
         "train.instances": int(min(600, max(32, 150 / expected))),
-        "train.steps": 600,
-        "train.optimizer": "sgd",
-        "train.lr": 0.1,
-        "train.l1": 0.1,
+        "train.optimiser.steps": 600,
+        "train.optimiser.kind": "sgd",
+        "train.optimiser.lr": 0.1,
+        "train.optimiser.l1": 0.1,
     }
 
 
@@ -351,13 +356,17 @@ STANDARD = CollisionParams()
 PAPER = (
     CollisionParams(  # the paper code: torch AdamW's default weight decay 0.01, n = 256, m = n…16n
         train=AutoencoderParams(
-            n=256, instances=16, steps=7500, optimizer="adamw", lr=1e-3, l1=1e-3, weight_decay=0.01
+            model=ModelParams(n=256),
+            optimiser=OptimiserParams(
+                kind="adamw", lr=1e-3, weight_decay=0.01, l1=1e-3, steps=7500
+            ),
+            instances=16,
         ),
         m=tuple(range(256, 4097, 256)),
     )
 )
 SMOKE = CollisionParams(
-    train=dataclasses.replace(STANDARD.train, n=8, instances=32, steps=300),
+    train=STANDARD.train.replace(model={"n": 8}, optimiser={"steps": 300}, instances=32),
     m=(64, 128),
 )
 

@@ -12,7 +12,6 @@ one (n, m) reuses the same inits, so S(p) = count(p)/count(p → 0) is a paired 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -21,7 +20,7 @@ import numpy as np
 from scipy import stats
 
 from sim import ParamError, check_float, check_int
-from sim.autoencoder import AutoencoderParams, train
+from sim.autoencoder import AutoencoderParams, BernoulliData, ModelParams, OptimiserParams, train
 from sim.metrics import PolysemanticCount
 from theory import collisions
 
@@ -35,39 +34,47 @@ __all__ = ["CLAIM", "CooccurrenceMeasurements", "CooccurrenceParams", "Curve", "
 
 @dataclass(frozen=True)
 class CooccurrenceParams:
-    """Four curves of the count against p: the main one at (train.n, train.m), one at
-    (train.n, m_scaling), one at (n_scaling, train.m), and the U[0, 1]-magnitude variant at
-    (train.n, train.m). Each curve trains ``train`` with its own n, m, data, p and instances."""
+    """Four curves of the count against p: the main one at (n, m) = (train.model.n,
+    train.model.m), one at (train.model.n, m_scaling), one at (n_scaling, train.model.m), and the
+    U[0, 1]-magnitude variant at (train.model.n, train.model.m). Each curve trains ``train`` with
+    its own n, m, data kind, p and instances."""
 
     GRID_SET: ClassVar[tuple[str, ...]] = (
-        "train.data",
-        "train.p",
+        "train.data.kind",
+        "train.data.p",
     )  # every curve sets its data law and p per run
 
     # the trainer; the main curve's n, m and instances
     train: AutoencoderParams = AutoencoderParams(
-        n=16,  # features (the collision-count claim's n); the n-scaling curve uses n_scaling
-        m=64,  # hidden neurons of the main curve: m = 4n, ≈ 0.94 collisions per model
+        model=ModelParams(
+            n=16,  # features (the collision-count claim's n); the n-scaling curve uses n_scaling
+            m=64,  # hidden neurons of the main curve: m = 4n, ≈ 0.94 collisions per model
+        ),
+        data=BernoulliData(
+            p=1e-4,  # set per run from the grids p, p_scaling, p_uniform (1e-4: p → 0)
+            kind="bernoulli",  # set per curve: "bernoulli", or "bernoulli-uniform" for the variant
+            batch=16,  # sampled examples (>= 2 features on) per step; one-hot ones enter exactly
+        ),
+        optimiser=OptimiserParams(
+            # SGD steps: the count is final by ≈ 400 (identical at 500 and 800, measured)
+            steps=500,
+            kind="sgd",  # gradient descent, as collision-count
+            lr=0.1,  # as collision-count (stable while lr·8·(1 + (n−1)p) ≲ 2)
+            # λ, as collision-count; p½ grows ∝ λ (measured at n = 16, m = 128: ≈ 0.004, 0.007,
+            # 0.015 at λ = 0.05, 0.1, 0.2)
+            l1=0.1,
+        ),
         instances=256,  # models per p of the main curve: ≈ 240 collisions at p → 0
-        steps=500,  # SGD steps: the count is final by ≈ 400 (identical at 500 and 800, measured)
-        optimizer="sgd",  # gradient descent, as collision-count
-        lr=0.1,  # as collision-count (stable while lr·8·(1 + (n−1)p) ≲ 2)
-        # λ, as collision-count; p½ grows ∝ λ (measured at n = 16, m = 128: ≈ 0.004, 0.007, 0.015
-        # at λ = 0.05, 0.1, 0.2)
-        l1=0.1,
-        data="bernoulli",  # set per curve: "bernoulli", or "bernoulli-uniform" for the variant
-        p=1e-4,  # set per run from the grids p, p_scaling, p_uniform (1e-4: p → 0)
-        batch=16,  # sampled examples (>= 2 features on) per step; one-hot ones enter exactly
         dtype="float32",  # compute dtype of the trainer
     )
     # main grid: 1e-4 stands for p → 0 (S ≈ 0.995), 0.1 is dense-ish (60 % of active examples hold
     # two or more features) and the largest p that lr = 0.1 trains stably at n = 16
     p: tuple[float, ...] = (1e-4, 0.002, 0.004, 0.007, 0.012, 0.02, 0.04, 0.1)
-    m_scaling: int = 256  # a second m at train.n: p½'s exponent in m over a factor 4
+    m_scaling: int = 256  # a second m at train.model.n: p½'s exponent in m over a factor 4
     instances_m: int = (
         512  # ≈ 120 collisions at p → 0 (m = 16n collides rarely): exponent CI ≈ ±0.35
     )
-    n_scaling: int = 8  # a second n at train.m: p½'s exponent in n over a factor 2
+    n_scaling: int = 8  # a second n at train.model.m: p½'s exponent in n over a factor 2
     instances_n: int = 512  # ≈ 110 collisions at p → 0: exponent CI ≈ ±0.5
     p_scaling: tuple[float, ...] = (1e-4, 0.004, 0.007, 0.012)  # brackets p½ ≈ 0.007 (λ = 0.1)
     p_uniform: tuple[float, ...] = (1e-4, 0.004, 0.012, 0.03, 0.1)  # the U[0,1]-magnitude variant
@@ -77,20 +84,20 @@ class CooccurrenceParams:
     confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
 
     def __post_init__(self) -> None:
-        check_int("train.n", self.train.n, 2)
+        check_int("train.model.n", self.train.model.n, 2)
         check_int("n_scaling", self.n_scaling, 2)
         check_int("m_scaling", self.m_scaling, 1)
-        if self.m_scaling == self.train.m:
+        if self.m_scaling == self.train.model.m:
             raise ParamError(
                 "m_scaling",
                 self.m_scaling,
-                f"an m other than train.m={self.train.m} (the exponent needs two)",
+                f"an m other than train.m={self.train.model.m} (the exponent needs two)",
             )
-        if self.n_scaling == self.train.n:
+        if self.n_scaling == self.train.model.n:
             raise ParamError(
                 "n_scaling",
                 self.n_scaling,
-                f"an n other than train.n={self.train.n} (the exponent needs two)",
+                f"an n other than train.n={self.train.model.n} (the exponent needs two)",
             )
         for name in ("p", "p_scaling", "p_uniform"):
             grid = getattr(self, name)
@@ -154,20 +161,24 @@ def _curves(p: CooccurrenceParams) -> list[tuple[str, AutoencoderParams, tuple[f
     """(label, the curve's trainer (its p still the template's), its p grid) for the four curves."""
     t = p.train
     return [
-        ("main", dataclasses.replace(t, data="bernoulli"), p.p),
+        ("main", t.replace(data={"kind": "bernoulli"}), p.p),
         (
             "m-scaling",
-            dataclasses.replace(t, m=p.m_scaling, data="bernoulli", instances=p.instances_m),
+            t.replace(
+                model={"m": p.m_scaling}, data={"kind": "bernoulli"}, instances=p.instances_m
+            ),
             p.p_scaling,
         ),
         (
             "n-scaling",
-            dataclasses.replace(t, n=p.n_scaling, data="bernoulli", instances=p.instances_n),
+            t.replace(
+                model={"n": p.n_scaling}, data={"kind": "bernoulli"}, instances=p.instances_n
+            ),
             p.p_scaling,
         ),
         (
             "uniform",
-            dataclasses.replace(t, data="bernoulli-uniform", instances=p.instances_uniform),
+            t.replace(data={"kind": "bernoulli-uniform"}, instances=p.instances_uniform),
             p.p_uniform,
         ),
     ]
@@ -177,9 +188,11 @@ def _simulate(p: CooccurrenceParams, ctx: Context) -> CooccurrenceMeasurements:
     curves = _curves(p)
     runs, index = [], []
     for label, t, grid in curves:
-        seed = ctx.seed_for("cooccurrence", t.data, t.n, t.m)  # shared by every p: paired curves
+        seed = ctx.seed_for(
+            "cooccurrence", t.data.kind, t.model.n, t.model.m
+        )  # shared by every p: paired curves
         for q in grid:
-            runs.append(_Run(dataclasses.replace(t, p=q, seed=seed, device=ctx.device)))
+            runs.append(_Run(t.replace(data={"p": q}, seed=seed, device=ctx.device)))
             index.append(label)
     rows = ctx.map(_train_run, runs, label="cooccurrence: count against p")
     out = {}
@@ -188,9 +201,9 @@ def _simulate(p: CooccurrenceParams, ctx: Context) -> CooccurrenceMeasurements:
         counts, learned, pairs, opposite, secs = zip(*mine, strict=True)
         out[label] = Curve(
             label=label,
-            n=t.n,
-            m=t.m,
-            data=t.data,
+            n=t.model.n,
+            m=t.model.m,
+            data=t.data.kind,
             p=np.asarray(grid, float),
             counts=np.stack(counts),
             learned=np.asarray(learned, float),
@@ -206,7 +219,9 @@ def _derive(p: CooccurrenceParams) -> Derivation:
         expr=collisions.leading_term(),
         extra={"exact static model": collisions.exact_expectation()},
         values={
-            f"leading(n={t.n}, m={t.m})": collisions.predict_leading(t.n, t.m)
+            f"leading(n={t.model.n}, m={t.model.m})": collisions.predict_leading(
+                t.model.n, t.model.m
+            )
             for _, t, _ in _curves(p)
         }
         | {"rare co-occurrence bound (n-1)p_half": 0.5},
@@ -308,7 +323,7 @@ def _log_exponent(m_a: int, m_b: int) -> float:
 
 def _rare(p: CooccurrenceParams) -> float:
     """The rare-co-occurrence bound on p½, (n−1)p½ < ½ (theory.collisions)."""
-    return collisions.predict_rare_cooccurrence(p.train.n)
+    return collisions.predict_rare_cooccurrence(p.train.model.n)
 
 
 def _specs(p: CooccurrenceParams) -> tuple[FitSpec, ...]:
@@ -342,15 +357,15 @@ def _specs(p: CooccurrenceParams) -> tuple[FitSpec, ...]:
         ),
         FitSpec(
             "m-exponent",
-            f"exponent of p½ in m ({p.train.m} → {p.m_scaling})",
+            f"exponent of p½ in m ({p.train.model.m} → {p.m_scaling})",
             relation=">",
             why="p½ ∝ n/m (collision density) would give −1; the heuristic p½ ∝ λ/ln m gives "
-            f"{_log_exponent(p.train.m, p.m_scaling):.2f} on this m grid; measured −0.24 ± 0.06 at "
-            "n = 16, m = 64 → 256 (seed 11, 1024 models per curve)",
+            f"{_log_exponent(p.train.model.m, p.m_scaling):.2f} on this m grid; measured "
+            "−0.24 ± 0.06 at n = 16, m = 64 → 256 (seed 11, 1024 models per curve)",
         ),
         FitSpec(
             "n-exponent",
-            f"exponent of p½ in n ({p.train.n} → {p.n_scaling})",
+            f"exponent of p½ in n ({p.train.model.n} → {p.n_scaling})",
             relation=">",
             why="p½ set by the co-occurrence rate (n−1)p would give −1; the heuristic gives 0 (the "
             "pair's force involves no n); measured +0.42 ± 0.08 at m = 64, n = 16 → 8 (seed 11, "
@@ -392,8 +407,12 @@ def _fit(
     rise = _paired(main, _max_rise, level=level, rng=rng)
     fall = _last_ratio(main, level=level, rng=rng)
     half = _paired(main, lambda S: half_point(main.p, S), level=level, rng=rng)
-    e_m = _exponent(main, meas.curves["m-scaling"], p.train.m, p.m_scaling, level=level, rng=rng)
-    e_n = _exponent(main, meas.curves["n-scaling"], p.train.n, p.n_scaling, level=level, rng=rng)
+    e_m = _exponent(
+        main, meas.curves["m-scaling"], p.train.model.m, p.m_scaling, level=level, rng=rng
+    )
+    e_n = _exponent(
+        main, meas.curves["n-scaling"], p.train.model.n, p.n_scaling, level=level, rng=rng
+    )
     rise_u = _paired(uni, _max_rise, level=level, rng=rng)
     fall_u = _last_ratio(uni, level=level, rng=rng)
     learned = sum(int(c.learned.sum()) for c in curves)
@@ -439,7 +458,7 @@ def _power(key: str):
 
 STANDARD = CooccurrenceParams()
 SMOKE = CooccurrenceParams(
-    train=dataclasses.replace(STANDARD.train, n=8, m=32, instances=16, steps=200),
+    train=STANDARD.train.replace(model={"n": 8, "m": 32}, optimiser={"steps": 200}, instances=16),
     p=(1e-4, 0.01, 0.1),
     m_scaling=64,
     instances_m=16,
@@ -452,7 +471,9 @@ SMOKE = CooccurrenceParams(
 # the paper has no co-occurrence experiment: "paper" is the standard design at the paper's n = 256
 # (m = 4n, SGD; the paper's AdamW with λ = 1e-3 would move p½ ∝ λ far below this grid), GPU-sized
 PAPER = CooccurrenceParams(
-    train=dataclasses.replace(STANDARD.train, n=256, m=1024, instances=16, steps=800),
+    train=STANDARD.train.replace(
+        model={"n": 256, "m": 1024}, optimiser={"steps": 800}, instances=16
+    ),
     m_scaling=4096,
     n_scaling=128,
     instances_m=16,
@@ -468,15 +489,15 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     0.999."""
     n = draw(st.integers(12, 16), label="n")
     return {
-        "train.n": n,
-        "train.m": 4 * n,
+        "train.model.n": n,
+        "train.model.m": 4 * n,
         "m_scaling": 16 * n,
         "n_scaling": n // 2,
         "train.instances": 128,
         "instances_m": 256,
         "instances_n": 256,
         "instances_uniform": 256,
-        "train.steps": 500,
+        "train.optimiser.steps": 500,
     }
 
 

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from sim import ParamError, check_float, check_int
-from sim.autoencoder import AutoencoderParams, train
+from sim.autoencoder import AutoencoderParams, ModelParams, NoiseParams, OptimiserParams, train
 from theory import edgeworth as th
 from theory import kurtosis
 
@@ -52,21 +52,28 @@ class EdgeworthParams:
     """Random w per support size k for the enumeration; one Bernoulli and one noiseless training
     run for the margins."""
 
-    GRID_SET: ClassVar[tuple[str, ...]] = ("train.noise",)  # each run sets its own noise
+    GRID_SET: ClassVar[tuple[str, ...]] = ("train.noise.kind",)  # each run sets its own noise
 
     # the Bernoulli run's trainer (kurtosis-sparsity's standard settings); the noiseless run is
     # the same with noise "none"
     train: AutoencoderParams = AutoencoderParams(
-        n=8,  # features (the paper's fourth_norm.py)
-        m=16,  # hidden neurons (the paper's)
+        model=ModelParams(
+            n=8,  # features (the paper's fourth_norm.py)
+            m=16,  # hidden neurons (the paper's)
+        ),
+        noise=NoiseParams(
+            kind="bernoulli",  # ±σ, excess kurtosis −2
+            # the paper's largest σ; the enumeration uses it too (its ratios depend on c/s)
+            sigma=0.15,
+            scope="instance",  # one ξ per instance per step: instances are independent
+        ),
+        optimiser=OptimiserParams(
+            steps=25_000,  # lr·t = 500: rows at their sparse plateau (‖W_i‖₄⁴/‖W_i‖₂⁴ ≈ 0.78)
+            lr=0.02,  # SGD learning rate (the paper's)
+            kind="sgd",  # the paper's fourth_norm.py optimiser
+            l1=0.0,  # no L1: sparsity comes from the noise alone
+        ),
         instances=48,  # models per run: the replicates of the margin fits
-        steps=25_000,  # lr·t = 500: rows at their sparse plateau (‖W_i‖₄⁴/‖W_i‖₂⁴ ≈ 0.78)
-        lr=0.02,  # SGD learning rate (the paper's)
-        optimizer="sgd",  # the paper's fourth_norm.py optimiser
-        l1=0.0,  # no L1: sparsity comes from the noise alone
-        noise="bernoulli",  # ±σ, excess kurtosis −2
-        sigma=0.15,  # the paper's largest σ; the enumeration uses it too (its ratios depend on c/s)
-        noise_scope="instance",  # one ξ per instance per step: instances are independent
         log_points=40,  # recorded steps (log-spaced)
     )
     ks: tuple[int, ...] = tuple(range(1, 17))  # support sizes k of the random w (2^k atoms)
@@ -80,15 +87,19 @@ class EdgeworthParams:
     confidence: float = 0.95  # family-wise level of the stochastic fits (Bonferroni)
 
     def __post_init__(self) -> None:
-        if self.train.noise != "bernoulli":
-            raise ParamError("train.noise", self.train.noise, "'bernoulli' (the enumerated law)")
-        check_float("train.sigma", self.train.sigma, 0.0, lo_open=True)
-        if self.train.l1 != 0.0:
+        if self.train.noise.kind != "bernoulli":
             raise ParamError(
-                "train.l1", self.train.l1, "0 (the claim is about training without L1)"
+                "train.noise.kind", self.train.noise.kind, "'bernoulli' (the enumerated law)"
+            )
+        check_float("train.noise.sigma", self.train.noise.sigma, 0.0, lo_open=True)
+        if self.train.optimiser.l1 != 0.0:
+            raise ParamError(
+                "train.optimiser.l1",
+                self.train.optimiser.l1,
+                "0 (the claim is about training without L1)",
             )
         check_int("train.instances", self.train.instances, 2)
-        check_int("train.n", self.train.n, 2)
+        check_int("train.model.n", self.train.model.n, 2)
         if len(self.ks) < 3 or list(self.ks) != sorted(set(self.ks)):
             raise ParamError("ks", self.ks, "at least 3 increasing distinct support sizes")
         for k in self.ks:
@@ -117,9 +128,10 @@ class EdgeworthParams:
         return np.concatenate([-pos[::-1], pos])
 
     def trainer(self, noisy: bool, seed: int, device: str) -> AutoencoderParams:
-        noise = {"noise": "bernoulli", "sigma": self.train.sigma} if noisy else {"noise": "none"}
-        kw: dict[str, Any] = {"sigma": 0.0} | noise
-        return dataclasses.replace(self.train, seed=seed, device=device, **kw)
+        noise = (
+            {"kind": "bernoulli", "sigma": self.train.noise.sigma} if noisy else {"kind": "none"}
+        )
+        return self.train.replace(noise={"sigma": 0.0} | noise, seed=seed, device=device)
 
 
 @dataclass(frozen=True, repr=False)
@@ -178,13 +190,13 @@ def _pair_metrics(sigma: float) -> dict[str, Any]:
 
 
 def _train_one(ap: AutoencoderParams) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    metrics = _pair_metrics(ap.sigma if ap.sigma > 0 else 1.0)
+    metrics = _pair_metrics(ap.noise.sigma if ap.noise.sigma > 0 else 1.0)
     out = train(ap, metrics=metrics)
     return out.steps, dict(out.metrics)
 
 
 def simulate(p: EdgeworthParams, ctx: Context) -> EdgeworthMeasurements:
-    sigma = p.train.sigma
+    sigma = p.train.noise.sigma
     w, ks = _draws(p, ctx.rng("edgeworth", "w"))
     grid = p.grid
     excess = np.stack([_excess(row, grid, sigma) for row in w])
@@ -208,7 +220,7 @@ def simulate(p: EdgeworthParams, ctx: Context) -> EdgeworthMeasurements:
         k=ks,
         excess=excess,
         equal_excess=np.stack(equal),
-        time=steps * p.train.lr,
+        time=steps * p.train.optimiser.lr,
         margins=noisy["margins"],
         scaled=noisy["scaled"],
         margins_none=clean["margins"],
@@ -298,7 +310,7 @@ def specs(p: EdgeworthParams) -> tuple[FitSpec, ...]:
         FitSpec(
             "negative-fraction",
             f"fraction of pairs i ≠ j with c = W_i·W_j < 0 over the later part of training (steps "
-            f"≥ {p.late:g}·steps), Bernoulli σ = {p.train.sigma:g}, mean over instances",
+            f"≥ {p.late:g}·steps), Bernoulli σ = {p.train.noise.sigma:g}, mean over instances",
             FRACTION_TOL,
             near=-1,  # a fraction cannot exceed 1: the near miss sits below
             why="the noiseless zero-loss set has every c ≤ 0 (theory.no_l1) and the noise's push "
@@ -326,10 +338,10 @@ def specs(p: EdgeworthParams) -> tuple[FitSpec, ...]:
 
 
 def _late(meas: EdgeworthMeasurements, p: EdgeworthParams) -> np.ndarray:
-    steps = meas.time / p.train.lr
-    keep = steps >= p.late * p.train.steps
+    steps = meas.time / p.train.optimiser.lr
+    keep = steps >= p.late * p.train.optimiser.steps
     if not keep.any():
-        raise ValueError(f"no recorded step >= late·steps = {p.late * p.train.steps:g}")
+        raise ValueError(f"no recorded step >= late·steps = {p.late * p.train.optimiser.steps:g}")
     return keep
 
 
@@ -349,7 +361,7 @@ def _exponent_stat(logp4: np.ndarray, logy: np.ndarray) -> Any:
 
 
 def fit(meas: EdgeworthMeasurements, d: Derivation, p: EdgeworthParams, judge: Judge) -> list[Fit]:
-    level, sigma, grid = judge.level, p.train.sigma, p.grid
+    level, sigma, grid = judge.level, p.train.noise.sigma, p.grid
     edge = np.stack(
         [th.edgeworth_correction(grid * sigma, row, sigma=sigma) for row in meas.w]
     )  # (N, C); ‖w‖₂ = 1, so s = σ
@@ -431,9 +443,9 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """Fewer draws and a shorter run where the claim should hold: σ around the paper's largest
     (the margins reach c < 0 within lr·t ≈ 2 at σ = 0.15), judged at a family-wise 0.999."""
     return {
-        "train.sigma": draw(st.sampled_from([0.1, 0.15, 0.2]), label="sigma"),
+        "train.noise.sigma": draw(st.sampled_from([0.1, 0.15, 0.2]), label="sigma"),
         "train.instances": draw(st.integers(8, 16), label="instances"),
-        "train.steps": 3000,
+        "train.optimiser.steps": 3000,
         "draws": draw(st.integers(8, 12), label="draws"),
         "ks": tuple(range(1, 13)),
         "exponent_k": 6,
@@ -454,7 +466,7 @@ FALSE_FAILURE = (
 STANDARD = EdgeworthParams()
 SMOKE = dataclasses.replace(
     STANDARD,
-    train=dataclasses.replace(STANDARD.train, instances=8, steps=2000, log_points=20),
+    train=STANDARD.train.replace(optimiser={"steps": 2000}, instances=8, log_points=20),
     ks=tuple(range(1, 11)),
     draws=6,
     exponent_k=6,
@@ -463,7 +475,7 @@ SMOKE = dataclasses.replace(
 # the paper code's fourth_norm.py run (1e5 steps), more instances and w draws
 PAPER = dataclasses.replace(
     STANDARD,
-    train=dataclasses.replace(STANDARD.train, instances=128, steps=100_000, log_points=60),
+    train=STANDARD.train.replace(optimiser={"steps": 100_000}, instances=128, log_points=60),
     draws=64,
 )
 

@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 
 from sim import ParamError, check_int
-from sim.autoencoder import AutoencoderParams, Optimizer, train
+from sim.autoencoder import AutoencoderParams, ModelParams, OptimiserParams, Optimizer, train
 from sim.metrics import init_dominance
 from theory import extremes
 
@@ -50,29 +50,43 @@ ARMS: tuple[Optimizer, ...] = ("sgd", "adamw")
 class InitDiagonalParams:
     """Two trainer arms at the same n (``sgd``, ``adamw``), each with its own grid of m."""
 
-    GRID_SET: ClassVar[tuple[str, ...]] = ("sgd.m", "adamw.m")  # the grids set each arm's m per run
+    GRID_SET: ClassVar[tuple[str, ...]] = (
+        "sgd.model.m",
+        "adamw.model.m",
+    )  # the grids set each arm's m per run
 
     sgd: AutoencoderParams = AutoencoderParams(  # gradient-descent arm: the theory's dynamics
-        n=16,  # features; n ≪ m at the top of the grid, m = n at the bottom (adamw.n must equal it)
+        model=ModelParams(
+            # features; n ≪ m at the top of the grid, m = n at the bottom (adamw.model.n must equal
+            # it)
+            n=16,
+        ),
+        optimiser=OptimiserParams(
+            steps=800,  # at lr = λ = 0.1 the code is one-hot (second weight ≈ lr·λ jitter) by ≈ 450
+            kind="sgd",  # gradient descent: the dynamics the theory describes
+            # stable here (curvature 8 without interference; at n = m = 256 it diverges); 0.03 gives
+            # the same winners
+            lr=0.1,
+            l1=0.1,  # λ; final |W| ≈ 1 − λ/8 (the diagonal is normalised by it)
+            weight_decay=0.0,  # none: the theory's loss is reconstruction + λ‖W‖₁ only
+        ),
         # models per m: 2048 features, so the miss rate at m = 1024 (≈ 0.11) is ±0.02
         instances=128,
-        steps=800,  # at lr = λ = 0.1 the code is one-hot (second weight ≈ lr·λ jitter) by ≈ 450
-        optimizer="sgd",  # gradient descent: the dynamics the theory describes
-        # stable here (curvature 8 without interference; at n = m = 256 it diverges); 0.03 gives
-        # the same winners
-        lr=0.1,
-        l1=0.1,  # λ; final |W| ≈ 1 − λ/8 (the diagonal is normalised by it)
-        weight_decay=0.0,  # none: the theory's loss is reconstruction + λ‖W‖₁ only
         log_points=1,  # no metrics are recorded: only W_init and W_final are used
     )
     adamw: AutoencoderParams = AutoencoderParams(  # AdamW arm: the paper's optimizer
-        n=16,  # the same features as the gradient-descent arm (compared at the same m and seeds)
+        model=ModelParams(
+            # the same features as the gradient-descent arm (compared at the same m and seeds)
+            n=16,
+        ),
+        optimiser=OptimiserParams(
+            steps=6000,  # one-hot by ≈ 3000 at m ≥ 64 (second weight < 0.04); the paper ran 7500
+            kind="adamw",  # the paper code's optimizer
+            lr=1e-3,  # the paper code's learning rate
+            l1=1e-3,  # the paper code's λ
+            weight_decay=0.01,  # torch AdamW's default, which the paper code used silently
+        ),
         instances=32,  # models per m: 512 features, winner fraction ±0.03
-        steps=6000,  # one-hot by ≈ 3000 at m ≥ 64 (second weight < 0.04); the paper ran 7500
-        optimizer="adamw",  # the paper code's optimizer
-        lr=1e-3,  # the paper code's learning rate
-        l1=1e-3,  # the paper code's λ
-        weight_decay=0.01,  # torch AdamW's default, which the paper code used silently
         log_points=1,  # no metrics are recorded: only W_init and W_final are used
     )
     m: tuple[int, ...] = (
@@ -88,25 +102,28 @@ class InitDiagonalParams:
         64,
         128,
         256,
-    )  # adamw grid, m/n = 4…16; m ≈ n is not one-hot within adamw.steps
+    )  # adamw grid, m/n = 4…16; m ≈ n is not one-hot within adamw.optimiser.steps
     isolated_instances: int = (
         512  # the isolated n = 1 check (sgd arm, largest m): the argmax must win all of them
     )
     confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
 
     def __post_init__(self) -> None:
-        check_int("sgd.n", self.sgd.n, 2)
-        if self.adamw.n != self.sgd.n:
+        check_int("sgd.model.n", self.sgd.model.n, 2)
+        if self.adamw.model.n != self.sgd.model.n:
             raise ParamError(
-                "adamw.n",
-                self.adamw.n,
-                f"= sgd.n = {self.sgd.n} (both arms train the same features from the same seeds)",
+                "adamw.model.n",
+                self.adamw.model.n,
+                f"= sgd.model.n = {self.sgd.model.n} (both arms train the same features from the "
+                "same seeds)",
             )
         for arm in ARMS:
             train_params = self.arm(arm)
-            if train_params.optimizer != arm:
+            if train_params.optimiser.kind != arm:
                 raise ParamError(
-                    f"{arm}.optimizer", train_params.optimizer, f"{arm!r} (the arm's optimizer)"
+                    f"{arm}.optimiser.kind",
+                    train_params.optimiser.kind,
+                    f"{arm!r} (the arm's optimizer)",
                 )
             check_int(f"{arm}.instances", train_params.instances, 2)
         for name in ("m", "adamw_m"):
@@ -130,7 +147,7 @@ class InitDiagonalParams:
 
     @property
     def n(self) -> int:
-        return self.sgd.n
+        return self.sgd.model.n
 
     def arm(self, arm: Optimizer) -> AutoencoderParams:
         """The trainer's params of one arm (its m is set per grid point)."""
@@ -141,7 +158,7 @@ class InitDiagonalParams:
 
     def point(self, arm: Optimizer, m: int, *, seed: int, device: str) -> AutoencoderParams:
         """The trainer's params of ``arm`` at grid point ``m``."""
-        return dataclasses.replace(self.arm(arm), m=m, seed=seed, device=device)
+        return self.arm(arm).replace(model={"m": m}, seed=seed, device=device)
 
 
 # -- measurement ----------------------------------------------------------------------------------
@@ -245,10 +262,8 @@ def _simulate(p: InitDiagonalParams, ctx: Context) -> InitDiagonalMeasurements:
             for m in p.grid(arm)
         ]
     m_iso = max(p.m)
-    isolated = dataclasses.replace(
-        p.sgd,
-        n=1,
-        m=m_iso,
+    isolated = p.sgd.replace(
+        model={"n": 1, "m": m_iso},
         instances=p.isolated_instances,
         seed=ctx.seed_for("init-diagonal", "isolated", m_iso),
         device=ctx.device,
@@ -316,7 +331,7 @@ _MISS_LAW_WHY = (
 
 def _init_sd(p: InitDiagonalParams, o: str, m: int) -> float:
     """The init sd of arm ``o`` at hidden size m (1/√m unless the trainer's init_std is set)."""
-    return dataclasses.replace(p.sgd if o == "sgd" else p.adamw, m=m).std
+    return dataclasses.replace((p.sgd if o == "sgd" else p.adamw).model, m=m).std
 
 
 def _expected_max_sds(p: InitDiagonalParams, o: str, m: int) -> float:
@@ -681,8 +696,8 @@ _FALSE_FAILURE = (
 
 STANDARD = InitDiagonalParams()
 SMOKE = InitDiagonalParams(  # the plumbing only: n = 4, a few short runs
-    sgd=dataclasses.replace(STANDARD.sgd, n=4, instances=8, steps=300),
-    adamw=dataclasses.replace(STANDARD.adamw, n=4, instances=4, steps=400),
+    sgd=STANDARD.sgd.replace(model={"n": 4}, optimiser={"steps": 300}, instances=8),
+    adamw=STANDARD.adamw.replace(model={"n": 4}, optimiser={"steps": 400}, instances=4),
     m=(8, 32),
     adamw_m=(32,),
     isolated_instances=8,
@@ -690,11 +705,11 @@ SMOKE = InitDiagonalParams(  # the plumbing only: n = 4, a few short runs
 PAPER = InitDiagonalParams(
     # correlations.py: n 256, m 4096, 16 instances, AdamW (lr 1e-3, λ 1e-3, torch's default
     # weight decay 0.01)
-    adamw=dataclasses.replace(STANDARD.adamw, n=256, instances=16, steps=7500),
+    adamw=STANDARD.adamw.replace(model={"n": 256}, optimiser={"steps": 7500}, instances=16),
     # gradient descent at the same n: lr = 0.1 diverges at m = n = 256 (step 30), lr = 0.03 does
     # not; m up to 64n so that the argmax-sgd fit is judged at u = 0.52 as at standard scale
     # (u = 0.43)
-    sgd=dataclasses.replace(STANDARD.sgd, n=256, instances=16, steps=2700, lr=0.03),
+    sgd=STANDARD.sgd.replace(model={"n": 256}, optimiser={"steps": 2700, "lr": 0.03}, instances=16),
     adamw_m=(4096,),
     m=(256, 1024, 4096, 16384),
     isolated_instances=512,
@@ -709,16 +724,16 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     collision-count-adamw shows the same below n ≈ 16): outside the regime."""
     n = draw(st.integers(16, 20), label="n")
     return {
-        "sgd.n": n,
+        "sgd.model.n": n,
         "m": tuple(n * 4**k for k in range(4)),
         "sgd.instances": 48,
-        "sgd.steps": 800,
-        "sgd.lr": 0.1,
-        "sgd.l1": 0.1,
-        "adamw.n": n,
+        "sgd.optimiser.steps": 800,
+        "sgd.optimiser.lr": 0.1,
+        "sgd.optimiser.l1": 0.1,
+        "adamw.model.n": n,
         "adamw_m": (4 * n, 8 * n, 16 * n),
         "adamw.instances": 16,
-        "adamw.steps": 6000,
+        "adamw.optimiser.steps": 6000,
         "isolated_instances": 128,
     }
 

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from sim import ParamError, check_float, check_int
-from sim.autoencoder import AutoencoderParams, fused_loss_and_grad
+from sim.autoencoder import AutoencoderParams, ModelParams, fused_loss_and_grad
 from theory import interference as th
 
 from .. import figures, fitting
@@ -97,14 +97,14 @@ class InterferenceMeasurements:
 def _grad_code(W: torch.Tensor) -> torch.Tensor:
     """−∂L/∂W / (τ per η·t): the project's gradient of the loss (no L1, no noise), in code time."""
     b, n, m = W.shape
-    ap = AutoencoderParams(n=n, m=m, instances=b, dtype="float64")
+    ap = AutoencoderParams(model=ModelParams(n=n, m=m), instances=b, dtype="float64")
     return fused_loss_and_grad(W, None, ap)[1].div_(-float(th.time_unit()))
 
 
 def _strength(n: int, m: int, instances: int, gen: torch.Generator) -> np.ndarray:
     """Per init (the project's: N(0, std²), std = 1/√m), the mean over i of
     2 W_i·Ẇ_i − 2(1 − ‖W_i‖²)‖W_i‖²: d‖W_i‖²/dτ from the loss gradient less its self term."""
-    std = AutoencoderParams(n=n, m=m).std
+    std = ModelParams(n=n, m=m).std
     out = []
     step = max(1, CHUNK // (n * m))
     for start in range(0, instances, step):
@@ -122,7 +122,7 @@ def _pairs(p: InterferenceParams, gen: torch.Generator) -> tuple[np.ndarray, ...
     ‖W‖² = norm_sq. Returns τ, κ (pairs, T), norms (pairs, T, 2)."""
     n, m = p.pair_n, p.pair_m
     W = torch.randn(p.pairs, n, m, generator=gen, dtype=torch.float64).mul_(
-        AutoencoderParams(n=n, m=m).std
+        ModelParams(n=n, m=m).std
     )
     a = W[:, 0] / W[:, 0].norm(dim=-1, keepdim=True)
     v = W[:, 1] - (W[:, 1] * a).sum(-1, keepdim=True) * a

@@ -14,7 +14,6 @@ are shared with ``kurtosis-sparsity``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -22,7 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sim import check_float, check_int
-from sim.autoencoder import AutoencoderParams
+from sim.autoencoder import AutoencoderParams, ModelParams, NoiseParams, OptimiserParams
 from theory import kurtosis
 
 from .. import figures, fitting
@@ -42,23 +41,29 @@ class MechanismParams:
     lr·t."""
 
     # each variant sets these (the reference: one draw, the ReLU on)
-    GRID_SET: ClassVar[tuple[str, ...]] = ("train.noise_draws", "train.activation")
+    GRID_SET: ClassVar[tuple[str, ...]] = ("train.noise.draws", "train.model.activation")
 
     # the reference run; each variant changes one thing
     train: AutoencoderParams = AutoencoderParams(
-        n=8,  # features (the paper's)
-        m=16,  # hidden neurons (the paper's)
+        model=ModelParams(
+            n=8,  # features (the paper's)
+            m=16,  # hidden neurons (the paper's)
+        ),
+        noise=NoiseParams(
+            kind="bernoulli",  # the noise whose rise is dissected (κ = −2)
+            sigma=0.15,  # Bernoulli σ (the paper's largest)
+            scope="instance",  # reference scope: one ξ per instance per step
+        ),
+        optimiser=OptimiserParams(
+            # lr·t = 120: mid-rise (≈ 0.5 of 0.8), where changes show most; variants run equal lr·t
+            steps=6000,
+            lr=0.02,  # reference SGD learning rate (the paper's)
+            kind="sgd",  # the paper's optimiser
+        ),
         instances=48,  # models per run: the replicates when noise_scope != "step"
-        # lr·t = 120: mid-rise (≈ 0.5 of 0.8), where changes show most; variants run equal lr·t
-        steps=6000,
-        lr=0.02,  # reference SGD learning rate (the paper's)
-        optimizer="sgd",  # the paper's optimiser
-        noise="bernoulli",  # the noise whose rise is dissected (κ = −2)
-        sigma=0.15,  # Bernoulli σ (the paper's largest)
-        noise_scope="instance",  # reference scope: one ξ per instance per step
         log_points=40,  # recorded steps (log-spaced)
     )
-    seeds: int = 1  # runs per variant; the replicate unit when train.noise_scope == "step"
+    seeds: int = 1  # runs per variant; the replicate unit when train.noise.scope == "step"
     draws: int = 4  # noise draws averaged per step in the K-draw variant
     lr_large: float = 4.0  # the "larger lr, fewer steps" variant multiplies lr by this
     margin: float = (
@@ -76,21 +81,22 @@ class MechanismParams:
     @property
     def time(self) -> float:
         """lr·t of the comparison: the reference run's, and every variant's."""
-        return self.train.lr * self.train.steps
+        return self.train.optimiser.lr * self.train.optimiser.steps
 
     def variant(self, name: str, *, seed: int, device: str) -> AutoencoderParams:
         """The trainer's params of one variant: the reference with one thing changed, at equal
         lr·t."""
-        lr = {"lr-half": self.train.lr / 2, "lr-large": self.train.lr * self.lr_large}.get(
-            name, self.train.lr
-        )
-        return dataclasses.replace(
-            self.train,
-            lr=lr,
-            steps=max(1, round(self.time / lr)),
-            noise_scope="sample" if name == "per-sample" else self.train.noise_scope,
-            noise_draws=self.draws if name == "draws" else 1,
-            activation="none" if name == "no-relu" else self.train.activation,
+        lr = {
+            "lr-half": self.train.optimiser.lr / 2,
+            "lr-large": self.train.optimiser.lr * self.lr_large,
+        }.get(name, self.train.optimiser.lr)
+        return self.train.replace(
+            optimiser={"lr": lr, "steps": max(1, round(self.time / lr))},
+            noise={
+                "scope": "sample" if name == "per-sample" else self.train.noise.scope,
+                "draws": self.draws if name == "draws" else 1,
+            },
+            model={"activation": "none" if name == "no-relu" else self.train.model.activation},
             seed=seed,
             device=device,
         )
@@ -111,7 +117,7 @@ def derive(p: MechanismParams) -> Derivation:
             "linear_decoder_mu4_weight": kurtosis.linear_decoder_mu4_weight(),
         },
         values={
-            "3/(m+2)": kurtosis.predict_isotropic_fourth_norm(p.train.m),
+            "3/(m+2)": kurtosis.predict_isotropic_fourth_norm(p.train.model.m),
             "kappa_bernoulli": kurtosis.predict_excess_kurtosis("bernoulli"),
         },
     )
@@ -119,9 +125,9 @@ def derive(p: MechanismParams) -> Derivation:
 
 def simulate(p: MechanismParams, ctx: Context) -> MechanismMeasurements:
     configs = {v: (lambda seed, v=v: p.variant(v, seed=seed, device=ctx.device)) for v in VARIANTS}
-    runs = trajectories(configs, p.seeds, p.train.noise_scope, ctx, "kurtosis-mechanism: variants")
+    runs = trajectories(configs, p.seeds, p.train.noise.scope, ctx, "kurtosis-mechanism: variants")
     return MechanismMeasurements(
-        runs=runs, replicate_unit="seed" if p.train.noise_scope == "step" else "instance"
+        runs=runs, replicate_unit="seed" if p.train.noise.scope == "step" else "instance"
     )
 
 
@@ -133,7 +139,7 @@ def _k_mid(p: MechanismParams) -> float:
 
 
 def _n_mid(p: MechanismParams) -> float:
-    return (1 + 1 / p.train.n) / 2
+    return (1 + 1 / p.train.model.n) / 2
 
 
 def _rise_relation(noise: str) -> Relation:
@@ -144,7 +150,7 @@ def _rise_relation(noise: str) -> Relation:
 def _no_relu_change(p: MechanismParams) -> float | None:
     """The no-ReLU run's expected change of ‖W_i‖₄⁴/‖W_i‖₂⁴ (theory.kurtosis: 0, since μ₄ does
     not reach a linear decoder's expected loss); None if the theory left it to the κ₄ term."""
-    return kurtosis.predict_ratio_change(p.train.noise, activation="none")
+    return kurtosis.predict_ratio_change(p.train.noise.kind, activation="none")
 
 
 def fit_specs(p: MechanismParams) -> tuple[FitSpec, ...]:
@@ -152,8 +158,8 @@ def fit_specs(p: MechanismParams) -> tuple[FitSpec, ...]:
     change."""
     at = f"at lr·t = {p.time:g}"
     k_mid, n_mid = _k_mid(p), _n_mid(p)
-    noise = p.train.noise
-    run = f"{noise.capitalize()} σ = {p.train.sigma:g}, lr {p.train.lr:g}"
+    noise = p.train.noise.kind
+    run = f"{noise.capitalize()} σ = {p.train.noise.sigma:g}, lr {p.train.optimiser.lr:g}"
     if _no_relu_change(p) is None:
         no_relu = FitSpec(
             "no-relu",
@@ -296,13 +302,13 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     gradient noise slows the rise (not equivalent), and lr/2 = 0.01 is still first order;
     lr·t = 80; K = 2 draws; family-wise 0.999."""
     return {
-        "train.n": 8,
-        "train.m": 16,
-        "train.lr": 0.02,
+        "train.model.n": 8,
+        "train.model.m": 16,
+        "train.optimiser.lr": 0.02,
         "lr_large": 4.0,
-        "train.steps": 4000,
+        "train.optimiser.steps": 4000,
         "draws": 2,
-        "train.sigma": draw(st.sampled_from([0.15, 0.16, 0.17]), label="sigma"),
+        "train.noise.sigma": draw(st.sampled_from([0.15, 0.16, 0.17]), label="sigma"),
         "train.instances": draw(st.integers(8, 12), label="instances"),
         "margin": 0.02,
     }
@@ -310,15 +316,17 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
 
 STANDARD = MechanismParams()
 SMOKE = MechanismParams(  # lr·t = 20
-    train=dataclasses.replace(STANDARD.train, instances=4, steps=1000, sigma=0.2, log_points=10),
+    train=STANDARD.train.replace(
+        optimiser={"steps": 1000}, noise={"sigma": 0.2}, instances=4, log_points=10
+    ),
     lr_large=2.0,
     margin=0.2,
 )
 # The paper code's model and optimiser (n 8, m 16, 5 instances, SGD lr 0.02, noise shared per step,
 # σ = 0.15); the catalogue's diagnostics compare at lr·t = 200 (1e4 steps) with K = 8 draws.
 PAPER = MechanismParams(
-    train=dataclasses.replace(
-        STANDARD.train, instances=5, steps=10_000, noise_scope="step", log_points=60
+    train=STANDARD.train.replace(
+        optimiser={"steps": 10_000}, noise={"scope": "step"}, instances=5, log_points=60
     ),
     seeds=8,
     draws=8,

@@ -24,7 +24,14 @@ import numpy as np
 import torch
 
 from sim import ParamError, check_float, check_int
-from sim.autoencoder import AutoencoderParams, Noise, train
+from sim.autoencoder import (
+    AutoencoderParams,
+    ModelParams,
+    Noise,
+    NoiseParams,
+    OptimiserParams,
+    train,
+)
 from theory import kurtosis
 
 from .. import figures, fitting, paper_figures
@@ -103,7 +110,7 @@ def trajectories(
     for name in configs:
         rows = [r for (n, _), r in zip(jobs, results, strict=True) if n == name]
         steps = rows[0][0]
-        lr = next(p for n, p in jobs if n == name).lr
+        lr = next(p for n, p in jobs if n == name).optimiser.lr
         metric = np.stack([r[1] for r in rows], axis=1)  # (T, S, B, 2)
         # instances sharing the noise (scope "step") make one replicate per seed
         metric = metric.mean(axis=2) if scope == "step" else metric.reshape(metric.shape[0], -1, 2)
@@ -155,8 +162,8 @@ def check_replicates(trainer: AutoencoderParams, seeds: int) -> None:
     """At least two replicates: seeds when the noise is shared by the instances, else
     seeds × instances."""
     check_int("seeds", seeds, 1)
-    check_int("train.m", trainer.m, 2)
-    shared = trainer.noise_scope == "step"
+    check_int("train.model.m", trainer.model.m, 2)
+    shared = trainer.noise.scope == "step"
     if (seeds if shared else seeds * trainer.instances) < 2:
         unit = (
             "seeds (noise_scope='step' shares the noise across instances)"
@@ -179,22 +186,29 @@ class KurtosisParams:
     on, noise on the hidden layer) from the same seeds."""
 
     GRID_SET: ClassVar[tuple[str, ...]] = (
-        "train.noise",
-        "train.sigma",
+        "train.noise.kind",
+        "train.noise.sigma",
     )  # each run sets its noise and σ
 
     # every run's trainer (its noise and σ are the run's)
     train: AutoencoderParams = AutoencoderParams(
-        n=8,  # features (the paper's fourth_norm.py)
-        m=16,  # hidden neurons (the paper's); ‖W_i‖₄⁴ starts at 3/m = 0.1875
+        model=ModelParams(
+            n=8,  # features (the paper's fourth_norm.py)
+            m=16,  # hidden neurons (the paper's); ‖W_i‖₄⁴ starts at 3/m = 0.1875
+        ),
+        noise=NoiseParams(
+            scope="instance",  # one ξ per instance per step: instances are independent replicates
+        ),
+        optimiser=OptimiserParams(
+            # lr·t = 500: Bernoulli at its plateau, σ = 0.1 past its half-rise (≈ 380)
+            steps=25_000,
+            lr=0.02,  # SGD learning rate (the paper's; lr 0.08 at equal lr·t rises 3–5× less)
+            kind="sgd",  # the paper's fourth_norm.py optimiser
+        ),
         instances=48,  # models per run: the replicates when noise_scope != "step"
-        steps=25_000,  # lr·t = 500: Bernoulli at its plateau, σ = 0.1 past its half-rise (≈ 380)
-        lr=0.02,  # SGD learning rate (the paper's; lr 0.08 at equal lr·t rises 3–5× less)
-        optimizer="sgd",  # the paper's fourth_norm.py optimiser
-        noise_scope="instance",  # one ξ per instance per step: instances are independent replicates
         log_points=60,  # recorded steps (log-spaced): ≈ 18 % apart at 25 000 steps
     )
-    seeds: int = 1  # runs per configuration; the replicate unit when train.noise_scope == "step"
+    seeds: int = 1  # runs per configuration; the replicate unit when train.noise.scope == "step"
     sigma: float = 0.15  # σ of the four-noise comparison (the paper's largest)
     sigmas: tuple[float, ...] = (0.1, 0.125, 0.15)  # Bernoulli σ grid for the time to half-rise
     # Bernoulli plateau of ‖W_i‖₄⁴/‖W_i‖₂⁴ (measured 0.77–0.80); half-rise: halfway from 3/(m+2)
@@ -220,7 +234,7 @@ class KurtosisParams:
         for s in self.sigmas:
             check_float("sigmas", s, 0.0, lo_open=True)
         check_float("plateau", self.plateau, 0.0, 1.0, lo_open=True)
-        iso = kurtosis.predict_isotropic_fourth_norm(self.train.m)
+        iso = kurtosis.predict_isotropic_fourth_norm(self.train.model.m)
         if not self.plateau > iso:
             raise ParamError("plateau", self.plateau, f"> 3/(m+2) = {iso:.4f}, the isotropic value")
         check_int("init_instances", self.init_instances, 2)
@@ -230,15 +244,15 @@ class KurtosisParams:
     @property
     def half_level(self) -> float:
         """The half-rise level: halfway from 3/(m+2) to the plateau."""
-        return 0.5 * (kurtosis.predict_isotropic_fourth_norm(self.train.m) + self.plateau)
+        return 0.5 * (kurtosis.predict_isotropic_fourth_norm(self.train.model.m) + self.plateau)
 
     @property
     def replicate_unit(self) -> str:
-        return "seed" if self.train.noise_scope == "step" else "instance"
+        return "seed" if self.train.noise.scope == "step" else "instance"
 
     def trainer(self, noise: Noise, sigma: float, *, seed: int, device: str) -> AutoencoderParams:
         """The trainer's params of one run: ``noise`` at ``sigma``."""
-        return dataclasses.replace(self.train, noise=noise, sigma=sigma, seed=seed, device=device)
+        return self.train.replace(noise={"kind": noise, "sigma": sigma}, seed=seed, device=device)
 
 
 @dataclass(frozen=True, repr=False)
@@ -254,7 +268,7 @@ class KurtosisMeasurements:
 
 def derive(p: KurtosisParams) -> Derivation:
     kappa = {name: kurtosis.excess_kurtosis(name) for name in NOISES}
-    m = p.train.m
+    m = p.train.model.m
     return Derivation(
         expr=kurtosis.projection_moment(4),
         extra={
@@ -278,10 +292,9 @@ def simulate(p: KurtosisParams, ctx: Context) -> KurtosisMeasurements:
     # checks slots of a torch.empty buffer it never wrote and can stop with a spurious
     # DivergenceError.
     init = train(
-        dataclasses.replace(
-            base,
+        base.replace(
+            optimiser={"steps": base.check_every - 1},
             instances=p.init_instances,
-            steps=base.check_every - 1,
             log_points=1,
             record_steps=(),
         )
@@ -307,7 +320,7 @@ def simulate(p: KurtosisParams, ctx: Context) -> KurtosisMeasurements:
     grid_names = add_sigmas("bernoulli", p.sigmas)
     gauss_names = add_sigmas("gaussian", p.gaussian_sigmas)
     runs = trajectories(
-        configs, p.seeds, p.train.noise_scope, ctx, "kurtosis-sparsity: noises and σ grid"
+        configs, p.seeds, p.train.noise.scope, ctx, "kurtosis-sparsity: noises and σ grid"
     )
     return KurtosisMeasurements(
         init_fourth=init_fourth,
@@ -323,7 +336,7 @@ def _change_spec(noise: str, p: KurtosisParams) -> FitSpec:
     no-change margin as its half-width; elsewhere its predicted sign, −sign κ, as an ordering."""
     kappa = f"κ = {kurtosis.predict_excess_kurtosis(noise):g}" if noise != "none" else "no noise"
     what = f"change of mean ‖W_i‖₄⁴/‖W_i‖₂⁴ from step 0 to the end, {noise} ({kappa})"
-    margin, iso = p.gaussian_margin, kurtosis.predict_isotropic_fourth_norm(p.train.m)
+    margin, iso = p.gaussian_margin, kurtosis.predict_isotropic_fourth_norm(p.train.model.m)
     exact = kurtosis.predict_ratio_change(noise)
     if exact is not None:
         return FitSpec(
@@ -355,9 +368,10 @@ def fit_specs(p: KurtosisParams) -> tuple[FitSpec, ...]:
             "init",
             "mean ‖W_i‖₄⁴ at step 0 (independent N(0, 1/m) inits)",
             0.01,
-            why=f"E‖W_i‖₄⁴ = m·E[x⁴] = 3/m = {kurtosis.predict_init_fourth_norm(p.train.m):.4f} "
+            why="E‖W_i‖₄⁴ = m·E[x⁴] = 3/m = "
+            f"{kurtosis.predict_init_fourth_norm(p.train.model.m):.4f} "
             "(theory.kurtosis, sympy.stats), ±0.01; the unit-row value 3/(m+2) = "
-            f"{kurtosis.predict_isotropic_fourth_norm(p.train.m):.4f} lies outside that band",
+            f"{kurtosis.predict_isotropic_fourth_norm(p.train.model.m):.4f} lies outside that band",
         ),
         *(_change_spec(noise, p) for noise in ("none", *NOISES)),
         FitSpec(
@@ -415,7 +429,9 @@ def fit(meas: KurtosisMeasurements, d: Derivation, p: KurtosisParams, judge: Jud
     level = judge.level
     init = fitting.mean_ci(meas.init_fourth, confidence=level)
     fits = [
-        judge.fit("init", predicted=kurtosis.predict_init_fourth_norm(p.train.m), estimate=init)
+        judge.fit(
+            "init", predicted=kurtosis.predict_init_fourth_norm(p.train.model.m), estimate=init
+        )
     ]
     for noise in ("none", *NOISES):
         exact = kurtosis.predict_ratio_change(noise)  # None: the sign's threshold, 0
@@ -494,7 +510,7 @@ def _init_isotropic(
 ) -> list[Fit]:
     """Mutant: the init's rows already have unit norm, so E‖W_i‖₄⁴ = 3/(m+2)."""
     return [
-        f.mutant(predicted=kurtosis.predict_isotropic_fourth_norm(p.train.m))
+        f.mutant(predicted=kurtosis.predict_isotropic_fourth_norm(p.train.model.m))
         for f in fits
         if f.key == "init"
     ]
@@ -521,10 +537,10 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     family-wise 0.999 so that a property-test failure means the theory broke, not a 5 % chance."""
     sigma = draw(st.sampled_from([0.15, 0.16, 0.17]), label="sigma")
     return {
-        "train.n": 8,
-        "train.m": 16,
-        "train.lr": 0.02,
-        "train.steps": 10_000,
+        "train.model.n": 8,
+        "train.model.m": 16,
+        "train.optimiser.lr": 0.02,
+        "train.optimiser.steps": 10_000,
         "sigma": sigma,
         "sigmas": (sigma - 0.03, sigma),
         "plateau": 0.6,
@@ -545,7 +561,7 @@ FALSE_FAILURE = (
 
 STANDARD = KurtosisParams()
 SMOKE = KurtosisParams(
-    train=dataclasses.replace(STANDARD.train, instances=4, steps=2000, log_points=20),
+    train=STANDARD.train.replace(optimiser={"steps": 2000}, instances=4, log_points=20),
     sigma=0.2,
     sigmas=(0.15, 0.2),
     plateau=0.25,
@@ -557,11 +573,10 @@ SMOKE = KurtosisParams(
 # and with shared noise the replicate is the seed, hence 8 seeds. At σ = 0.07 the half-rise lies
 # beyond 1e5 steps, so its exponent uses σ ∈ {0.1, 0.15}.
 PAPER = KurtosisParams(
-    train=dataclasses.replace(
-        STANDARD.train,
+    train=STANDARD.train.replace(
+        optimiser={"steps": 100_000},
+        noise={"scope": "step"},
         instances=5,
-        steps=100_000,
-        noise_scope="step",
         log_points=80,
         record_steps=paper_figures.FOURTH_NORM_STEPS,
     ),

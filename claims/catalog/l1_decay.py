@@ -27,7 +27,7 @@ import sympy as sp
 import torch
 
 from sim import ParamError, check_float, check_int
-from sim.autoencoder import AutoencoderParams, log_steps, train
+from sim.autoencoder import AutoencoderParams, ModelParams, OptimiserParams, log_steps, train
 from sim.reduced_ode import ReducedODEParams, euler, fast, initial_weights
 from theory import l1_decay as theory
 
@@ -44,7 +44,7 @@ class L1DecayParams:
     """The reduced flow at one large m, the survivor check, and one SGD autoencoder run."""
 
     GRID_SET: ClassVar[tuple[str, ...]] = (
-        "train.steps",
+        "train.optimiser.steps",
     )  # the window sets the trainer's steps (to window_hi)
 
     flow: ReducedODEParams = (
@@ -65,12 +65,16 @@ class L1DecayParams:
     )
     # the SGD autoencoder (its steps: the window's end)
     train: AutoencoderParams = AutoencoderParams(
-        n=2,  # features: n ≪ m, interference on (n/m = 3e-5)
-        m=65_536,  # hidden neurons (2¹⁶; the largest a CPU affords in seconds)
+        model=ModelParams(
+            n=2,  # features: n ≪ m, interference on (n/m = 3e-5)
+            m=65_536,  # hidden neurons (2¹⁶; the largest a CPU affords in seconds)
+        ),
+        optimiser=OptimiserParams(
+            lr=0.1,  # code step 4·lr = 0.4, lr·λ_code√m = 0.01 (SGD ≈ the flow)
+            kind="sgd",  # plain SGD: the flow's time units are SGD's (τ = 4·lr·step)
+            l1=1.5625e-3,  # λ of the training loss: λ_code = λ/4 = 0.1/√m
+        ),
         instances=8,  # independent autoencoders, each paired with Euler from its own initial rows
-        lr=0.1,  # code step 4·lr = 0.4, lr·λ_code√m = 0.01 (SGD ≈ the flow)
-        optimizer="sgd",  # plain SGD: the flow's time units are SGD's (τ = 4·lr·step)
-        l1=1.5625e-3,  # λ of the training loss: λ_code = λ/4 = 0.1/√m
         log_points=120,  # log-spaced records (≈ 16 fall in the window)
     )
     replicates: int = 24  # independent initialisations of the flow (CI of ρ ≈ ±0.035, slopes ±0.02)
@@ -80,9 +84,8 @@ class L1DecayParams:
     window_hi: float = 0.15  # … and ends at λt = window_hi (≈ 100 coordinates still alive)
     points: int = 40  # log-spaced times in the window for the slope fits
     survivor_runs: int = 64  # independent Euler runs: a 100 % hit rate bounds misses below 8.4 %
-    sgd_flows: int = (
-        256  # further exact-flow instances (train.n rows each): the control variate, CI ±0.008
-    )
+    # further exact-flow instances (train.model.n rows each): the control variate, CI ±0.008
+    sgd_flows: int = 256
     confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
 
     def __post_init__(self) -> None:
@@ -102,15 +105,17 @@ class L1DecayParams:
         check_int("points", self.points, 5)
         check_float("survivor.l1", self.survivor.l1, 0.0, 0.1, lo_open=True)
         check_int("survivor_runs", self.survivor_runs, 1)
-        check_int("train.m", self.train.m, 64)
-        check_int("train.n", self.train.n, 1, self.train.m // 16)
+        check_int("train.model.m", self.train.model.m, 64)
+        check_int("train.model.n", self.train.model.n, 1, self.train.model.m // 16)
         check_int("train.instances", self.train.instances, 2)
-        check_float("train.lr", self.train.lr, 0.0, 0.25, lo_open=True, hi_open=True)
-        check_float("train.l1", self.train.l1, 0.0, 1.0, lo_open=True)
-        if self.train.optimizer != "sgd":
+        check_float(
+            "train.optimiser.lr", self.train.optimiser.lr, 0.0, 0.25, lo_open=True, hi_open=True
+        )
+        check_float("train.optimiser.l1", self.train.optimiser.l1, 0.0, 1.0, lo_open=True)
+        if self.train.optimiser.kind != "sgd":
             raise ParamError(
-                "train.optimizer",
-                self.train.optimizer,
+                "train.optimiser.kind",
+                self.train.optimiser.kind,
                 "'sgd' (the flow's time is SGD's: τ = 4·lr·step)",
             )
         check_int("train.log_points", self.train.log_points, 10)
@@ -118,7 +123,9 @@ class L1DecayParams:
         check_confidence(self.confidence)
         if len(self.sgd_window()[0]) < 4:
             raise ParamError(
-                "train.m", self.train.m, "large enough for >= 4 SGD records in the window"
+                "train.model.m",
+                self.train.model.m,
+                "large enough for >= 4 SGD records in the window",
             )
 
     # -- derived settings ------------------------------------------------------------------
@@ -126,12 +133,14 @@ class L1DecayParams:
     @property
     def sgd_l1_code(self) -> float:
         """λ_code of the SGD run, λ/4 (theory.time_units)."""
-        return self.train.l1 * float(theory.time_units()["lambda_code"].subs(theory.lam_real, 1))
+        return self.train.optimiser.l1 * float(
+            theory.time_units()["lambda_code"].subs(theory.lam_real, 1)
+        )
 
     @property
     def sgd_dt(self) -> float:
         """Code time per SGD step, 4·lr (theory.time_units)."""
-        return self.train.lr * float(theory.time_units()["tau_per_t"].subs(theory.eta, 1))
+        return self.train.optimiser.lr * float(theory.time_units()["tau_per_t"].subs(theory.eta, 1))
 
     def sgd_steps(self) -> int:
         """Steps to reach λ_code·τ = window_hi."""
@@ -142,21 +151,25 @@ class L1DecayParams:
         steps = log_steps(self.sgd_steps(), self.train.log_points)
         tau = steps * self.sgd_dt
         u = tau * self.sgd_l1_code
-        keep = (u >= self.window_lo / math.sqrt(self.train.m)) & (u <= self.window_hi * (1 + 1e-9))
+        keep = (u >= self.window_lo / math.sqrt(self.train.model.m)) & (
+            u <= self.window_hi * (1 + 1e-9)
+        )
         return steps[keep], tau[keep]
 
     def sgd_params(self, seed: int, device: str) -> AutoencoderParams:
         """The trainer's params of the SGD run."""
-        return dataclasses.replace(self.train, steps=self.sgd_steps(), seed=seed, device=device)
+        return self.train.replace(optimiser={"steps": self.sgd_steps()}, seed=seed, device=device)
 
     def sgd_flow(self) -> ReducedODEParams:
         """The reduced flow that SGD on ``train`` discretises: m and λ_code of the autoencoder,
         Euler step 4·lr, init N(0, init_std²) (1/√m by default), the flow's tolerance."""
         scale = (
-            1.0 if self.train.init_std is None else self.train.init_std * math.sqrt(self.train.m)
+            1.0
+            if self.train.model.init_std is None
+            else self.train.model.init_std * math.sqrt(self.train.model.m)
         )
         return dataclasses.replace(
-            self.flow, m=self.train.m, l1=self.sgd_l1_code, init_scale=scale, dt=self.sgd_dt
+            self.flow, m=self.train.model.m, l1=self.sgd_l1_code, init_scale=scale, dt=self.sgd_dt
         )
 
     def window(self) -> tuple[float, float]:
@@ -298,7 +311,9 @@ def simulate(p: L1DecayParams, ctx: Context) -> L1DecayMeasurements:
 
     start = time.perf_counter()
     keep_steps, tau = p.sgd_window()
-    thr = 2.0 * p.train.lr * p.train.l1  # SGD's subgradient chatter keeps dead weights within ±lr·λ
+    thr = (
+        2.0 * p.train.optimiser.lr * p.train.optimiser.l1
+    )  # SGD's subgradient chatter keeps dead weights within ±lr·λ
 
     def l1_live(W: torch.Tensor) -> torch.Tensor:
         A = W.abs()
@@ -325,7 +340,7 @@ def simulate(p: L1DecayParams, ctx: Context) -> L1DecayMeasurements:
             flow_p,
             tau,
             "fast",
-            seeds=tuple(ctx.seed_for("l1-decay", "sgd-flow", f, i) for i in range(p.train.n)),
+            seeds=tuple(ctx.seed_for("l1-decay", "sgd-flow", f, i) for i in range(p.train.model.n)),
         )
         for f in range(p.sgd_flows)
     ]
@@ -434,7 +449,7 @@ def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
     lo, hi = p.window_lo, p.window_hi
     s_hi = hi * math.sqrt(p.flow.m)
     win = f"λt ∈ [{lo:g}/√m, {hi:g}] (×{s_hi / lo:.1f})"
-    ratio = p.train.n / p.train.m
+    ratio = p.train.model.n / p.train.model.m
     return (
         FitSpec(
             "l1-slope",
@@ -489,7 +504,8 @@ def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
             "log-log slope of mean ‖W_i‖₁ against training time (SGD autoencoder)",
             0.08,
             why=f"predicted: theory.l1_decay.l1_exponent; band ± 0.08 as l1-slope. n = "
-            f"{p.train.n}, m = {p.train.m}, lr = {p.train.lr:g}, λ = {p.train.l1:g} (code time "
+            f"{p.train.model.n}, m = {p.train.model.m}, lr = {p.train.optimiser.lr:g}, "
+            f"λ = {p.train.optimiser.l1:g} (code time "
             f"4·lr·step, λ_code = λ/4), {_sgd_window_text(p)}; chatter |W| ≤ 2·lr·λ excluded. "
             f"Estimate = mean(SGD − exact flow from the same rows) over {p.train.instances} "
             f"models + mean exact-flow slope over {p.sgd_flows} more initialisations (control "
@@ -645,8 +661,8 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
         "window_lo": 15.0,
         "window_hi": 0.15,
         "survivor_runs": 16,
-        "train.m": 65_536,
-        "train.l1": 1.5625e-3,
+        "train.model.m": 65_536,
+        "train.optimiser.l1": 1.5625e-3,
         "train.instances": 2,
         "sgd_flows": 32,
     }
@@ -661,8 +677,8 @@ PAPER = L1DecayParams(
 SMOKE = L1DecayParams(
     flow=dataclasses.replace(STANDARD.flow, m=20_000, l1=1e-5),
     survivor=dataclasses.replace(STANDARD.survivor, m=200, l1=3e-3),
-    train=dataclasses.replace(
-        STANDARD.train, m=16_384, instances=2, l1=4 * 0.1 / 128, log_points=60
+    train=STANDARD.train.replace(
+        model={"m": 16_384}, optimiser={"l1": 4 * 0.1 / 128}, instances=2, log_points=60
     ),
     replicates=4,
     window_lo=10.0,

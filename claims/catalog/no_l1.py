@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from sim import ParamError, check_float, check_int
-from sim.autoencoder import AutoencoderParams, train
+from sim.autoencoder import AutoencoderParams, ModelParams, OptimiserParams, train
 from theory import no_l1 as th
 
 from .. import figures, fitting
@@ -81,13 +81,9 @@ class NoL1Params:
 
     def trainer(self, l1: float, steps: int, seed: int, **kw: Any) -> AutoencoderParams:
         return AutoencoderParams(
-            n=self.n,
-            m=self.m,
+            model=ModelParams(n=self.n, m=self.m),
+            optimiser=OptimiserParams(kind="sgd", lr=self.lr, l1=l1, steps=steps),
             instances=self.instances,
-            steps=steps,
-            lr=self.lr,
-            optimizer="sgd",
-            l1=l1,
             seed=seed,
             **kw,
         )

@@ -29,7 +29,6 @@ claim judges the end of a run ≈ 3× the half-rise time).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -37,7 +36,7 @@ import numpy as np
 import torch
 
 from sim import ParamError, check_float, check_int
-from sim.autoencoder import AutoencoderParams, train
+from sim.autoencoder import AutoencoderParams, ModelParams, NoiseParams, OptimiserParams, train
 from sim.metrics import FRAC, RelativeCount, relative_weights
 from theory import collisions, kurtosis
 
@@ -55,18 +54,27 @@ BINS = 50  # histogram bins of |W_kj|/‖W_k‖₂ on [0, 1] (figure and gap fra
 class NoiseCountParams:
     """A grid of m; at each, noise-trained models and L1-trained models from the same inits."""
 
-    GRID_SET: ClassVar[tuple[str, ...]] = ("train.m", "train.steps")  # each grid point sets these
+    GRID_SET: ClassVar[tuple[str, ...]] = (
+        "train.model.m",
+        "train.optimiser.steps",
+    )  # each grid point sets these
 
     # the noise run at every grid point (its m and steps are the grid's)
     train: AutoencoderParams = AutoencoderParams(
-        n=16,  # features: n(n−1)/4m = 3.75…1.9 collisions per model on the grid
+        model=ModelParams(
+            n=16,  # features: n(n−1)/4m = 3.75…1.9 collisions per model on the grid
+        ),
+        noise=NoiseParams(
+            kind="bernoulli",  # κ = −2: the noise that sparsifies
+            sigma=0.15,  # the paper's largest σ; 0.2–0.25 stop the rise at m = 64 (measured)
+            # one ξ per input: with one per instance the rise stalls at m ≥ 32 (module doc)
+            scope="sample",
+        ),
+        optimiser=OptimiserParams(
+            lr=0.02,  # the paper's SGD lr (kurtosis-mechanism: 4× larger rises 3–5× less)
+            kind="sgd",  # the paper's fourth_norm.py optimiser
+        ),
         instances=96,  # models per grid point (≈ 500 opposite-sign init collisions in all)
-        lr=0.02,  # the paper's SGD lr (kurtosis-mechanism: 4× larger rises 3–5× less)
-        optimizer="sgd",  # the paper's fourth_norm.py optimiser
-        noise="bernoulli",  # κ = −2: the noise that sparsifies
-        sigma=0.15,  # the paper's largest σ; 0.2–0.25 stop the rise at m = 64 (measured)
-        # one ξ per input: with one per instance the rise stalls at m ≥ 32 (module doc)
-        noise_scope="sample",
         log_points=4,  # only the end (and half-time, for the plateau) is used
     )
     m: tuple[int, ...] = (16, 24, 32)  # hidden sizes (n…2n: the rise at 3·10⁴ steps ends by m ≈ 48)
@@ -83,11 +91,13 @@ class NoiseCountParams:
             raise ParamError("m", self.m, "at least two distinct grid values, e.g. 16,24,32")
         for v in self.m:
             check_int("m", v, 2)
-        check_int("train.n", self.train.n, 2)
+        check_int("train.model.n", self.train.model.n, 2)
         check_int("train.instances", self.train.instances, 2)
-        if self.train.noise == "none" or self.train.l1:
+        if self.train.noise.kind == "none" or self.train.optimiser.l1:
             raise ParamError(
-                "train.noise", self.train.noise, "a noise, with train.l1 = 0 (noise-only sparsity)"
+                "train.noise.kind",
+                self.train.noise.kind,
+                "a noise, with train.l1 = 0 (noise-only sparsity)",
             )
         check_int("steps_per_m", self.steps_per_m, 1)
         check_float("l1", self.l1, 0.0, lo_open=True)
@@ -99,24 +109,24 @@ class NoiseCountParams:
 
     @property
     def n(self) -> int:
-        return self.train.n
+        return self.train.model.n
 
     def point(self, m: int, *, l1: bool, seed: int, device: str) -> AutoencoderParams:
         """The trainer at grid point ``m``: the noise run, or the L1 reference (same seed, so the
         same init)."""
         if not l1:
             steps = self.steps_per_m * m
-            return dataclasses.replace(
-                self.train, m=m, steps=steps, record_steps=(steps // 2,), seed=seed, device=device
+            return self.train.replace(
+                model={"m": m},
+                optimiser={"steps": steps},
+                record_steps=(steps // 2,),
+                seed=seed,
+                device=device,
             )
-        return dataclasses.replace(
-            self.train,
-            m=m,
-            steps=self.l1_steps,
-            lr=self.l1_lr,
-            l1=self.l1,
-            noise="none",
-            sigma=0.0,
+        return self.train.replace(
+            model={"m": m},
+            optimiser={"steps": self.l1_steps, "lr": self.l1_lr, "l1": self.l1},
+            noise={"kind": "none", "sigma": 0.0},
             seed=seed,
             device=device,
         )
@@ -162,7 +172,7 @@ def _train(point: _Point) -> Run:
     out = train(point.params, metrics={"ratio": _ratio})
     c = RelativeCount(out.W_final, frac=point.frac)
     ratio = out.metrics["ratio"]
-    half = int(np.searchsorted(out.steps, point.params.steps // 2))
+    half = int(np.searchsorted(out.steps, point.params.optimiser.steps // 2))
     hist, _ = np.histogram(relative_weights(out.W_final), bins=BINS, range=(0.0, 1.0))
     return Run(
         counts=c.count.astype(float),
@@ -411,9 +421,9 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     paper's largest, enough steps to pass half-way; judged at a family-wise 0.999. The deviating
     fits keep their recorded verdicts; the sparsity fits must not fail."""
     return {
-        "train.n": draw(st.integers(8, 12), label="n"),
+        "train.model.n": draw(st.integers(8, 12), label="n"),
         "m": (12, 16),
-        "train.sigma": draw(st.sampled_from([0.14, 0.15, 0.16]), label="sigma"),
+        "train.noise.sigma": draw(st.sampled_from([0.14, 0.15, 0.16]), label="sigma"),
         "steps_per_m": 700,
         "train.instances": 24,
     }
@@ -430,7 +440,7 @@ FALSE_FAILURE = (
 
 STANDARD = NoiseCountParams()
 SMOKE = NoiseCountParams(
-    train=dataclasses.replace(STANDARD.train, n=8, instances=16),
+    train=STANDARD.train.replace(model={"n": 8}, instances=16),
     m=(12, 16),
     steps_per_m=500,
     l1_steps=300,
@@ -439,7 +449,7 @@ SMOKE = NoiseCountParams(
 # No paper setting exists (the paper has no count under noise): n = 32 over m = n…2n, more
 # instances, longer runs; for a GPU.
 PAPER = NoiseCountParams(
-    train=dataclasses.replace(STANDARD.train, n=32, instances=512),
+    train=STANDARD.train.replace(model={"n": 32}, instances=512),
     m=(32, 48, 64),
     steps_per_m=1000,
 )

@@ -24,14 +24,13 @@ Above 2m the window count is not judged: features spread over two or three neuro
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
 from sim import ParamError, check_float, check_int
-from sim.autoencoder import AutoencoderParams, train
+from sim.autoencoder import AutoencoderParams, ModelParams, OptimiserParams, train
 from sim.metrics import HI, LO, PolysemanticCount
 from theory import collisions
 from theory import origins as th
@@ -55,16 +54,20 @@ LOSS_AT = 0.01
 class OriginsParams:
     """A grid of n at fixed m; every point trains ``train.instances`` models."""
 
-    GRID_SET: ClassVar[tuple[str, ...]] = ("train.n",)
+    GRID_SET: ClassVar[tuple[str, ...]] = ("train.model.n",)
 
     train: AutoencoderParams = AutoencoderParams(
-        m=32,  # hidden neurons (fixed)
+        model=ModelParams(
+            m=32,  # hidden neurons (fixed)
+        ),
+        optimiser=OptimiserParams(
+            steps=1600,  # lr·steps = 80, as collision-count's standard run (0.1 × 800)
+            kind="sgd",
+            lr=0.05,  # half collision-count's 0.1: lr = 0.1 diverges at n = 2m (step 5, m = 32)
+            l1=0.1,
+            weight_decay=0.0,
+        ),
         instances=256,  # models per grid point
-        steps=1600,  # lr·steps = 80, as collision-count's standard run (0.1 × 800)
-        optimizer="sgd",
-        lr=0.05,  # half collision-count's 0.1: lr = 0.1 diverges at n = 2m (step 5, m = 32)
-        l1=0.1,
-        weight_decay=0.0,
     )
     # features: n/m = 1/8…3, dense around n = m, three points beyond n = 2m
     n: tuple[int, ...] = (4, 8, 16, 24, 32, 36, 40, 44, 48, 52, 56, 60, 64, 72, 80, 96)
@@ -76,7 +79,7 @@ class OriginsParams:
     def __post_init__(self) -> None:
         if len(self.n) < 4 or list(self.n) != sorted(set(self.n)):
             raise ParamError("n", self.n, "at least 4 increasing distinct values")
-        m = self.train.m
+        m = self.train.model.m
         for v in self.n:
             check_int("n", v, 2, 4 * m)
         if not any(v <= SMALL * m for v in self.n) or not any(
@@ -95,10 +98,10 @@ class OriginsParams:
 
     @property
     def m(self) -> int:
-        return self.train.m
+        return self.train.model.m
 
     def point(self, n: int, *, seed: int, device: str) -> AutoencoderParams:
-        return dataclasses.replace(self.train, n=n, seed=seed, device=device)
+        return self.train.replace(model={"n": n}, seed=seed, device=device)
 
 
 @dataclass(frozen=True, repr=False)
@@ -168,7 +171,7 @@ def _train_point(pt: _Point) -> tuple[np.ndarray, float, int, np.ndarray, np.nda
     out = train(pt.params)
     W = out.W_final
     c = PolysemanticCount(W, lo=pt.lo, hi=pt.hi)
-    n = pt.params.n
+    n = pt.params.model.n
     frac = float(c.learned.sum()) / (n * pt.params.instances)
     held = ((np.abs(W) >= SUPPORT).sum(axis=1) >= 2).mean(axis=1)  # (B,)
     at_loss = (feature_losses(W) > LOSS_AT).mean(axis=1)
@@ -386,7 +389,7 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     fracs = (0.125, 0.25, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
     n = tuple(sorted({max(2, round(f * m)) for f in fracs}))
     return {
-        "train.m": m,
+        "train.model.m": m,
         "n": n,
         "train.instances": draw(st.sampled_from([64, 128]), label="instances"),
     }
@@ -403,12 +406,12 @@ FALSE_FAILURE = (
 
 STANDARD = OriginsParams()
 SMOKE = OriginsParams(
-    train=dataclasses.replace(STANDARD.train, m=16, instances=64, steps=800),
+    train=STANDARD.train.replace(model={"m": 16}, optimiser={"steps": 800}, instances=64),
     n=(4, 8, 16, 20, 24, 28, 32, 40),
     model_samples=1000,
 )
 PAPER = OriginsParams(
-    train=dataclasses.replace(STANDARD.train, m=64, instances=256),
+    train=STANDARD.train.replace(model={"m": 64}, instances=256),
     n=(8, 16, 32, 48, 64, 72, 80, 88, 96, 104, 112, 120, 128, 144, 160, 192),
 )
 

@@ -142,10 +142,10 @@ def plot(result: Result[ArchitecturesMeasurements], outdir: Path) -> list[Path]:
     lax.set_ylabel("fraction of features learned (dimensionless)")
     lax.set_title("features on some neuron at the end", fontsize=9)
     lax.legend(fontsize=6.5, loc="lower left")
-    p = result.params
+    opt = result.params["train"]["optimiser"]
     fig.suptitle(
-        f"{result.claim_id}: n = {n}, {p['train']['optimizer']}, lr = {p['train']['lr']:g}, "
-        f"λ = {p['train']['l1']:g}, {p['train']['steps']} steps",
+        f"{result.claim_id}: n = {n}, {opt['kind']}, lr = {opt['lr']:g}, "
+        f"λ = {opt['l1']:g}, {opt['steps']} steps",
         fontsize=10,
     )
     return [save(fig, outdir / f"{result.claim_id}.png")]

@@ -53,7 +53,7 @@ def plot(result: Result[BoundMeasurements], outdir: Path) -> list[Path]:
     bx.plot([0, top], [0, top], "--", color="k", lw=1, label="one dimension per extra feature")
     bx.set_xlabel("Σ_neurons (features on it − 1)")
     bx.set_ylabel("wasted capacity n − ΣC_i")
-    prm = result.params["train"]
+    prm = result.params["train"]["model"]
     bx.set_title(f"trained autoencoders: n = {prm['n']}, m = {prm['m']}")
     bx.legend(fontsize=8)
     return [save(fig, outdir / f"{result.claim_id}.png")]

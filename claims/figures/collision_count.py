@@ -36,7 +36,7 @@ def plot(result: Result[CollisionMeasurements], outdir: Path) -> list[Path]:
 
     meas, p = result.measurements, result.params
     assert meas is not None
-    n = int(p["train"]["n"])
+    n = int(p["train"]["model"]["n"])
     m = np.asarray(meas.m, dtype=float)
     instances = [len(c) for c in meas.counts]
     means = np.array([c.mean() for c in meas.counts])
@@ -145,7 +145,8 @@ def plot(result: Result[CollisionMeasurements], outdir: Path) -> list[Path]:
     rax.legend(fontsize=7.5, loc="best", framealpha=0.8)
     per = f"{instances[0]}" if len(set(instances)) == 1 else f"{min(instances)}–{max(instances)}"
     fig.suptitle(
-        f"{result.claim_id}: n = {n} features, {p['train']['optimizer']}, {per} instances per m",
+        f"{result.claim_id}: n = {n} features, {p['train']['optimiser']['kind']}, "
+        f"{per} instances per m",
         fontsize=10,
     )
     return [save(fig, outdir / f"{result.claim_id}.png")]

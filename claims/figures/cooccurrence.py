@@ -21,7 +21,7 @@ def plot(result: Result[CooccurrenceMeasurements], outdir: Path) -> list[Path]:
 
     meas, prm = result.measurements, result.params
     assert meas is not None
-    t = prm["train"]
+    t = prm["train"]["model"]
     fig, (ax, bx) = new_figure(2)
     for label, color in (("main", "C0"), ("uniform", "C1")):
         c = meas.curves[label]

@@ -24,7 +24,7 @@ def plot(result: Result[InitDiagonalMeasurements], outdir: Path) -> list[Path]:
 
     meas, p = result.measurements, result.params
     assert meas is not None
-    n = int(p["sgd"]["n"])
+    n = int(p["sgd"]["model"]["n"])
     paths = []
     for arm in (meas.sgd, meas.adamw):
         m_top = int(arm.m.max())

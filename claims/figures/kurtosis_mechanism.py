@@ -21,7 +21,7 @@ def plot(result: Result[MechanismMeasurements], outdir: Path) -> list[Path]:
     assert meas is not None
     fig, (ax,) = new_figure(width=6.0, height=4.2)
     labels = {
-        "reference": f"reference (lr {p['train']['lr']:g})",
+        "reference": f"reference (lr {p['train']['optimiser']['lr']:g})",
         "lr-half": "lr / 2",
         "lr-large": f"lr × {p['lr_large']:g}",
         "draws": f"mean of K = {p['draws']} draws",
@@ -30,14 +30,15 @@ def plot(result: Result[MechanismMeasurements], outdir: Path) -> list[Path]:
     }
     for i, (name, traj) in enumerate(meas.runs.items()):
         replicate_band(ax, traj.time, traj.ratio, f"C{i}", labels[name], dashed=name == "no-relu")
-    m = int(p["train"]["m"])
+    m = int(p["train"]["model"]["m"])
     ax.axhline(3 / (m + 2), color="k", lw=0.8, ls=":", label="3/(m+2) (isotropic)")
     ax.set_xscale("log")
     ax.set_xlim(left=1.0)  # nothing moves before lr·t ≈ 1
     ax.set_xlabel("lr · t")
     ax.set_ylabel("mean ‖W_i‖₄⁴ / ‖W_i‖₂⁴")
     ax.set_title(
-        f"{p['train']['noise'].capitalize()} σ = {p['train']['sigma']:g}: variants at equal lr·t "
+        f"{p['train']['noise']['kind'].capitalize()} σ = {p['train']['noise']['sigma']:g}: "
+        "variants at equal lr·t "
         f"(95 % band over {meas.replicate_unit}s)",
         fontsize=9,
     )

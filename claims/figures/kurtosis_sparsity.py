@@ -25,7 +25,7 @@ def plot(result: Result[KurtosisMeasurements], outdir: Path) -> list[Path]:
 
     meas, p = result.measurements, result.params
     assert meas is not None
-    m = int(p["train"]["m"])
+    m = int(p["train"]["model"]["m"])
     fig, (ax1, ax2, ax3) = new_figure(3, width=5.0, height=4.0)
     colors = {"none": "0.4", "bernoulli": "C0", "uniform": "C2", "gaussian": "C1", "laplace": "C3"}
     for name, traj in meas.noises.items():

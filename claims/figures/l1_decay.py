@@ -130,6 +130,6 @@ def plot(result: Result[L1DecayMeasurements], outdir: Path) -> list[Path]:
     ax.set_yscale("log")
     ax.set_xlabel("training time τ = 4·lr·step (code units)")
     ax.set_ylabel("mean ‖W_i‖₁")
-    ax.set_title(f"SGD, n = {p['train']['n']}, m = {p['train']['m']}")
+    ax.set_title(f"SGD, n = {p['train']['model']['n']}, m = {p['train']['model']['m']}")
     ax.legend(fontsize=7)
     return [save(fig, outdir / f"{result.claim_id}.png")]

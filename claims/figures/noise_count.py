@@ -27,7 +27,7 @@ def plot(result: Result[NoiseCountMeasurements], outdir: Path) -> list[Path]:
 
     meas, p = result.measurements, result.params
     assert meas is not None
-    n, frac = int(p["train"]["n"]), float(p["frac"])
+    n, frac = int(p["train"]["model"]["n"]), float(p["frac"])
     m = meas.m
     fig, (hax, cax, sax) = new_figure(3, width=4.8, height=4.0)
     edges = np.linspace(0, 1, BINS + 1)
@@ -94,7 +94,7 @@ def plot(result: Result[NoiseCountMeasurements], outdir: Path) -> list[Path]:
     sax.set_title("sparsity reached", fontsize=9)
     sax.legend(fontsize=7)
     fig.suptitle(
-        f"{result.claim_id}: n = {n}, Bernoulli σ = {p['train']['sigma']:g}, "
+        f"{result.claim_id}: n = {n}, Bernoulli σ = {p['train']['noise']['sigma']:g}, "
         f"{p['train']['instances']} instances per m",
         fontsize=10,
     )
