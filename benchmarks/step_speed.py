@@ -19,6 +19,7 @@ arithmetic) and ``paper`` (the paper code's step).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import time
@@ -165,7 +166,7 @@ def main() -> None:
             q = (
                 p
                 if mm is None or name == "syrk"
-                else AutoencoderParams.flat(**{**p.__dict__, "matmul_precision": mm.precision})
+                else dataclasses.replace(p, matmul_precision=mm.precision)
             )
             times[name] = _time(fused_step(q, mm), args.reps)
         t_paper = _time(paper_step(p), max(3, args.reps // 2))
