@@ -128,6 +128,11 @@ def main() -> None:
         help="start no run after this many seconds; the log then holds the pairs finished",
     )
     ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="run nothing: merge the partial logs an interrupted or --no-merge sweep left",
+    )
+    ap.add_argument(
         "--no-merge",
         action="store_true",
         help="leave the rows in the partial logs (a later sweep of other claims merges them all)",
@@ -153,48 +158,49 @@ def main() -> None:
             args.measurements,
             set(),
             precisions=("highest", args.precision),
+            deadline=deadline,
         )
         return
-    if args.jobs > 1:
-        env = os.environ | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        common = [*ids, "--seeds", str(args.seeds), "--first-seed", str(args.first_seed)]
-        common += ["--precision", args.precision, "--out", str(args.out)]
-        common += ["--measurements", str(args.measurements)]
-        if args.budget is not None:
-            common += ["--budget", str(max(deadline - time.time(), 0.0))]
-        procs = [
-            subprocess.Popen(
-                [sys.executable, __file__, *common, "--worker", f"{k}/{args.jobs}"], env=env
+    if not args.merge:
+        if args.jobs > 1:
+            env = os.environ | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+            common = [*ids, "--seeds", str(args.seeds), "--first-seed", str(args.first_seed)]
+            common += ["--precision", args.precision, "--out", str(args.out)]
+            common += ["--measurements", str(args.measurements)]
+            if args.budget is not None:
+                common += ["--budget", str(max(deadline - time.time(), 0.0))]
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, __file__, *common, "--worker", f"{k}/{args.jobs}"], env=env
+                )
+                for k in range(args.jobs)
+            ]
+            if any(p.wait() != 0 for p in procs):
+                raise SystemExit("a worker failed; rerun to resume from the partial logs")
+        else:
+            run(
+                ids,
+                seeds,
+                _part(args.out, 0),
+                "standard",
+                args.measurements,
+                set(),
+                precisions=("highest", args.precision),
+                deadline=deadline,
             )
-            for k in range(args.jobs)
-        ]
-        if any(p.wait() != 0 for p in procs):
-            raise SystemExit("a worker failed; rerun to resume from the partial logs")
         if args.no_merge:
             return
-        parts = [
-            _part(args.out, k).with_name(_part(args.out, k).name + ".partial")
-            for k in range(args.jobs)
-        ]
-        rows = sorted(
-            (r for part in parts for r in _load(part)),
-            key=lambda r: (r["seed"], r.get("matmul_precision", ""), r["id"]),
-        )
-        partial = args.out.with_name(args.out.name + ".partial")
-        partial.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        for part in parts:
-            part.unlink()
-    else:
-        run(
-            ids,
-            seeds,
-            args.out,
-            "standard",
-            args.measurements,
-            set(),
-            precisions=("highest", args.precision),
-        )
-    os.replace(args.out.with_name(args.out.name + ".partial"), args.out)
+    # the workers' partial logs become the log, whole
+    parts = sorted(args.out.parent.glob(f"{args.out.name}.*.partial"))
+    rows = sorted(
+        (r for part in parts for r in _load(part)),
+        key=lambda r: (r["seed"], r["id"], r.get("matmul_precision", "")),
+    )
+    partial = args.out.with_name(args.out.name + ".partial")
+    partial.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    os.replace(partial, args.out)
+    for part in parts:
+        part.unlink()
     print(table(_load(args.out)))
 
 
