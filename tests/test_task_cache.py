@@ -106,7 +106,7 @@ def test_claims_sharing_runs_train_them_once(
         "m": "24,48",
         "instances": "8",
         "steps": "300",
-        "optimizer": "sgd",
+        "train.optimiser.kind": "sgd",
         "lr": "0.1",
         "l1": "0.1",
         "weight_decay": "0",
