@@ -42,7 +42,8 @@ def plot(result: Result[CooccurrenceMeasurements], outdir: Path) -> list[Path]:
     ax.set_xscale("log")
     ax.set_xlabel("probability p that a feature is on")
     ax.set_ylabel("polysemantic neurons per model")
-    ax.set_title(f"cooccurrence: n = {t['n']}, m = {t['m']}, SGD, λ = {t['l1']}")
+    lam = prm["train"]["optimiser"]["l1"]
+    ax.set_title(f"cooccurrence: n = {t['n']}, m = {t['m']}, SGD, λ = {lam}")
     ax.legend(fontsize=8)
     for label, color in (
         ("main", "C0"),

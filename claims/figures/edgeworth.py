@@ -26,7 +26,7 @@ def plot(result: Result[EdgeworthMeasurements], outdir: Path) -> list[Path]:
     meas = result.measurements
     assert meas is not None
     prm = result.params
-    sigma = float(prm["train"]["noise"]["kind"]["sigma"])
+    sigma = float(prm["train"]["noise"]["sigma"])
     margins = tuple(float(x) for x in prm["margins"])
     grid = np.concatenate([-np.asarray(margins[::-1]), np.asarray(margins)])
     ks = np.asarray(prm["ks"])
