@@ -189,18 +189,16 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("ids", nargs="*", help="claim ids (default: all)")
-    ap.add_argument("--seeds", type=int, default=20, help="number of seeds (default 20)")
+def sweep_arguments(ap: argparse.ArgumentParser, *, ids: str, seeds: int, out: Path) -> None:
+    """The options every sweep script shares: ids, --seeds, --first-seed, --out, --table and
+    --measurements (benchmarks/precision.py uses them too)."""
+    ap.add_argument("ids", nargs="*", help=ids)
+    ap.add_argument("--seeds", type=int, default=seeds, help=f"number of seeds (default {seeds})")
     ap.add_argument("--first-seed", type=int, default=0)
-    ap.add_argument("--scale", default="standard")
     ap.add_argument(
         "--out",
         type=Path,
-        default=DEFAULT_OUT,
+        default=out,
         help="JSON-lines log, replaced whole when the sweep completes",
     )
     ap.add_argument("--table", type=Path, help="only tabulate this JSON-lines file")
@@ -210,6 +208,14 @@ def main() -> None:
         default=DEFAULT_MEASUREMENTS,
         help="folder of stored simulations (default: benchmarks/.measurements)",
     )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sweep_arguments(ap, ids="claim ids (default: all)", seeds=20, out=DEFAULT_OUT)
+    ap.add_argument("--scale", default="standard")
     ap.add_argument(
         "--resimulate",
         action="append",

@@ -39,7 +39,7 @@ import sys
 import time
 from pathlib import Path
 
-from false_failure import DEFAULT_MEASUREMENTS, ROOT, _load, run  # noqa: F401 (ROOT: sys.path)
+from false_failure import ROOT, _load, run, sweep_arguments  # noqa: F401 (ROOT: sys.path)
 
 from claims._precision import LEVEL, MARGIN, compare
 
@@ -102,22 +102,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("ids", nargs="*", help="claim ids (default: every claim with a trainer)")
-    ap.add_argument("--seeds", type=int, default=10, help="number of seeds (default 10)")
-    ap.add_argument("--first-seed", type=int, default=0)
+    sweep_arguments(
+        ap, ids="claim ids (default: every claim with a trainer)", seeds=10, out=DEFAULT_OUT
+    )
     ap.add_argument(
         "--precision",
         default="bf16-emulated",
         choices=("high", "medium", "bf16-emulated"),
         help="the reduced precision compared with 'highest' (default: bf16-emulated)",
-    )
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON-lines log")
-    ap.add_argument("--table", type=Path, help="only tabulate this JSON-lines file")
-    ap.add_argument(
-        "--measurements",
-        type=Path,
-        default=DEFAULT_MEASUREMENTS,
-        help="folder of stored simulations (default: benchmarks/.measurements)",
     )
     ap.add_argument("--jobs", type=int, default=1, help="processes, one torch thread each")
     ap.add_argument(
