@@ -301,10 +301,11 @@ def test_trained_loss_reaches_the_solver_issue18(seed: int) -> None:
     Only that group is trained here, one init, 2000 steps (gap ≈ 1e-14 by then; the claim runs
     5000): the cycle comes from the step size, not from the init."""
     from claims._context import Context
-    from claims.catalog.capacity_allocation import AllocationParams, _importances
+    from claims.catalog.capacity_allocation import AllocationParams, _drawn
 
+    # the draw of issue 18 (before the threshold probe joined the claim's importances)
     p, ctx, k = AllocationParams(), Context(seed=seed), 20.0
-    vv = _importances(ctx, p, k)
+    vv = _drawn(ctx, p, k, p.n)
     a = solve_allocation(vv, k, p.m)
     out = train(
         QuadraticParams(
@@ -373,6 +374,27 @@ def test_solver_meets_kkt_and_the_rule_on_the_claims_problems(seed: int) -> None
         mono = float(np.sqrt(2 * a.lam))
         wrong.append(float(np.abs(a.C - rule_capacity(a.v, k, a.lam, mono_threshold=mono)).max()))
     assert max(wrong) > 0.1, f"a mono threshold √(2λ) moves C by only {max(wrong):.3g}"
+
+
+@pytest.mark.parametrize("seed", [0, 52, 107])
+def test_every_group_has_a_feature_between_the_thresholds(seed: int) -> None:
+    """Issue 25: the control "monosemantic above √(2λ)" must be rejectable at every seed, so every
+    convex group holds a feature strictly between √(λ/2) and √(2λ) (the probe of _with_probe), and
+    the wrong rule misses the solver there by far more than the claim's 0.01. Seed 52 drew no
+    such feature before the probe."""
+    from claims._context import Context
+    from claims.catalog.capacity_allocation import AllocationParams, _importances
+
+    p, ctx = AllocationParams(), Context(seed=seed)
+    for k in p.K:
+        a = solve_allocation(_importances(ctx, p, k), k, p.m)
+        lo, hi = np.sqrt(a.lam / 2), np.sqrt(2 * a.lam)
+        inside = (a.v > lo * 1.2) & (a.v < hi / 1.2)
+        assert inside.any(), (
+            f"no importance in ({lo:.4g}, {hi:.4g}) with 20 % margins: {a.v} [K={k}, seed={seed}]"
+        )
+        miss = float(np.abs(a.C - rule_capacity(a.v, k, a.lam, mono_threshold=hi)).max())
+        assert miss > 0.3, f"the √(2λ) rule misses C by {miss:.3g}, expected > 0.3 [K={k}]"
 
 
 def test_solver_two_features_match_the_phase_formula() -> None:
