@@ -11,11 +11,15 @@ Claims from outside the package count as in ``polyclaims``: installed entry poin
 (``polyclaims.claims``) are among "every claim", and ``--claims-from PATH`` (repeatable: a .py
 file or an importable module) adds every claim it binds at module level.
 
-The log ``--out`` (default ``benchmarks/false_failure.jsonl``) is regenerated whole by each sweep:
-rows go to ``<out>.partial`` as they finish (an interrupted sweep resumes from it) and replace the
-log when the sweep completes, so the log always holds exactly one sweep and is never edited by
-hand. Each row records the commit the fits ran on and the claim's code version (``simulation``:
-the first 12 hex digits).
+The log ``--out`` (default ``benchmarks/false_failure.jsonl``) holds one sweep per claim and scale:
+rows go to ``<out>.partial`` as they finish (an interrupted sweep resumes from it) and, when the
+sweep completes, replace the swept claims' rows at that scale in the log (:func:`merge`); every
+other claim's rows are kept as they were. So one log serves every claim (a claim swept alone, a
+claim from outside, the whole catalogue) and is never edited by hand. Each row records the commit
+the fits ran on and the claim's code version (``simulation``: the first 12 hex digits), so rows of
+different sweeps say what they measured. ``--merge LOG …`` folds other logs into ``--out`` the same
+way, claim by claim, without running anything (``python benchmarks/false_failure.py --merge
+old.jsonl``).
 
 Simulations are kept in ``--measurements`` (default ``benchmarks/.measurements/``, not in git)
 under the key of the report's cache (``claims/_cache.py``): claim, params, seed, device and the
@@ -119,6 +123,29 @@ def run(
                     + f", {row['seconds']:.0f} s",
                     flush=True,
                 )
+
+
+def merge(out: Path, rows: list[dict]) -> tuple[int, int]:
+    """Write ``out`` as its rows with those of every (claim, scale) in ``rows`` replaced by
+    ``rows``' (sorted by claim, scale, precision, seed); a (claim, scale, precision, seed) twice in
+    ``rows`` is a ValueError. Returns (rows kept, rows replaced)."""
+
+    def key(r: dict) -> tuple[str, str, str, int]:
+        return (r["id"], r["scale"], r.get("matmul_precision", "highest"), r["seed"])
+
+    seen: set[tuple[str, str, str, int]] = set()
+    for r in rows:
+        if key(r) in seen:
+            raise ValueError(f"{out}: the rows to merge hold {key(r)} twice")
+        seen.add(key(r))
+    swept = {(r["id"], r["scale"]) for r in rows}
+    old = _load(out) if out.exists() else []
+    kept = [r for r in old if (r["id"], r["scale"]) not in swept]
+    merged = sorted(kept + rows, key=key)
+    tmp = out.with_name(out.name + ".merging")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in merged))
+    os.replace(tmp, out)
+    return len(kept), len(old) - len(kept)
 
 
 def _row(claim: Any, seed: int, scale: str, cache: Any, precision: str) -> dict[str, Any]:
@@ -231,9 +258,25 @@ def main() -> None:
         help="also load the claims a .py file or an importable module binds at module level "
         "(repeatable), as polyclaims --claims-from",
     )
+    ap.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        metavar="LOG",
+        help="fold these logs into --out claim by claim (their claims' rows replace those in "
+        "--out) and run nothing",
+    )
     args = ap.parse_args()
     if args.table:
         print(table(_load(args.table)))
+        return
+    if args.merge:
+        rows = [r for log in args.merge for r in _load(log)]
+        kept, replaced = merge(args.out, rows)
+        print(
+            f"{args.out}: {len(rows)} rows from {len(args.merge)} logs, {kept} kept, "
+            f"{replaced} replaced"
+        )
         return
     run(
         args.ids,
@@ -245,7 +288,10 @@ def main() -> None:
         claims_from=tuple(args.claims_from),
     )
     partial = args.out.with_name(args.out.name + ".partial")
-    os.replace(partial, args.out)  # the sweep is complete: it is the log now, whole
+    # the sweep is complete: its claims' rows replace theirs in the log, the others stay
+    kept, replaced = merge(args.out, _load(partial))
+    partial.unlink()
+    print(f"{args.out}: {kept} rows of other claims kept, {replaced} replaced")
     print(table(_load(args.out)))
 
 

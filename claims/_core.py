@@ -15,6 +15,20 @@ Verdict rule for one fitted quantity (:attr:`Fit.verdict`), an equivalence test:
   interval on the predicted side -> ``pass``; the whole interval on the other side -> ``fail``;
   straddling -> ``inconclusive``.
 
+Power, stated per fit (:attr:`Fit.detects`): the smallest distance δ of the true value θ from the
+prediction p at which the fit *fails* with probability ≥ 95 %. With the interval read as
+θ̂ ± h, h = z_c·s (s the estimate's standard error, z_c = Φ⁻¹((1 + c)/2) at the interval's level
+c), a "==" fit fails when θ̂ − h > p + t (or θ̂ + h < p − t); for θ = p + t + d that has probability
+Φ((d − h)/s), which reaches 0.95 at d = h + z₀.₉₅·s. Hence
+
+    δ = t + h·(1 + z₀.₉₅ / z_c)          ("==", t the tolerance, h half the interval's width)
+    δ = h·(1 + z₀.₉₅ / z_c)              (">" / "<": beyond p on the wrong side)
+
+An exact fit (c = 1, h = 0) detects any departure past its band, δ = t; an unbounded interval
+detects nothing (δ = ∞). The normal reading of the interval is an approximation for bootstrap and
+t intervals; ``tests/test_core.py`` checks δ on synthetic estimates with known truth. A fit is
+*weak* when δ exceeds the effect it is meant to show (:meth:`Result.effect_of`).
+
 A claim's status aggregates its fits: any ``fail`` -> fail, else any ``inconclusive`` ->
 inconclusive, else pass; an exception (a diverging run, say) -> ``error`` with its message.
 A recorded :class:`Deviation` is met only when the fit reaches its expected verdict *and* its
@@ -27,6 +41,7 @@ import dataclasses
 import math
 import numbers
 import os
+import statistics
 import time
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -75,6 +90,11 @@ M = TypeVar("M")  # a claim's measurements (whatever its simulate returns)
 
 def _fmt(x: float) -> str:
     return f"{x:.4g}"
+
+
+def _z(q: float) -> float:
+    """The standard normal quantile Φ⁻¹(q)."""
+    return float(statistics.NormalDist().inv_cdf(q))
 
 
 def _json_bound(x: float) -> float | None:
@@ -131,9 +151,9 @@ class FitSpec:
     tolerance: float | None = None
     relation: Relation = "=="  # "==": fitted equals predicted; ">"/"<": fitted lies above/below it
     why: str = ""  # why this tolerance / window / threshold (shown in the report)
-    # the near-miss control's side: +1 / -1 puts its band just above / below the claim's band;
-    # 0 (default) the side of the fitted value (the harder mutant to reject); None: no near miss
-    near: int | None = 0
+    # the size of the departure this fit is meant to show, |alternative − prediction| (None: read
+    # off the claim's controls that move this fit's prediction, Result.effect_of)
+    effect: float | None = None
     # a deterministic computation (interval of zero width, confidence 1): not in the family
     exact: bool = False
 
@@ -142,6 +162,13 @@ class FitSpec:
             raise ValueError(f"fit key {self.key!r} must be a slug without spaces or '/'")
         if self.relation == "==" and (self.tolerance is None or not self.tolerance > 0):
             raise ValueError(f"fit {self.key!r}: a '==' fit needs a positive tolerance")
+        if self.effect is not None and not (math.isfinite(self.effect) and self.effect > 0):
+            raise ValueError(
+                f"fit {self.key!r}: effect={self.effect!r} must be a finite number > 0"
+            )
+
+
+DETECT_POWER = 0.95  # Fit.detects: the departure at which a fit fails with this probability
 
 
 @dataclass(frozen=True)
@@ -167,6 +194,7 @@ class Fit:
     relation: Relation = "=="  # "==": fitted equals predicted; ">"/"<": fitted lies above/below it
     confidence: float = 0.95  # the CI's coverage level
     why: str = ""  # why this tolerance / window / threshold (shown in the report)
+    effect: float | None = None  # the departure the fit is meant to show (its spec's), if declared
     # the judge that issued this fit, and whether it is a control's mutant of one; set by
     # Judge.fit and Fit.mutant only (None: built directly, refused by Claim.run)
     _issued: _Issued | None = field(default=None, init=False, repr=False, compare=False)
@@ -245,6 +273,21 @@ class Fit:
     def passed(self) -> bool:
         return self.verdict == "pass"
 
+    @property
+    def detects(self) -> float:
+        """The smallest departure |θ − p| of the true value from the prediction at which this fit
+        fails with probability ≥ 95 % (:data:`DETECT_POWER`; module doc): t + h(1 + z₀.₉₅/z_c)
+        for "==", h(1 + z₀.₉₅/z_c) past the threshold for an ordering; ∞ for an unbounded
+        interval."""
+        lo, hi = self.ci
+        half = (hi - lo) / 2
+        if not math.isfinite(half):
+            return math.inf
+        ratio = 0.0
+        if half > 0 and self.confidence < 1:
+            ratio = _z(DETECT_POWER) / _z((1 + self.confidence) / 2)
+        return (self.tolerance if self.relation == "==" else 0.0) + half * (1 + ratio)
+
     def mutant(
         self,
         *,
@@ -291,6 +334,7 @@ class Fit:
         if self.resolved_offset:
             d, dlo, dhi = self.offset
             line += f" (resolved offset {_fmt(d)} [{_fmt(dlo)}, {_fmt(dhi)}])"
+        line += f"; detects ±{_fmt(self.detects)}"
         if expected != "pass":
             line += f" (expected {expected}: {reason})"
         return line
@@ -315,6 +359,7 @@ class Fit:
             else None,
             "offset": [_json_bound(x) for x in self.offset] if self.relation == "==" else None,
             "resolved_offset": self.resolved_offset,
+            "detects": _json_bound(self.detects),  # null: unbounded (detects nothing)
             "passed": self.passed,
             "verdict": self.verdict,
             "expected": expected,
@@ -454,6 +499,7 @@ class Judge:
                 relation=s.relation,
                 confidence=self.level_of(s),
                 why=s.why,
+                effect=s.effect,
             )
         except ValueError as exc:
             raise ValueError(f"claim {self.claim_id!r}: {exc}") from None
@@ -782,9 +828,48 @@ class Result(Generic[M]):
     def fit(self, key: str) -> Fit:
         return fit_by_key(self.fits, key, self.claim_id)
 
+    def effect_of(self, f: Fit) -> float | None:
+        """The size of the departure fit ``f`` is meant to show: its spec's declared ``effect``,
+        else the smallest |p_control − p| over the controls that move its prediction (the
+        alternative it must tell apart); None when neither says."""
+        if f.effect is not None:
+            return f.effect
+        gaps = [
+            abs(m.predicted - f.predicted)
+            for c in self.controls
+            for m in c.fits
+            if m.key == f.key and m.predicted != f.predicted
+        ]
+        return min(gaps) if gaps else None
+
+    def weak(self, f: Fit) -> bool:
+        """The fit's detectable departure exceeds the effect it is meant to show."""
+        effect = self.effect_of(f)
+        return effect is not None and f.detects > effect
+
+    def power_ratio(self, f: Fit) -> float | None:
+        """detects / effect (detects / tolerance for a "==" fit without a known effect): > 1 is
+        weak; None for an ordering without a known effect."""
+        effect = self.effect_of(f)
+        scale = effect if effect is not None else f.tolerance
+        return f.detects / scale if scale else None
+
+    def least_powerful(self) -> Fit | None:
+        """The stochastic fit with the largest :meth:`power_ratio` (exact fits excluded)."""
+        ranked = [
+            (ratio, f)
+            for f in self.fits
+            if f.confidence < 1 and (ratio := self.power_ratio(f)) is not None
+        ]
+        return max(ranked, key=lambda rf: rf[0])[1] if ranked else None
+
     def explain_fit(self, f: Fit) -> str:
         dev = self.deviations.get(f.key)
-        return f.explain(dev.expected_for(f), dev.reason) if dev else f.explain()
+        line = f.explain(dev.expected_for(f), dev.reason) if dev else f.explain()
+        effect = self.effect_of(f)
+        if effect is not None:
+            line += f" (effect {_fmt(effect)}{': WEAK' if self.weak(f) else ''})"
+        return line
 
     def explain(self) -> str:
         """One line per fit (quantity, predicted, fitted, CI, tolerance, verdict), then the
@@ -801,7 +886,10 @@ class Result(Generic[M]):
 
     def fit_dict(self, f: Fit) -> dict[str, Any]:
         dev = self.deviations.get(f.key)
-        return f.to_dict(dev.expected_for(f), dev.reason, dev.range) if dev else f.to_dict()
+        out = f.to_dict(dev.expected_for(f), dev.reason, dev.range) if dev else f.to_dict()
+        out["effect"] = self.effect_of(f)
+        out["weak"] = self.weak(f)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The claims.json entry (schema 1, docs/design.md)."""
@@ -824,6 +912,7 @@ class Result(Generic[M]):
             "seconds": self.seconds,
             "false_failure": self.false_failure,
             "fits": [self.fit_dict(f) for f in self.fits],
+            "least_powerful": None if (w := self.least_powerful()) is None else w.key,
             "controls": [c.to_dict() for c in self.controls],
             "figures": list(self.figures),
             "error": self.error,
@@ -1002,17 +1091,10 @@ class Claim(Generic[P, M]):
         return out
 
     def controls_at(self, params: P, scale: str) -> tuple[Control, ...]:
-        """The claim's controls and a near-miss control for every "==" fit that is expected to
-        pass at ``scale``: its prediction moved by 2.1 × tolerance, so its band lies just outside
-        the claim's band — the nearest mutant the equivalence test can tell apart at the stated
-        precision (rejected whenever the fit passes)."""
-        deviating = self.deviations_at(scale)
-        near = tuple(
-            _near_miss(s)
-            for s in self.specs(params)
-            if s.relation == "==" and s.near is not None and s.key not in deviating
-        )
-        return self.controls + near
+        """The claim's controls at ``params`` and ``scale``: its gross mutants and theory patches.
+        (Near misses, bands just outside the claim's, are no controls: a passing fit rejects them
+        by the band rule alone; tests/test_core.py tests that rule.)"""
+        return self.controls
 
     def __repr__(self) -> str:
         return f"Claim({self.id})"
@@ -1319,25 +1401,3 @@ def _caller_module() -> tuple[str, Path | None] | None:
     if not isinstance(name, str):
         return None
     return name, Path(src).resolve() if isinstance(src, str) and src.endswith(".py") else None
-
-
-NEAR_MISS = 2.1  # the near-miss prediction sits this many tolerances from the claim's
-
-
-def _near_miss(spec: FitSpec) -> Control:
-    """The near-miss control of a "==" fit (see :meth:`Claim.controls_at`)."""
-    assert spec.tolerance is not None
-
-    def refit(fits: Sequence[Fit], measurements: Any, params: Any, judge: Judge) -> list[Fit]:
-        f = fit_by_key(fits, spec.key)
-        side = spec.near or (1 if f.fitted >= f.predicted else -1)
-        return [f.mutant(predicted=f.predicted + side * NEAR_MISS * spec.tolerance)]
-
-    which = "upper" if spec.near == 1 else "lower" if spec.near == -1 else "fitted value's"
-    return Control(
-        f"near-{spec.key}",
-        f"{spec.quantity} is {NEAR_MISS:g} tolerances (±{spec.tolerance:g}) off the prediction, "
-        f"on the {which} side: "
-        "its band lies just outside the claim's (near miss)",
-        refit=refit,
-    )

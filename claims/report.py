@@ -527,6 +527,12 @@ def _fit_view(f: Fit, r: Result | None = None) -> dict[str, Any]:
         "why": f.why,
         "summary": f"{fmt(f.fitted)} [{fmt(f.ci[0])}, {fmt(f.ci[1])}] vs "
         f"{'' if rel == '=' else rel + ' '}{fmt(f.predicted)}",
+        # power: the departure failed with probability >= 95 % (± for "==", past p otherwise)
+        "detects": ("±" if f.relation == "==" else "") + fmt(f.detects)
+        if math.isfinite(f.detects)
+        else "nothing (unbounded interval)",
+        "effect": fmt(effect) if (effect := r.effect_of(f) if r is not None else None) else "—",
+        "weak": r.weak(f) if r is not None else False,
     }
 
 
@@ -598,6 +604,8 @@ def _view(
                 "rejected": sum(c.rejected for c in r.controls),
                 "deviations": [_fit_view(f, r) for f in r.fits if f.key in r.deviations],
                 "offsets": [_fit_view(f, r) for f in r.fits if f.resolved_offset],
+                "least_powerful": None if (w := r.least_powerful()) is None else _fit_view(w, r),
+                "weak": [_fit_view(f, r) for f in r.fits if r.weak(f)],
                 "params": [(k, _param_value(v)) for k, v in _flat(r.params)],
                 "seconds": f"{r.seconds:.1f}",
                 "cache": None

@@ -10,7 +10,7 @@ gives, per claim, one test per check, each with a readable id:
 
 * ``my-claim:runs`` — the claim runs (status not ``error``) and, above the smoke scale, every fit
   reaches its expected verdict (pass, or its recorded deviation inside its measured range);
-* ``my-claim/CONTROL:rejected`` — per control (the near misses the harness adds included): it
+* ``my-claim/CONTROL:rejected`` — per control (its gross mutants and theory patches): it
   runs and, above the smoke scale, the same measurement rejects it (status ``fail``);
 * ``my-claim:band-rule`` — its claims.json entry follows the band rule (:func:`band_rule_verdict`):
   every "==" fit's band is predicted ± tolerance and its verdict is what band and interval give,

@@ -424,7 +424,7 @@ def _toy_report(
 def test_passing_claim_reads_pass_and_reports_ok(tmp_path: Path) -> None:
     report, doc, md, html = _toy_report(tmp_path, TOY)
     assert report.ok and doc["claims"][0]["meets_expectation"]
-    assert "✅ pass" in md and "2/2 controls rejected" in md
+    assert "✅ pass" in md and "1/1 controls rejected" in md
     assert "mean \\| of the samples" in md, "a pipe inside a table cell must be escaped"
     assert "exactly \\$0" in md, "a dollar sign in text must not open GitHub math"
     assert "\\begin{cases}" in html and "\\begin{cases}" in md, (

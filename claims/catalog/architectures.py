@@ -440,7 +440,6 @@ def _specs(p: ArchitecturesParams) -> tuple[FitSpec, ...]:
                     0.05,
                     why="the tied law counts collisions among all n features: a tied ReLU model "
                     "learns every one (‖W_i‖² > 0 keeps its output on); t over models",
-                    near=-1,  # the prediction sits at the upper bound of a fraction
                 ),
                 FitSpec(
                     "level-learned-untied",

@@ -237,7 +237,6 @@ def specs(p: CollisionParams) -> tuple[FitSpec, ...]:
             0.1,
             why="sign condition: same-sign co-residents repel (Clopper-Pearson interval over "
             "neurons); the catalogue asks ≥ 0.95",
-            near=-1,  # the prediction sits at the upper bound 1: the near miss lies below it
         ),
     )
 

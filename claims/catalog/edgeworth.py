@@ -266,7 +266,6 @@ def specs(p: EdgeworthParams) -> tuple[FitSpec, ...]:
             f"fraction of (w, c) points where the exact excess has the Edgeworth correction's sign "
             f"(random w, {ks}, c/s ∈ {{{grid}}}; mean over w draws)",
             SIGN_TOL,
-            near=-1,  # a fraction cannot exceed 1: the near miss sits below
             why="the correction's sign −c·κ₄ is the claim's mechanism; ±0.05 allows one point in "
             "20 to disagree; the near-zero lattice flip of equal-entry w (|c| < 0.5s) is outside "
             "the grid (module doc)",
@@ -312,7 +311,6 @@ def specs(p: EdgeworthParams) -> tuple[FitSpec, ...]:
             f"fraction of pairs i ≠ j with c = W_i·W_j < 0 over the later part of training (steps "
             f"≥ {p.late:g}·steps), Bernoulli σ = {p.train.noise.sigma:g}, mean over instances",
             FRACTION_TOL,
-            near=-1,  # a fraction cannot exceed 1: the near miss sits below
             why="the noiseless zero-loss set has every c ≤ 0 (theory.no_l1) and the noise's push "
             "at c = 0 is s√(2/π) > 0 (theory.edgeworth.noise_push): every pair strictly below 0; "
             "±0.05 lets one pair in 20 stray",

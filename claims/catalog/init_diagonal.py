@@ -424,7 +424,6 @@ def _arm_specs(o: str, p: InitDiagonalParams) -> list[FitSpec]:
             why="a weight that stays alive never crosses zero: the fraction is 1 (Clopper-Pearson "
             "over features; the interval must lie in [0.98, 1]). At m = n a few features (≈ 0.2 %) "
             "end on a neuron of low initial weight that interference pushed through zero",
-            near=-1,  # the prediction sits at the upper bound of a fraction
         ),
         FitSpec(
             f"decided-{o}",
