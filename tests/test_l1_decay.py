@@ -441,15 +441,45 @@ def test_rho_is_predicted_from_the_initial_distribution_not_from_the_measurement
     p = L1DecayParams()
     honest = next(f for f in _fits(_synthetic(-1.0), p) if f.key == "rho")
     expo = next(f for f in _fits(_synthetic(-1.0, rho=1.0), p) if f.key == "rho")
+    eps = p.flow.l1 * math.sqrt(p.flow.m)
+    grid = np.geomspace(*p.window(), p.points) * eps
     assert (
         honest.predicted
         == expo.predicted
-        == pytest.approx(
-            T.window_rho(np.geomspace(*p.window(), p.points) * p.flow.l1 * math.sqrt(p.flow.m))
-        )
+        == pytest.approx(T.window_rho(grid, eps=eps, init_scale=p.flow.init_scale))
     )
     assert 0.85 < honest.predicted < 0.93, honest.explain()
     assert honest.verdict == "pass" and expo.verdict == "fail", (honest.explain(), expo.explain())
+
+
+def test_window_predictions_come_from_the_params_not_the_measurement() -> None:
+    """The slopes' predictions are the window's exact-flow values, computed from the params by
+    the theory (the SGD run's: its m, λ_code, init scale and record times), whatever the
+    measurement: ‖w‖₁ ∝ t^−0.8 moves the fitted values, not the predictions, and fails."""
+    p = L1DecayParams()
+    eps_flow = p.flow.l1 * math.sqrt(p.flow.m)
+    s_flow = np.geomspace(*p.window(), p.points) * eps_flow
+    eps_sgd = p.sgd_l1_code * math.sqrt(p.train.model.m)
+    s_sgd = p.sgd_window()[1] * eps_sgd
+    expect = {
+        "l1-slope": T.l1_window_slope(s_flow, eps=eps_flow, init_scale=p.flow.init_scale),
+        "support-slope": T.support_window_slope(s_flow, eps=eps_flow, init_scale=p.flow.init_scale),
+        "sgd-slope": T.l1_window_slope(s_sgd, eps=eps_sgd, init_scale=1.0),
+    }
+    honest = {f.key: f for f in _fits(_synthetic(-1.0), p)}
+    wrong = {f.key: f for f in _fits(_synthetic(-0.8), p)}
+    for key, value in expect.items():
+        assert honest[key].predicted == wrong[key].predicted == pytest.approx(value), key
+        assert honest[key].verdict == "pass" and wrong[key].verdict == "fail", (
+            honest[key].explain(),
+            wrong[key].explain(),
+        )
+    # the SGD window (×2.5, λ√m = 0.1) sits visibly above the limit −1, the flow's decade not
+    assert -0.99 < expect["sgd-slope"] < -0.98, expect
+    assert abs(expect["l1-slope"] - T.l1_exponent()) < 0.01, expect
+    d = CLAIM.derive(p)
+    assert d.values["sgd_slope_window"] == pytest.approx(expect["sgd-slope"])
+    assert d.values["l1_slope_limit"] == T.l1_exponent() == -1.0
 
 
 def test_controls_reject_the_synthetic_truth() -> None:
@@ -476,4 +506,4 @@ def test_claim_carries_the_dsolve_prediction() -> None:
         "rho-exponential",
         "end-on-plateau",
     }
-    assert not claim.deviations, "every fit is expected to pass (sgd-slope: a resolved offset)"
+    assert not claim.deviations, "every fit is expected to pass, at its window's prediction"

@@ -105,15 +105,13 @@ def plot(result: Result[L1DecayMeasurements], outdir: Path) -> list[Path]:
     fit = result.fit("sgd-slope")
     xc = math.exp(np.log(tau).mean())
     yc = math.exp(np.log(meas.sgd_l1).mean())
-    for b, style in ((fit.fitted, "-"), (-1.0, "--")):
-        ax.plot(
-            tau,
-            yc * (tau / xc) ** b,
-            style,
-            color="C3" if style == "-" else "k",
-            lw=1,
-            label=f"fit (control variate) τ^{fit.fitted:.3f}" if style == "-" else "τ^−1",
-        )
+    limit = theory.l1_exponent()
+    for b, style, color, label in (
+        (fit.fitted, "-", "C3", f"fit (control variate) τ^{fit.fitted:.3f}"),
+        (fit.predicted, "--", "k", f"predicted: the window's exact flow τ^{fit.predicted:.3f}"),
+        (limit, ":", "0.4", f"the limit τ^{limit:g} (wide window, λ√m → 0)"),
+    ):
+        ax.plot(tau, yc * (tau / xc) ** b, style, color=color, lw=1, label=label)
     s = _sgd_slopes(meas)
     ax.text(
         0.03,
