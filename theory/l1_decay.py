@@ -33,6 +33,15 @@ Everything below is obtained by differentiating, substituting and solving, not t
   π/2 − 1 at b = 0 to 1 (an exponential tail) as b → ∞; at the balance √m/‖w‖₁ =
   h(b) = √E[(z − b)₊²]/E[(z − b)₊], and d(1/‖w‖₁)/dτ = ρλ makes dh/ds = ρ(b), which fixes b(s)
   (m → ∞: a population, not a sample).
+* :func:`affine_map`, :func:`population_flow`, :func:`population_at` — the same population without
+  the balance: the affine map's scalars solve a′ = (1 − ‖w‖²)a, B′ = λ/a, and on the half-normal
+  population (b = B√m/c, A = a·c) they are the exact two-dimensional flow db/ds = 1/A,
+  d ln A/ds = (1 − A²E[(z − b)₊²])/ε in s, with ε = λ√m: the norm's transient and its gap
+  1 − ‖w‖² = O(ε/h) kept. ε → 0 is :func:`threshold_at`'s balance.
+* :func:`l1_window_slope`, :func:`support_window_slope` — the log-log slopes of ‖w‖₁ and m′ that
+  an OLS fit over given times of a finite window measures on that flow: the window's own values,
+  which tend to :func:`l1_exponent`'s −1 and :func:`support_exponent`'s −2 only as the window
+  moves to s → ∞ (and only as ε → 0 at a fixed window).
 
 Symbols are in code units unless the name says ``real``. :mod:`sim.reduced_ode` integrates the
 flow itself; ``claims/catalog/l1_decay.py`` measures these predictions.
@@ -40,7 +49,9 @@ flow itself; ``claims/catalog/l1_decay.py`` measures these predictions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -49,6 +60,8 @@ from scipy.integrate import solve_ivp
 from sympy import stats as sps
 
 __all__ = [
+    "Population",
+    "affine_map",
     "end_time",
     "gradient",
     "initial_l1",
@@ -57,14 +70,18 @@ __all__ = [
     "l1_exponent",
     "l1_rate",
     "l1_solution",
+    "l1_window_slope",
     "live_rho",
     "local_slope",
     "norm_balance",
     "per_feature_loss",
+    "population_at",
+    "population_flow",
     "predict_l1",
     "predict_support",
     "support_exponent",
     "support_solution",
+    "support_window_slope",
     "survivor_moments",
     "threshold_at",
     "threshold_form",
@@ -96,6 +113,10 @@ P = sp.Symbol("P", positive=True)  # an active overlap W_i·W_j > 0
 s = sp.Symbol("s", positive=True)  # λ√m·τ: the plateau ends at s ≈ 1, the window is s ≫ 1
 z = sp.Symbol("z", positive=True)  # an initial magnitude in units of its scale c/√m
 b = sp.Symbol("b", positive=True)  # the live set's threshold B in the same units
+a = sp.Symbol("a", positive=True)  # the affine map's factor: w_k(τ) = a(τ)(w_k(0) − B(τ))
+B = sp.Symbol("B", real=True)  # the affine map's threshold (code units)
+A = sp.Symbol("A", positive=True)  # a·c: the factor in units of the init scale
+eps = sp.Symbol("epsilon", positive=True)  # λ√m: the norm relaxes within ds ≈ ε of s = λ√m·τ
 
 _SUM_SQ = sp.Sum(w[k] ** 2, (k, 1, m))
 _SUM_W = sp.Sum(w[k], (k, 1, m))  # ‖w‖₁ when the w[k] are live magnitudes (> 0)
@@ -374,10 +395,179 @@ def threshold_at(s_values: Sequence[float] | np.ndarray) -> np.ndarray:
     return out.reshape(sv.shape)
 
 
-def window_rho(s_values: Sequence[float] | np.ndarray, *, shifted: bool = True) -> float:
-    """ρ of the live magnitudes averaged over the times s = λ√m·τ given (:func:`live_rho` at
-    :func:`threshold_at`): the prediction from the initial distribution alone. ``shifted=False``
+def window_rho(
+    s_values: Sequence[float] | np.ndarray,
+    *,
+    shifted: bool = True,
+    eps: float | None = None,
+    init_scale: float = 1.0,
+) -> float:
+    """ρ of the live magnitudes averaged over the times s = λ√m·τ given (:func:`live_rho` at the
+    threshold b(s)): the prediction from the initial distribution alone. b(s) is the population
+    flow's (:func:`population_at`) at λ√m = ``eps`` and ``init_scale``, or, with ``eps`` None, its
+    balance limit ε → 0 (:func:`threshold_at`, where the init scale drops out). ``shifted=False``
     gives the hard threshold's (survivors keep their initial values)."""
     rho, rho_hard, _ = _threshold_functions()
     f = rho if shifted else rho_hard
-    return float(np.mean([float(f(x)) for x in threshold_at(s_values).ravel()]))
+    bs = (
+        threshold_at(s_values)
+        if eps is None
+        else population_at(s_values, eps=eps, init_scale=init_scale).b
+    )
+    return float(np.mean([float(f(x)) for x in np.ravel(bs)]))
+
+
+# -- the population flow at finite λ√m, and the slopes a finite window measures ---------------
+
+
+@cache
+def affine_map() -> dict[str, sp.Expr]:
+    """Every live coordinate follows one affine map, w_k(τ) = a(τ)(w_k(0) − B(τ)): substituted into
+    the code flow dw_k/dτ = (1 − S)w_k − λ (:func:`time_units`), the coefficients of w_k(0) give
+    the scalars' flow. Returns ``{"da_dt": (1 − S)a, "dB_dt": λ/a}``."""
+    w0, da, dB = sp.symbols("w0 da dB", real=True)
+    flow = time_units()["flow_code"].subs(wk, a * (w0 - B))
+    residual = sp.expand(da * (w0 - B) - a * dB - flow)  # d/dτ of a(w0 − B), minus the flow
+    sol = sp.solve(sp.Poly(residual, w0).coeffs(), [da, dB], dict=True)[0]
+    return {"da_dt": sol[da], "dB_dt": sol[dB]}
+
+
+@cache
+def population_flow() -> dict[str, sp.Expr]:
+    """:func:`affine_map` on a population of half-normal initial magnitudes |N(0, c²/m)|
+    (:func:`survivor_moments`, m → ∞ at fixed s = λ√m·τ): with σ = c/√m, b = B/σ and A = a·c the
+    sums are S = a²mσ²E2(b) = A²E2(b), ‖w‖₁ = a·mσ·E1(b) = √m·A·E1(b) and m′ = m·P(b), and in s
+    (ε = λ√m) the scalars' flow is db/ds = 1/A, d ln A/ds = (1 − A²E2(b))/ε, from b = 0, A = c.
+    Exact for the population: neither the balance S = 1 (ε → 0) nor a constant ρ is assumed.
+
+    Returns ``{"db_ds", "dlnA_ds", "norm" (S), "l1" (‖w‖₁/√m), "support" (m′/m)}``."""
+    mo, amap = survivor_moments(), affine_map()
+    sigma = c / sp.sqrt(m)
+    sums = {S: a**2 * m * sigma**2 * mo["E2"]}
+    in_s = {lam: eps / sp.sqrt(m)}  # d/ds = (d/dτ)/(λ√m)
+    to_amplitude = {a: A / c}
+
+    def rate(expr: sp.Expr) -> sp.Expr:
+        return sp.simplify((expr.subs(sums).subs(in_s) / eps).subs(to_amplitude))
+
+    return {
+        "db_ds": rate(amap["dB_dt"] / sigma),
+        "dlnA_ds": rate(amap["da_dt"] / a),
+        "norm": sp.simplify(sums[S].subs(to_amplitude)),
+        "l1": sp.simplify((a * m * sigma * mo["E1"] / sp.sqrt(m)).subs(to_amplitude)),
+        "support": mo["P"],
+    }
+
+
+@dataclass(frozen=True)
+class Population:
+    """:func:`population_flow` integrated to the times asked for."""
+
+    s: np.ndarray  # the times s = λ√m·τ, as given
+    b: np.ndarray  # the live set's threshold, units of the init scale c/√m
+    amplitude: np.ndarray  # A = a·c, the affine map's factor in units of 1/c
+    l1: np.ndarray  # ‖w‖₁/√m
+    support: np.ndarray  # m′/m, the live fraction
+    norm: np.ndarray  # ‖w‖², below 1 by the gap ≈ ε·‖w‖₁/√m
+
+
+@cache
+def _population_functions() -> dict[str, Callable[..., float]]:
+    flow = population_flow()
+    args = (b, A, eps)
+    return {key: sp.lambdify(args, flow[key], "scipy") for key in flow}
+
+
+def population_at(
+    s_values: Sequence[float] | np.ndarray, *, eps: float, init_scale: float = 1.0
+) -> Population:
+    """The population flow at λ√m = ``eps`` from magnitudes |N(0, init_scale²/m)|, at the times
+    s = λ√m·τ given (any order; LSODA, stiff for small ε). Depends on s, ε and c alone."""
+    sv = np.asarray(s_values, dtype=float)
+    if sv.size == 0 or not np.all(np.isfinite(sv)) or sv.min() < 0:
+        raise ValueError(f"s values must be finite and >= 0, got {s_values!r}")
+    if not (math.isfinite(eps) and eps > 0 and math.isfinite(init_scale) and init_scale > 0):
+        raise ValueError(
+            f"eps and init_scale must be finite and > 0, got {eps!r} and {init_scale!r}"
+        )
+    fn = _population_functions()
+
+    def rhs(_s: float, y: np.ndarray) -> list[float]:
+        bb, amp = max(float(y[0]), 0.0), math.exp(float(y[1]))
+        return [float(fn["db_ds"](bb, amp, eps)), float(fn["dlnA_ds"](bb, amp, eps))]
+
+    flat = sv.ravel()
+    order = np.argsort(flat)
+    sol = solve_ivp(
+        rhs,
+        (0.0, float(flat.max())),
+        [0.0, math.log(init_scale)],
+        method="LSODA",
+        t_eval=flat[order],
+        rtol=1e-10,
+        atol=1e-12,
+    )
+    if not sol.success:
+        raise RuntimeError(f"population flow failed: {sol.message}")
+    bs, amps = np.empty(flat.size), np.empty(flat.size)
+    bs[order], amps[order] = sol.y[0], np.exp(sol.y[1])
+
+    def at(key: str) -> np.ndarray:
+        return np.array([float(fn[key](x, y, eps)) for x, y in zip(bs, amps, strict=True)])
+
+    return Population(
+        s=sv,
+        b=bs.reshape(sv.shape),
+        amplitude=amps.reshape(sv.shape),
+        l1=at("l1").reshape(sv.shape),
+        support=at("support").reshape(sv.shape),
+        norm=at("norm").reshape(sv.shape),
+    )
+
+
+def _log_log_slope(s_values: np.ndarray, y: np.ndarray) -> float:
+    """The OLS slope of ln y on ln s (the claim's fit of a measured curve)."""
+    x, z = np.log(np.ravel(s_values)), np.log(np.ravel(y))
+    x = x - x.mean()
+    return float(x @ (z - z.mean()) / (x @ x))
+
+
+def _window_curves(
+    s_values: Sequence[float] | np.ndarray, eps: float | None, init_scale: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(s, ‖w‖₁/√m, m′/m) at the window's times: the population flow at λ√m = ``eps``, or with
+    ``eps`` None its balance limit (√m/‖w‖₁ = h(b) at b = :func:`threshold_at`)."""
+    sv = np.asarray(s_values, dtype=float)
+    if sv.size < 2 or not np.all(np.isfinite(sv)) or not np.all(sv > 0) or np.ptp(sv) == 0:
+        raise ValueError(f"a window needs >= 2 distinct finite times s > 0, got {s_values!r}")
+    if eps is not None:
+        pop = population_at(sv, eps=eps, init_scale=init_scale)
+        return sv, pop.l1, pop.support
+    fn = _population_functions()
+    h = sp.lambdify(b, live_rho()["h"], "scipy")
+    bs = threshold_at(sv)
+    l1 = np.array([1.0 / float(h(x)) for x in bs.ravel()]).reshape(sv.shape)
+    support = np.array([float(fn["support"](x, 1.0, 1.0)) for x in bs.ravel()]).reshape(sv.shape)
+    return sv, l1, support
+
+
+def l1_window_slope(
+    s_values: Sequence[float] | np.ndarray, *, eps: float | None, init_scale: float = 1.0
+) -> float:
+    """The log-log slope of ‖w‖₁ against τ that an OLS fit over the times s = λ√m·τ given measures
+    on the population flow (:func:`population_at` at λ√m = ``eps`` and ``init_scale``; ``eps``
+    None: its balance limit ε → 0, where the init scale drops out): the finite window's own
+    exponent. It tends to :func:`l1_exponent` (−1) as the window moves to s → ∞ with ε → 0; at a
+    finite window the plateau's crossover (slope above −1), the rising ρ (below) and the norm's
+    gap 1 − ‖w‖² = O(ε/h), closing as ‖w‖₁ falls (above), remain."""
+    sv, l1, _ = _window_curves(s_values, eps, init_scale)
+    return _log_log_slope(sv, l1)
+
+
+def support_window_slope(
+    s_values: Sequence[float] | np.ndarray, *, eps: float | None, init_scale: float = 1.0
+) -> float:
+    """As :func:`l1_window_slope` for the live count m′ = m·P(b): tends to
+    :func:`support_exponent` (−2)."""
+    sv, _, support = _window_curves(s_values, eps, init_scale)
+    return _log_log_slope(sv, support)

@@ -7,10 +7,14 @@ survives; ‖w‖² stays ≈ 1 and ‖w‖₁ = 1/(1/‖w(0)‖₁ + ρλt) (:m
 live magnitudes, follows from the initial distribution alone (the shared map shifts the surviving
 half-normal tail). Measured on the exact reduced flow at a large m (``flow``: slopes, ρ, end time)
 and on the SGD autoencoder (``train``), paired with Euler on the reduced flow from the very same
-initial rows. The window is λt ∈ [window_lo/√m, window_hi]; a large m, not a tolerance, removes
-its finite-size bias. The order itself (the survivor is the initial argmax) is a property of the
-per-coordinate Euler map, not of the theory: ``tests/test_l1_decay.py`` checks it on the paper
-code's Euler; the ``survivor`` runs of the simulation are kept for the stored sweep but not judged.
+initial rows. The window is λt ∈ [window_lo/√m, window_hi]. Each slope is predicted at its own
+window: the slope an OLS fit over the same times measures on the exact flow of the half-normal
+population at the run's λ√m and init scale (``theory.l1_decay.l1_window_slope``), computed from
+the params alone; −1 (−2) is its limit as the window widens, kept in the derivation
+(``l1_slope_limit``). A large m keeps the flow's window a decade wide. The order itself (the
+survivor is the initial argmax) is a property of the per-coordinate Euler map, not of the theory:
+``tests/test_l1_decay.py`` checks it on the paper code's Euler; the ``survivor`` runs of the
+simulation are kept for the stored sweep but not judged.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
 from ._shared import check_confidence, property_strategy
 
-__all__ = ["CLAIM", "CONTROLS", "L1DecayMeasurements", "L1DecayParams"]
+__all__ = ["CLAIM", "CONTROLS", "L1DecayMeasurements", "L1DecayParams", "window_predictions"]
 
 
 @dataclass(frozen=True)
@@ -412,7 +416,7 @@ def derive(p: L1DecayParams) -> Derivation:
         values={
             "l1_slope_limit": float(window["l1"]),
             "support_slope_limit": float(window["support"]),
-            "rho_window": theory.window_rho(_rho_grid(p)),
+            **window_predictions(p),
             "S0": float(s0),
             "rho_initial": float(rho0),
             "plateau_time": float(1 / (p.flow.l1 * s0)),
@@ -433,9 +437,36 @@ def derive(p: L1DecayParams) -> Derivation:
 END_BAND = (1.0, 3.0)
 
 
+def _eps(flow: ReducedODEParams) -> float:
+    """λ√m of a flow: s = λ√m·t is the population flow's time (theory.l1_decay.population_at)."""
+    return flow.l1 * math.sqrt(flow.m)
+
+
 def _rho_grid(p: L1DecayParams) -> np.ndarray:
     """s = λ√m·t at the window's log-spaced times (those of ``simulate``)."""
-    return np.geomspace(*p.window(), p.points) * p.flow.l1 * math.sqrt(p.flow.m)
+    return np.geomspace(*p.window(), p.points) * _eps(p.flow)
+
+
+def _sgd_grid(p: L1DecayParams) -> np.ndarray:
+    """s = λ√m·τ at the SGD records in the window (those of ``simulate``), m and λ the trainer's."""
+    return p.sgd_window()[1] * _eps(p.sgd_flow())
+
+
+def window_predictions(p: L1DecayParams) -> dict[str, float]:
+    """What each fit over a finite window should measure, from the params alone: the population
+    flow (theory.l1_decay.population_at) at each run's λ√m and init scale, over the very times
+    the fits use. ``l1_slope_window`` and ``support_slope_window`` (reduced flow), ``rho_window``,
+    and ``sgd_slope_window`` (the trainer's m, λ_code, init and record times)."""
+    flow, sgd = p.flow, p.sgd_flow()
+    on_flow = {"eps": _eps(flow), "init_scale": flow.init_scale}
+    return {
+        "l1_slope_window": theory.l1_window_slope(_rho_grid(p), **on_flow),
+        "support_slope_window": theory.support_window_slope(_rho_grid(p), **on_flow),
+        "rho_window": theory.window_rho(_rho_grid(p), **on_flow),
+        "sgd_slope_window": theory.l1_window_slope(
+            _sgd_grid(p), eps=_eps(sgd), init_scale=sgd.init_scale
+        ),
+    }
 
 
 def _sgd_window_text(p: L1DecayParams) -> str:
@@ -445,31 +476,42 @@ def _sgd_window_text(p: L1DecayParams) -> str:
 
 
 def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
-    """The six fits; their reasons name the window and sizes of ``p``."""
+    """The six fits; their reasons name the window, sizes and window predictions of ``p``."""
     lo, hi = p.window_lo, p.window_hi
     s_hi = hi * math.sqrt(p.flow.m)
     win = f"λt ∈ [{lo:g}/√m, {hi:g}] (×{s_hi / lo:.1f})"
     ratio = p.train.model.n / p.train.model.m
+    pred = window_predictions(p)
+    limits = {"l1": theory.l1_exponent(), "support": theory.support_exponent()}
+    population = (
+        f"the exact flow of the half-normal population (m → ∞ at fixed s = λ√m·t) at λ√m = "
+        f"{_eps(p.flow):.3g} and init scale {p.flow.init_scale:g}, over the {p.points} log-spaced "
+        f"times of the window, s ∈ [{lo:g}, {s_hi:.3g}]"
+    )
+    sgd_flow, s_sgd = p.sgd_flow(), _sgd_grid(p)
     return (
         FitSpec(
             "l1-slope",
             "log-log slope of ‖w‖₁ against t in the window (reduced flow)",
             0.08,
-            why=f"predicted: theory.l1_decay.l1_exponent, the dsolve solution's local slope for "
-            f"1/(λ√m) ≪ t ≪ 1/λ. {win}, m = {p.flow.m:.3g}, λ = {p.flow.l1:g}, "
+            why=f"predicted: theory.l1_decay.l1_window_slope, the slope an OLS fit measures on "
+            f"{population}: {pred['l1_slope_window']:.4f}. Its limit as the window moves to "
+            f"1/(λ√m) ≪ t ≪ 1/λ is theory.l1_decay.l1_exponent = {limits['l1']:g}, the dsolve "
+            f"solution's local slope; a finite window keeps the plateau's crossover (above it) "
+            f"and the rise of ρ (below). {win}, m = {p.flow.m:.3g}, λ = {p.flow.l1:g}, "
             f"{p.replicates} initialisations (mean of per-run OLS slopes, t-interval). Band "
-            "predicted ± 0.08 (catalogue: slope ∈ [−1.08, −0.92], m ≥ 1e5). Finite size "
-            "(catalogue, over its window [10/(λ√m), 0.1/λ]): −0.993 ± 0.003 at m = 1e6, "
-            "−0.978 ± 0.009 at 1e5 (the window's start still feels the plateau's crossover).",
+            "predicted ± 0.08 (catalogue: slope ∈ [−1.08, −0.92] about the limit, m ≥ 1e5; kept "
+            "about the window's value).",
         ),
         FitSpec(
             "support-slope",
             "log-log slope of m′ against t in the window (reduced flow)",
             0.15,
-            why=f"predicted: theory.l1_decay.support_exponent (m′ = (1 + ρ)‖w‖₁²). {win}; band "
-            "predicted ± 0.15 (catalogue: slope ∈ [−2.15, −1.85]). Finite size (catalogue, over "
-            "[10/(λ√m), 0.1/λ]): −1.977 ± 0.004 at m = 1e6, −1.930 ± 0.012 at 1e5 (local slope "
-            "−1.86 at 10/(λ√m)); hence the later start and a large m.",
+            why=f"predicted: theory.l1_decay.support_window_slope, the slope of m′ = m·P(b) on "
+            f"{population}: {pred['support_slope_window']:.4f}; its limit is "
+            f"theory.l1_decay.support_exponent = {limits['support']:g} (m′ = (1 + ρ)‖w‖₁²). "
+            f"{win}; band predicted ± 0.15 (catalogue: slope ∈ [−2.15, −1.85] about the limit). "
+            "The window starts late and m is large because the crossover bends m′ most.",
         ),
         FitSpec(
             "rho",
@@ -478,8 +520,8 @@ def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
             why="predicted from the initial distribution alone (theory.l1_decay.window_rho): the "
             "shared factor makes the flow one affine map, so the live magnitudes are the "
             "half-normal tail above a threshold b shifted down by b, ρ(b) = P·E[(z − b)₊²]/"
-            "E[(z − b)₊]² − 1, and the norm balance fixes b at s = λ√m·t (population limit, no "
-            f"fitted constant; ρ rises from π/2 − 1 at b = 0 toward 1). Measured: m′/‖w‖₁² − 1 "
+            "E[(z − b)₊]² − 1, and b(s) is the population flow's at s = λ√m·t (as for the slopes; "
+            f"no fitted constant; ρ rises from π/2 − 1 at b = 0 toward 1). Measured: m′/‖w‖₁² − 1 "
             f"(‖w‖² = 1 to ≤ 1e-4 in the window) averaged over the {p.points} log-spaced times at "
             f"s ∈ [{lo:g}, {s_hi:.3g}] ({win}), {p.replicates} initialisations, t-interval. Band "
             "predicted ± 0.05 (catalogue P1-L1-6's ±0.05): half the distance to an exponential "
@@ -503,15 +545,22 @@ def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
             "sgd-slope",
             "log-log slope of mean ‖W_i‖₁ against training time (SGD autoencoder)",
             0.08,
-            why=f"predicted: theory.l1_decay.l1_exponent; band ± 0.08 as l1-slope. n = "
-            f"{p.train.model.n}, m = {p.train.model.m}, lr = {p.train.optimiser.lr:g}, "
-            f"λ = {p.train.optimiser.l1:g} (code time "
-            f"4·lr·step, λ_code = λ/4), {_sgd_window_text(p)}; chatter |W| ≤ 2·lr·λ excluded. "
-            f"Estimate = mean(SGD − exact flow from the same rows) over {p.train.instances} "
-            f"models + mean exact-flow slope over {p.sgd_flows} more initialisations (control "
-            "variate; bootstrap over both). A narrow window at this m leaves the exact flow "
-            "itself a little above −1 (a finite-size offset, not interference: sgd-follows-flow). "
-            "The figure's third panel gives the raw SGD, exact-flow and Euler slopes.",
+            why=f"predicted: theory.l1_decay.l1_window_slope over this run's {s_sgd.size} "
+            f"record times in the window, s = λ√m·τ ∈ [{s_sgd[0]:.3g}, {s_sgd[-1]:.3g}], on the "
+            f"exact flow of the half-normal population at its λ√m = {_eps(sgd_flow):.3g} and "
+            f"init scale {sgd_flow.init_scale:g}: {pred['sgd_slope_window']:.4f}. Its limit is "
+            f"theory.l1_decay.l1_exponent = {limits['l1']:g}, which this window is too narrow "
+            f"and too early to reach, and λ√m = {_eps(sgd_flow):.3g} keeps ‖w‖² below 1 by "
+            f"≈ λ‖w‖₁ (at λ√m → 0 the same window gives "
+            f"{theory.l1_window_slope(s_sgd, eps=None):.4f}). "
+            f"Band ± 0.08 as l1-slope. n = {p.train.model.n}, m = {p.train.model.m}, "
+            f"lr = {p.train.optimiser.lr:g}, λ = {p.train.optimiser.l1:g} (code time 4·lr·step, "
+            f"λ_code = λ/4), {_sgd_window_text(p)}; chatter |W| ≤ 2·lr·λ excluded. Estimate = "
+            f"mean(SGD − exact flow from the same rows) over {p.train.instances} models + mean "
+            f"exact-flow slope over {p.sgd_flows} more initialisations (control variate; "
+            "bootstrap over both). A sample's flow sits a little above the population's (few "
+            "coordinates are alive at the window's end) and SGD a little below the flow (Euler's "
+            "step): the figure's third panel gives the raw SGD, exact-flow and Euler slopes.",
         ),
         FitSpec(
             "sgd-follows-flow",
@@ -549,11 +598,6 @@ def _measured_rho(meas: L1DecayMeasurements) -> np.ndarray:
     return (meas.support / meas.l1**2 - 1.0).mean(axis=1)
 
 
-def _s_grid(meas: L1DecayMeasurements, p: L1DecayParams) -> np.ndarray:
-    """s = λ√m·t at the times ρ was measured."""
-    return meas.t * p.flow.l1 * math.sqrt(p.flow.m)
-
-
 def fit(meas: L1DecayMeasurements, d: Derivation, p: L1DecayParams, judge: Judge) -> list[Fit]:
     """Slopes, ρ and end time of the reduced flow, and the SGD slope."""
     level = judge.level
@@ -572,13 +616,13 @@ def fit(meas: L1DecayMeasurements, d: Derivation, p: L1DecayParams, judge: Judge
         confidence=level,
     )
     follows = fitting.mean_ci(s["sgd"] - s["euler"], confidence=level)
-    exponent = theory.l1_exponent()
+    v = d.values  # the window predictions: derive's, from the params alone
     return [
-        judge.fit("l1-slope", predicted=exponent, estimate=s1),
-        judge.fit("support-slope", predicted=theory.support_exponent(), estimate=sm),
-        judge.fit("rho", predicted=theory.window_rho(_s_grid(meas, p)), estimate=rho),
+        judge.fit("l1-slope", predicted=v["l1_slope_window"], estimate=s1),
+        judge.fit("support-slope", predicted=v["support_slope_window"], estimate=sm),
+        judge.fit("rho", predicted=v["rho_window"], estimate=rho),
         judge.fit("end-time", predicted=sum(END_BAND) / 2, estimate=end),
-        judge.fit("sgd-slope", predicted=exponent, estimate=sgd),
+        judge.fit("sgd-slope", predicted=v["sgd_slope_window"], estimate=sgd),
         judge.fit("sgd-follows-flow", predicted=0.0, estimate=follows),
     ]
 
@@ -587,7 +631,10 @@ def _rho_hard_threshold(
     fits: Sequence[Fit], meas: L1DecayMeasurements, p: L1DecayParams, judge: Judge
 ) -> list[Fit]:
     """Mutant: the survivors keep their initial values (a hard threshold, no common shift)."""
-    pred = theory.window_rho(_s_grid(meas, p), shifted=False)
+    flow = p.flow
+    pred = theory.window_rho(
+        _rho_grid(p), shifted=False, eps=_eps(flow), init_scale=flow.init_scale
+    )
     return [f.mutant(predicted=pred) for f in fits if f.key == "rho"]
 
 
@@ -636,11 +683,16 @@ _FALSE_FAILURE = (
     "controls rho-exponential and near-rho were inconclusive too; every other control, near misses "
     "included, was rejected at 20/20. ρ fitted 0.869…0.916 (mean 0.8885) against the predicted "
     "0.8898; 200 further initialisations put the population-limit prediction 0.005 ± 0.003 above "
-    "the m = 1e6 samples. sgd-slope passed at 20/20 with a resolved offset, fitted −0.985…−0.975: "
-    "the exact flow's own finite-size slope at m = 2¹⁶, not interference. ρ measured as the secant "
-    "slope of 1/‖w‖₁ (its endpoint has ≈ 100 live coordinates) would pass in only ≈ 67 % of "
-    "24-initialisation draws (resampled from 200), against ≈ 99.9 % for the mean over the "
-    "window's times."
+    "the m = 1e6 samples. sgd-slope passed at 20/20, fitted −0.986…−0.975; against the "
+    "asymptote −1 (the prediction then) every interval excluded it: a resolved offset that was "
+    "the window's own slope. Re-judged against the window predictions (the same intervals, read "
+    "from the log), every slope fit passes at 20/20 and sgd-slope's interval holds its prediction "
+    "at 19/20 (seed 10's, [−0.9827, −0.9684], lies 0.002 above it). What remains is a sample's "
+    "flow above the population's, +0.006 ± 0.001 (2560 exact-flow instances of the stored seeds "
+    "0–9: ≈ 100 coordinates are alive at the window's end), less SGD's Euler step, −0.002. ρ "
+    "measured as the secant slope of 1/‖w‖₁ (its endpoint has ≈ 100 live coordinates) would pass "
+    "in only ≈ 67 % of 24-initialisation draws (resampled from 200), against ≈ 99.9 % for the "
+    "mean over the window's times."
 )
 
 

@@ -105,31 +105,30 @@ def plot(result: Result[L1DecayMeasurements], outdir: Path) -> list[Path]:
     fit = result.fit("sgd-slope")
     xc = math.exp(np.log(tau).mean())
     yc = math.exp(np.log(meas.sgd_l1).mean())
-    for b, style in ((fit.fitted, "-"), (-1.0, "--")):
-        ax.plot(
-            tau,
-            yc * (tau / xc) ** b,
-            style,
-            color="C3" if style == "-" else "k",
-            lw=1,
-            label=f"fit (control variate) τ^{fit.fitted:.3f}" if style == "-" else "τ^−1",
-        )
+    limit = theory.l1_exponent()
+    for b, style, color, label in (
+        (fit.fitted, "-", "C3", f"fit (control variate) τ^{fit.fitted:.3f}"),
+        (fit.predicted, "--", "k", f"predicted: the window's exact flow τ^{fit.predicted:.3f}"),
+        (limit, ":", "0.4", f"the limit τ^{limit:g} (wide window, λ√m → 0)"),
+    ):
+        ax.plot(tau, yc * (tau / xc) ** b, style, color=color, lw=1, label=label)
     s = _sgd_slopes(meas)
     ax.text(
-        0.03,
-        0.03,
+        0.97,
+        0.97,
         f"mean slopes: SGD {s['sgd'].mean():.4f}, exact flow {s['flows'].mean():.4f}\n"
         f"SGD − flow (same rows) {np.mean(s['sgd'] - s['fast']):+.4f}\n"
         f"Euler − flow {np.mean(s['euler'] - s['fast']):+.4f}, "
         f"SGD − Euler {np.mean(s['sgd'] - s['euler']):+.4f}",
         transform=ax.transAxes,
         fontsize=6.5,
-        va="bottom",
+        ha="right",
+        va="top",
     )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("training time τ = 4·lr·step (code units)")
     ax.set_ylabel("mean ‖W_i‖₁")
     ax.set_title(f"SGD, n = {p['train']['model']['n']}, m = {p['train']['model']['m']}")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="lower left")
     return [save(fig, outdir / f"{result.claim_id}.png")]
