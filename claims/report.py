@@ -41,10 +41,10 @@ from ._context import Context
 from ._core import Claim, ControlOutcome, Fit, Result
 from ._json import atomic_write_text, claims_document, write_claims_json
 from ._params import Overrides
-from .paper_claims import answers
+from .paper_claims import Answer, answers
 from .registry import BrokenClaim
 
-__all__ = ["REPORT_FILES", "Report", "build_report", "render", "run_claims"]
+__all__ = ["REPORT_FILES", "Report", "answers_markdown", "build_report", "render", "run_claims"]
 
 REPORT_FILES = ("claims.md", "claims.html", "claims.json")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -287,6 +287,7 @@ def build_report(
     complete: bool = False,
     overrides: Overrides | None = None,
     broken: Sequence[BrokenClaim] = (),
+    answered_also: Sequence[Any] = (),
 ) -> Report:
     """Run ``claims``, draw their figures and write the report into ``outdir``; ``broken`` (the
     registry's broken modules, when the whole registry was asked for) are named in every output
@@ -295,7 +296,8 @@ def build_report(
     ``complete`` says the claims are the whole registry: figures in ``outdir/figures`` that no
     claim drew this time are then removed (a partial report leaves the others' figures alone).
     ``overrides`` are the ``--set`` assignments (:class:`claims.Overrides`); the report states
-    where each landed.
+    where each landed. ``answered_also`` adds rows of other scales to the answered table
+    (:func:`render`).
     """
     ctx = ctx or Context()
     start = time.perf_counter()
@@ -336,6 +338,7 @@ def build_report(
             figure_errors=figure_errors,
             overrides=stated,
             broken=broken,
+            answered_also=answered_also,
         )
         files = _publish(stage, outdir, complete=complete)
     finally:
@@ -376,9 +379,12 @@ def render(
     figure_errors: dict[str, str] | None = None,
     overrides: Mapping[str, str] | None = None,
     broken: Sequence[BrokenClaim] = (),
+    answered_also: Sequence[Any] = (),
 ) -> list[Path]:
     """Write claims.json, claims.md and claims.html for ``results`` (whose figures, if any, are
-    already in ``outdir/figures``)."""
+    already in ``outdir/figures``). ``answered_also``: results of other scales (Results, or
+    :func:`claims.paper_claims.runs_from_json` of a paper-scale claims.json) whose rows the
+    answered table adds, after this scale's; nothing else of the report reads them."""
     outdir = Path(outdir)
     figure_errors = figure_errors or {}
     events = {r.claim_id: cache.event(r.claim_id) for r in results} if cache is not None else {}
@@ -397,7 +403,9 @@ def render(
     if codes:  # one digest of the claims' code versions (each is in its claim's cache entry)
         doc["code_version"] = hashlib.sha256(json.dumps(codes, sort_keys=True).encode()).hexdigest()
     write_claims_json(outdir / "claims.json", doc)
-    view = _view(results, doc, events=events, figure_errors=figure_errors)
+    view = _view(
+        results, doc, events=events, figure_errors=figure_errors, answered_also=answered_also
+    )
     md = _environment(html=False).get_template("claims.md.j2").render(**view)
     atomic_write_text(outdir / "claims.md", md)
     for c in view["claims"]:
@@ -572,6 +580,7 @@ def _view(
     *,
     events: dict[str, Any],
     figure_errors: dict[str, str],
+    answered_also: Sequence[Any] = (),
 ) -> dict[str, Any]:
     claims = []
     rates = measured_rates()
@@ -653,19 +662,46 @@ def _view(
         "broken": doc.get("broken", []),
         "command": command,
         "overrides": [(k, v) for k, v in overrides.items()],
-        "answers": [
-            {
-                "label": a.question.label,
-                "text": a.question.text,
-                "verdict": a.verdict,
-                "details": list(a.details),
-            }
-            for a in answers(results)
-        ],
+        "answers": _answers_view(
+            answers([*results, *answered_also], scale=doc["scale"]),
+            here=[r.claim_id for r in results],
+        ),
         "paper_total": len(distinct),
         "paper_agree": sum(distinct.values()),
         "paper_differ": [a for a in paper if not a["agrees"]],
     }
+
+
+def _answers_view(rows: Sequence[Answer], here: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The answered table's rows for the templates (claims/paper_claims.py makes them); the
+    claims in ``here`` have a section in this report to link to."""
+    out = []
+    for a in rows:
+        own = a.claims[0] if a.claims else ""
+        grouped: dict[str, list[str]] = {}  # outcome -> main fits, in the order first met
+        for ref, outcome in a.main:
+            claim, _, key = ref.partition(":")
+            grouped.setdefault(outcome, []).append(key if claim == own else ref)
+        out.append(
+            {
+                "label": a.label,
+                "text": a.question.text if a.first else "",
+                "claims": [{"id": c, "link": c in here} for c in a.claims],
+                "regime": a.regime,
+                "verdict": a.verdict,
+                "main": [f"{', '.join(keys)}: {o}" for o, keys in grouped.items()],
+                "key": list(a.key),
+                "findings": list(a.findings),
+            }
+        )
+    return out
+
+
+def answers_markdown(results: Sequence[Any], *, scale: str | None = None) -> str:
+    """The answered table alone, in Markdown, as claims.md shows it: for ``results`` (Results or
+    :class:`claims.paper_claims.Run`, e.g. read back from a claims.json)."""
+    view = _answers_view(answers(results, scale=scale))
+    return _environment(html=False).get_template("_answers.md.j2").render(answers=view)
 
 
 def _agreement_view(a: Any, claim_id: str) -> dict[str, Any]:
