@@ -48,8 +48,8 @@ __all__ = ["REPORT_FILES", "Report", "answers_markdown", "build_report", "render
 
 REPORT_FILES = ("claims.md", "claims.html", "claims.json")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# the 20-seed sweeps' logs (benchmarks/false_failure.py regenerates each whole; a claim added
-# later has its own log): absent from an installed copy, in which case the report states only
+# the 20-seed sweep log, benchmarks/false_failure.jsonl (benchmarks/false_failure.py replaces a
+# swept claim's rows in it): absent from an installed copy, in which case the report states only
 # each claim's own text
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
