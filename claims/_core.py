@@ -97,6 +97,15 @@ def _z(q: float) -> float:
     return float(statistics.NormalDist().inv_cdf(q))
 
 
+def _percent(x: float, equals: bool = False) -> str:
+    """``x`` as a percentage to 4 significant digits ("99.69 %"); with ``equals``, prefixed by "="
+    when that is exact and "≈" when it is rounded."""
+    text = f"{100 * x:.4g} %"
+    if not equals:
+        return text
+    return ("= " if abs(float(text[:-2]) - 100 * x) < 1e-9 else "≈ ") + text
+
+
 def _json_bound(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
@@ -447,6 +456,32 @@ class Judge:
         """The confidence of ``spec``'s interval: 1 for an exact fit, :attr:`level` otherwise."""
         return 1.0 if spec.exact else self.level
 
+    def family_sentence(self) -> str:
+        """The claim's family-wise guarantee in words, with this judge's k, level and confidence
+        (generated, never typed): "16 stochastic fits, each interval at the Bonferroni level
+        1 − 0.05/16 ≈ 99.69 %: a claim true at its stated precision fails with probability ≤ 5 %".
+        A claim's ``false_failure`` function starts from it (:attr:`Claim.false_failure`)."""
+        alpha = 1 - self.confidence
+        exact = len(self.specs) - self.k
+        also = (
+            f" (and {exact} exact fit{'s' if exact != 1 else ''}, which cannot fail by chance)"
+            if exact and self.k
+            else ""
+        )
+        if self.k == 0:
+            return "no stochastic fit (every fit is an exact computation): it cannot fail by chance"
+        if self.k == 1:
+            level = f"its interval at {_percent(self.level)}"
+        else:
+            level = (
+                f"each interval at the Bonferroni level 1 − {alpha:.3g}/{self.k} "
+                f"{_percent(self.level, equals=True)}"
+            )
+        return (
+            f"{self.k} stochastic fit{'s' if self.k != 1 else ''}{also}, {level}: a claim true at "
+            f"its stated precision fails with probability ≤ {_percent(alpha)}"
+        )
+
     def fit(
         self,
         key: str,
@@ -750,7 +785,7 @@ class Result(Generic[M]):
     controls: tuple[ControlOutcome, ...]
     params: Mapping[str, Any]
     seconds: float
-    false_failure: str
+    false_failure: str  # the claim's false-failure text, generated at this run's params
     deviations: Mapping[str, Deviation] = field(default_factory=dict)  # the claim's, by fit key
     derivation: Derivation | None = None
     measurements: M | None = None  # raw measurements, for figures; not serialised
@@ -960,6 +995,8 @@ class Claim(Generic[P, M]):
     * ``plot(result, figdir)`` -> a list of the PNG paths it wrote (:meth:`draw`); a catalogue
       claim's is the ``plot`` of its module in ``claims/figures/`` (:class:`claims.figures.Figure`);
     * ``strategy()`` -> a hypothesis strategy of overrides (:meth:`overrides_strategy`);
+    * ``false_failure(params, judge)``, when a function -> the false-failure text at the params
+      (:meth:`false_failure_at`; :meth:`Judge.family_sentence` states k and the level);
     * ``paper_figures(measurements, params)`` -> a list of
       :class:`claims.paper_figures.Agreement`.
     """
@@ -976,7 +1013,9 @@ class Claim(Generic[P, M]):
     controls: tuple[Control, ...] = ()
     # fit key -> its recorded deviation(s), each for the scales it was measured at
     deviations: Mapping[str, Deviation | tuple[Deviation, ...]] = field(default_factory=dict)
-    false_failure: str = ""  # the stated false-failure rate and the replicates needed for it
+    # the stated false-failure rate and what it rests on: a str, or a function (params, judge) ->
+    # str that generates the numbers the code knows (k, the level: judge.family_sentence())
+    false_failure: str | Callable[[P, Judge], str] = ""
     plot: Callable[[Result[M], Path], Sequence[Path]] | None = None  # figures for the report
     strategy: Callable[[], Any] | None = None  # hypothesis strategy of params where it holds
     # the paper's own figure numbers taken at these params, beside ours (none at other settings)
@@ -1021,9 +1060,14 @@ class Claim(Generic[P, M]):
         ):
             raise ValueError(f"claim id {self.id!r} must be a non-empty slug without spaces or '/'")
         where = f"claim {self.id!r}"
-        for name in ("title", "statement", "source", "false_failure"):
+        for name in ("title", "statement", "source"):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"{where}: {name} is {_kind(getattr(self, name))}; expected a str")
+        if not isinstance(self.false_failure, str) and not callable(self.false_failure):
+            raise TypeError(
+                f"{where}: false_failure is {_kind(self.false_failure)}; expected a str or a "
+                "function (params, judge) -> str"
+            )
         for name in ("derive", "simulate", "fit"):
             if not callable(getattr(self, name)):
                 raise TypeError(
@@ -1137,6 +1181,18 @@ class Claim(Generic[P, M]):
             _check_confidence(getattr(params, "confidence", DEFAULT_CONFIDENCE), self.id),
         )
 
+    def false_failure_at(self, params: P) -> str:
+        """The false-failure text at ``params``: ``false_failure`` itself when it is a string,
+        else what it returns given the params and their :meth:`judge` (checked to be a str)."""
+        if isinstance(self.false_failure, str):
+            return self.false_failure
+        text = self.false_failure(params, self.judge(params))
+        if not isinstance(text, str):
+            raise TypeError(
+                f"claim {self.id!r}: false_failure() returned {_kind(text)}; expected a str"
+            )
+        return text
+
     def draw(self, result: Result[M], figdir: Path) -> list[Path]:
         """The claim's figures of ``result``, drawn into ``figdir`` by its ``plot`` (none without
         one): the paths it returns, checked to be a list of paths."""
@@ -1200,10 +1256,11 @@ class Claim(Generic[P, M]):
             "scale": scale,
             "seed": seed,
             "params": params_to_dict(params),
-            "false_failure": self.false_failure,
+            "false_failure": "",  # generated at these params below
             "deviations": self.deviations_at(scale),
         }
         try:
+            common["false_failure"] = self.false_failure_at(params)
             derivation = _check_derivation(self.id, self.derive(params))
             if cache is None:
                 measurements = self._simulated(params, ctx)

@@ -96,6 +96,7 @@ def describe(claim: Claim, scale: str = "standard") -> str:
             _wrap(f"{k}: expected {' or '.join(d.verdicts)} in {list(d.range)} — {d.reason}", "  ")
             for k, d in deviations.items()
         ]
-    if claim.false_failure:
-        out += ["", _wrap(f"false-failure rate: {claim.false_failure}", "")]
+    false_failure = claim.false_failure_at(params)  # generated at the params shown
+    if false_failure:
+        out += ["", _wrap(f"false-failure rate: {false_failure}", "")]
     return "\n".join(out)
