@@ -9,6 +9,10 @@ field must be declared where ``polyclaims show`` and ``--set`` find it)::
 and check it in ``__post_init__`` with :func:`check_confidence`. :class:`claims.Claim` reads it
 (default 0.95 where a params class has none) and the judge splits it over the stochastic fits.
 
+**Numbers in texts.** A claim's texts (its statement, its fits' ``why``, its deviations' reasons,
+its ``false_failure``) generate every number the code knows from the params, the judge and
+``theory/`` (issue 25); :func:`num` writes one with a typographic minus.
+
 **The property test.** A claim's ``strategy`` draws the overrides where the claim should hold;
 :func:`property_strategy` makes it from a function of hypothesis's ``draw`` and strategies module,
 and judges every draw at :data:`PROPERTY_CONFIDENCE`.
@@ -21,7 +25,12 @@ from typing import Any
 
 from sim import check_float
 
-__all__ = ["PROPERTY_CONFIDENCE", "check_confidence", "property_strategy"]
+__all__ = ["PROPERTY_CONFIDENCE", "check_confidence", "num", "property_strategy"]
+
+
+def num(x: float, fmt: str = ".3g") -> str:
+    """``x`` formatted by ``fmt`` with a typographic minus (as the texts around it)."""
+    return format(x, fmt).replace("-", "−")
 
 
 def check_confidence(value: Any) -> None:
