@@ -36,6 +36,7 @@ __all__ = [
     "CollisionMeasurements",
     "CollisionParams",
     "OutsideRegime",
+    "false_failure",
     "specs",
 ]
 
@@ -159,6 +160,9 @@ def simulate(p: CollisionParams, ctx: Context) -> CollisionMeasurements:
 
 
 MIN_LEARNED = 0.95  # below this fraction of learned features the count means nothing (regime guard)
+SLOPE_TOL = 0.25  # catalogue P1-COUNT: the exponent −1 ± 0.25
+RATIO_TOL = 0.35  # catalogue P1-COUNT: the level within ±35 %
+SIGN_TOL = 0.1  # the opposite-sign fraction's band below 1
 
 
 class OutsideRegime(RuntimeError):
@@ -204,37 +208,40 @@ def specs(p: CollisionParams) -> tuple[FitSpec, ...]:
         FitSpec(
             "slope",
             "exponent b of mean count ∝ m^b (Poisson fit, bootstrap over instances)",
-            0.25,
-            why=f"catalogue P1-COUNT: −1 ± 0.25, the leading term's exponent (sympy: the limit of "
+            SLOPE_TOL,
+            why=f"catalogue P1-COUNT: −1 ± {SLOPE_TOL:g}, the leading term's exponent (sympy: the "
+            "limit of "
             f"its local log-log slope); on this grid ({grid}) the exact static model's own "
             f"exponent is {_num(ee)}",
         ),
         FitSpec(
             "slope-exact",
             "that exponent against the exact static model's own exponent on this grid",
-            0.25,
+            SLOPE_TOL,
             why=f"the shape across the grid: the exact model's exponent on {grid} is {_num(ee)} "
-            "(Poisson fit to its expectations, equal weight per m), with the catalogue's ±0.25",
+            "(Poisson fit to its expectations, equal weight per m), with the catalogue's "
+            f"±{SLOPE_TOL:g}",
         ),
         FitSpec(
             "ratio",
             "pooled count / (n(n−1)/4m)",
-            0.35,
-            why=f"catalogue: within ±35 % of n(n−1)/4m; on {grid} the exact static model sits at "
+            RATIO_TOL,
+            why=f"catalogue: within ±{100 * RATIO_TOL:g} % of n(n−1)/4m; on {grid} the exact "
+            "static model sits at "
             f"{exact / lead:.3f} of it pooled (the −(n−2)/2m term is "
             f"{_num(-(p.n - 2) / (2 * m0), '.0%')} at m = {m0})",
         ),
         FitSpec(
             "ratio-exact",
             "pooled count / exact static expectation (sympy, all orders)",
-            0.35,
-            why="the same ±35 % against the all-orders static model: what training adds beyond "
-            "it shows as a resolved offset",
+            RATIO_TOL,
+            why=f"the same ±{100 * RATIO_TOL:g} % against the all-orders static model: what "
+            "training adds beyond it shows as a resolved offset",
         ),
         FitSpec(
             "opposite-sign",
             "fraction of two-feature neurons whose features have opposite signs",
-            0.1,
+            SIGN_TOL,
             why="sign condition: same-sign co-residents repel (Clopper-Pearson interval over "
             "neurons); the catalogue asks ≥ 0.95",
         ),
@@ -308,48 +315,17 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     }
 
 
-FALSE_FAILURE = (
-    "5 fits (the exponent and the pooled level against the leading term and against the exact "
-    "static model, the sign condition), each interval at the Bonferroni level 1 − 0.05/5 = 99 %: "
-    "a claim true at its stated precision fails with probability ≤ 5 %; an interval straddling a "
-    "band edge reads inconclusive. Measured over seeds 0–19: see docs/results.md."
-)
+def false_failure(p: CollisionParams, judge: Judge) -> str:
+    """Both collision claims' false-failure text at ``p``: the family's guarantee (k and the level
+    from the judge) and the collisions the law expects in the run."""
+    expected = p.train.instances * sum(collisions.predict_leading(p.n, m) for m in p.m)
+    return (
+        f"{judge.family_sentence()}; an interval straddling a band edge reads inconclusive. The "
+        "fits: the exponent and the pooled level against the leading term and against the exact "
+        f"static model, and the sign condition. {p.train.instances} instances per m on "
+        f"{_grid(p)}, n = {p.n} give ≈ {expected:.0f} polysemantic neurons by the law n(n−1)/4m."
+    )
 
-# The paper scale measured on a CPU (reports/paper-cpu/claims.json, seed 0: AdamW, n = 256,
-# 16 instances per m, m = 256…2816, 11 of the paper grid's 16 points; both collision claims run
-# the same trainings). The Poisson-fit exponent there is −1.309, 98.3 % bootstrap interval over
-# instances [−1.358, −1.258]: its range below.
-_CPU_GRID = tuple(range(256, 2817, 256))
-_PAPER_SLOPE = (-1.36, -1.26)
-_PAPER_WHY = (
-    "measured at the paper's settings on a CPU (reports/paper-cpu, seed 0: AdamW, n = 256, 16 "
-    "instances per m, m = 256…2816): the count falls as m^−1.31 [−1.36, −1.26] (Poisson fit, 98 % "
-    "bootstrap interval over instances) — 1.80 × the exact static expectation at m = n (71.4 "
-    "against 39.6: training adds collisions there) and 0.59–0.76 × it from m = 3n on. "
-    "The grid points m = 3072…4096 were never run (≈ 2.5 h more on that CPU): there is no "
-    "measurement there, and a run of the full grid may leave this range (the paper's own fit "
-    "over its 16 read-off means, −1.04, leans on the flattening at m ≥ 3000)"
-)
-PAPER_DEVIATIONS: dict[str, Deviation] = {
-    "slope": Deviation(
-        "fail",
-        _PAPER_SLOPE,
-        f"{_PAPER_WHY}; its 99 % interval ends ≈ 0.005 below the band's edge −1.25",
-        scales=("paper",),
-    ),
-    "slope-exact": Deviation(
-        "fail",
-        _PAPER_SLOPE,
-        "the same run and fitted exponent as the slope's recorded deviation, m^−1.31 "
-        "[−1.36, −1.26] on m = 256…2816 (n = 256; m = 3072…4096 never run, no measurement "
-        "there), against the exact static model's own exponent there, "
-        f"{_num(collisions.exact_exponent(256, _CPU_GRID))} "
-        f"({_num(collisions.exact_exponent(256, range(256, 4097, 256)))} on the full grid): the "
-        "count at the paper's settings falls ≈ 0.5 faster than the static model",
-        scales=("paper",),
-    ),
-}
-"""Recorded at the paper scale for both collision claims (the same trainings)."""
 
 STANDARD = CollisionParams()
 PAPER = (
@@ -368,6 +344,50 @@ SMOKE = CollisionParams(
     train=STANDARD.train.replace(model={"n": 8}, optimiser={"steps": 300}, instances=32),
     m=(64, 128),
 )
+
+# The paper scale measured on a CPU (reports/paper-cpu/claims.json, seed 0: the paper params on
+# 11 of the paper grid's 16 points; both collision claims run the same trainings). The Poisson-fit
+# exponent there is −1.309, 98.3 % bootstrap interval over instances [−1.358, −1.258] (at that
+# commit collision-count had 3 fits; collision-count-adamw's 4 gave 98.75 %, [−1.361, −1.256]):
+# its range below. PAPER's settings, the grids and the static model's numbers are generated.
+_CPU_GRID = tuple(m for m in PAPER.m if m <= 2816)
+_UNRUN = tuple(m for m in PAPER.m if m not in _CPU_GRID)
+_PAPER_SLOPE = (-1.36, -1.26)
+_PAPER_RUN = (
+    f"AdamW, n = {PAPER.n}, {PAPER.train.instances} instances per m, "
+    f"m = {min(_CPU_GRID)}…{max(_CPU_GRID)}"
+)
+_PAPER_WHY = (
+    f"measured at the paper's settings on a CPU (reports/paper-cpu/claims.json, seed 0: "
+    f"{_PAPER_RUN}): the count falls as m^−1.31 [−1.36, −1.26] (Poisson fit, 98.3 % bootstrap "
+    "interval over instances) — 1.80 × the exact static expectation at m = n (71.4 against "
+    f"{collisions.predict_exact(PAPER.n, PAPER.n):.1f}: training adds collisions there) and "
+    f"0.59–0.76 × it from m = 3n on. The grid points m = {min(_UNRUN)}…{max(_UNRUN)} were never "
+    "run (≈ 2.5 h more on that CPU): there is no measurement there, and a run of the full grid "
+    f"may leave this range (the paper's own fit over its {len(PAPER.m)} read-off means, −1.04, "
+    "leans on the flattening at m ≥ 3000)"
+)
+PAPER_DEVIATIONS: dict[str, Deviation] = {
+    "slope": Deviation(
+        "fail",
+        _PAPER_SLOPE,
+        f"{_PAPER_WHY}; the interval's upper end lies ≈ 0.006–0.008 below the band's edge "
+        f"{_num(-1 - SLOPE_TOL, '.2f')}",
+        scales=("paper",),
+    ),
+    "slope-exact": Deviation(
+        "fail",
+        _PAPER_SLOPE,
+        "the same run and fitted exponent as the slope's recorded deviation, m^−1.31 "
+        f"[−1.36, −1.26] on m = {min(_CPU_GRID)}…{max(_CPU_GRID)} (n = {PAPER.n}; "
+        f"m = {min(_UNRUN)}…{max(_UNRUN)} never run, no measurement there), against the exact "
+        f"static model's own exponent there, {_num(collisions.exact_exponent(PAPER.n, _CPU_GRID))} "
+        f"({_num(collisions.exact_exponent(PAPER.n, PAPER.m))} on the full grid): the "
+        "count at the paper's settings falls ≈ 0.5 faster than the static model",
+        scales=("paper",),
+    ),
+}
+"""Recorded at the paper scale for both collision claims (the same trainings)."""
 
 COLLISION_COUNT = Claim(
     id="collision-count",
@@ -388,7 +408,7 @@ COLLISION_COUNT = Claim(
     fit=fit,
     controls=CONTROLS,
     deviations=PAPER_DEVIATIONS,
-    false_failure=FALSE_FAILURE,
+    false_failure=false_failure,
     plot=figures.Figure("collision_count"),
     strategy=_strategy,
     paper_figures=paper_figures.collisions,
