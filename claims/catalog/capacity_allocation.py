@@ -256,6 +256,10 @@ def _phase_boundary(K: float) -> float:
 # when the tolerance 0.25·r* was the interval's full width); SGD on 8 models per (K, r) resolves
 # r* to ≈ ±0.5 % (seed 0)
 PHASE_PRECISION = 0.125
+TRAINED_TOL = 0.01  # GD's capacities against the solver's: to 1 % of a dimension
+REALISABLE_TOL = 1e-5  # GD's loss against the solver's optimum, relative
+_LOG = "benchmarks/false_failure.jsonl"  # the standard scale's sweep over seeds 0–19
+_FRESH_LOG = "benchmarks/fresh_seeds_capacity-allocation.jsonl"  # seeds 1000–1019 (issue 18)
 
 
 def specs(p: AllocationParams) -> tuple[FitSpec, ...]:
@@ -269,8 +273,8 @@ def specs(p: AllocationParams) -> tuple[FitSpec, ...]:
             exact=True,
             why="P2-KKT/P2-THR: gradient descent on the model's loss (not on L(C)) reaches the "
             "optimum of Σ L_i(C_i) under Σ C_i <= m (theory.allocation, which meets the derived "
-            "rule: tests), to 1 % of a dimension: a feature near a threshold converges slowly "
-            "(vanishing curvature)",
+            f"rule: tests), to {TRAINED_TOL:g} of a dimension: a feature near a threshold "
+            "converges slowly (vanishing curvature)",
         ),
         FitSpec(
             "realisable",
@@ -278,8 +282,8 @@ def specs(p: AllocationParams) -> tuple[FitSpec, ...]:
             relation="<",
             exact=True,
             why="the relaxation over C is tight: block-semi-orthogonal W realise the optimum "
-            "(derived here); GD cannot beat the solver, and reaches it to round-off (≈ 3e-14 at "
-            "the standard scale, seed 0). "
+            f"(derived here); GD cannot beat the solver, and reaches it within {REALISABLE_TOL:g} "
+            f"(2.8e-14 at the standard scale, seed 0; ≤ 1.2e-6 over seeds 0–19, {_LOG}). "
             "Compares the model's exact population loss at the trained W (optimal bias) with "
             "Σ L_i(C_i) at the solver's C, same K: unlike C (scale-free) it sees the norms ‖W_i‖², "
             "so a norm that never settles (issue 18: a step too large when max v < 1, fixed in "
@@ -330,8 +334,8 @@ def fit(
     )
     fractional = ((meas.concave_C > 0.01) & (meas.concave_C < 0.99)).sum(axis=-1)
     fits = [
-        judge.fit("trained", predicted=0.01, fitted=float(dev.max())),
-        judge.fit("realisable", predicted=1e-5, fitted=float(gap.max())),
+        judge.fit("trained", predicted=TRAINED_TOL, fitted=float(dev.max())),
+        judge.fit("realisable", predicted=REALISABLE_TOL, fitted=float(gap.max())),
         judge.fit("concave", predicted=0.5, fitted=float(fractional.max())),
     ]
     for g, K in enumerate(meas.phase_K):
@@ -450,6 +454,21 @@ PAPER = AllocationParams(
     phase=dataclasses.replace(STANDARD.phase, instances=16, steps=8000, batch=1024),
 )
 
+
+def _false_failure(p: AllocationParams, judge: Judge) -> str:
+    """The family's guarantee at ``p`` (k and the level from the judge: the phase fits; the GD
+    fits are exact), the phase diagram's replicates, and what the logs showed."""
+    return (
+        f"{judge.family_sentence()}. The stochastic fits are the phase fits, the exact ones the GD "
+        f"fits (no sampling). At the standard scale {STANDARD.phase.instances} SGD models per "
+        f"(K, r) give boundary intervals within ±1.6 % of r* (seeds 0–19, {_LOG}) against bands "
+        f"±{PHASE_PRECISION:.1%}. Issue 18's misses of realisable (seeds 41 and 43: the trained "
+        "loss 13 % and 314 % above the solver's while C matched) were GD's step size, too large "
+        "for max v < 1: fixed in sim.quadratic (the step scale grows like max v); the fresh seeds "
+        f"1000–1019 then met every expectation ({_FRESH_LOG})."
+    )
+
+
 CAPACITY_ALLOCATION = Claim(
     id="capacity-allocation",
     title="Capacity allocation in the quadratic model: kurtosis decides, importance ranks",
@@ -485,14 +504,7 @@ CAPACITY_ALLOCATION = Claim(
         ),
         Control("mono-sqrt-2lambda", "monosemantic above √(2λ)", refit=_wrong_mono),
     ),
-    false_failure=(
-        "The GD fits are exact computations (no sampling). Four phase fits at level 1 − 0.05/4 "
-        "each: ≤ 5 % nominally; 8 SGD models per (K, r) give boundary intervals ≈ ±0.5 % of r* "
-        "wide against bands ±12.5 %. Issue 18's misses of realisable (seeds 41 and 43: the trained "
-        "loss 13 % and 314 % above the solver's while C matched) were GD's step size, too large "
-        "for max v < 1: fixed in sim.quadratic (the step scale grows like max v). Measured over "
-        "seeds 0–19 and the fresh range 1000–1019: see docs/results.md."
-    ),
+    false_failure=_false_failure,
     strategy=_strategy,
     plot=figures.Figure("capacity_allocation"),
 )
