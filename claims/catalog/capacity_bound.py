@@ -44,6 +44,10 @@ FRAMES = (
     "square-antiprism",
 )
 EXACT = 1e-9  # numerical equality: float64 round-off on these sizes is ≈ 1e-15
+WASTE_TOL = 0.05  # the waste per shared feature: SGD's L1 jitter may move the slope this much
+LEVEL_TOL = 0.35  # the waste's level: catalogue P1-COUNT's ±35 %
+RESIDUAL_MAX = 0.05  # the waste the supports leave unexplained, per model, at most
+_LOG = "benchmarks/false_failure.jsonl"  # the standard scale's sweep over seeds 0–19
 
 
 @dataclass(frozen=True)
@@ -235,7 +239,7 @@ def specs(p: BoundParams) -> tuple[FitSpec, ...]:
         ),
         FitSpec(
             "slack",
-            "mean d − ΣC_i over Gaussian W (N = 4d)",
+            f"mean d − ΣC_i over Gaussian W (N = {p.features_per_dim}d)",
             relation=">",
             why="generic W waste capacity: the bound is not an identity",
         ),
@@ -253,18 +257,18 @@ def specs(p: BoundParams) -> tuple[FitSpec, ...]:
             relation=">",
             exact=True,
             why="equality only for block-semi-orthogonal W: one rescaled vector breaks it, "
-            "strictly; judged at the resolution of the equality check (EXACT), since the theory "
-            "predicts strict inequality, not its size (near-degenerate random frames give slacks "
-            "≈ 1e-7)",
+            f"strictly; judged at the resolution of the equality check (EXACT = {EXACT:g}), since "
+            "the theory predicts strict inequality, not its size (near-degenerate random frames "
+            f"give slacks down to 9e-8 over seeds 0–19 at the standard scale, {_LOG})",
         ),
         FitSpec(
             "waste-per-neuron",
             "slope of n − ΣC_i against Σ_neurons (features on it − 1), trained autoencoders",
-            0.05,
+            WASTE_TOL,
             why="theory.capacity.waste_per_shared_feature: f features on one neuron form a "
             "rank-1 block, ΣC = 1, so the neuron wastes f − 1 dimensions (slope 1); exact for "
-            "1-sparse rows, and SGD's L1 jitter (waste-residual) may move it by ±0.05 (bootstrap "
-            "over models)",
+            f"1-sparse rows, and SGD's L1 jitter (waste-residual) may move it by ±{WASTE_TOL:g} "
+            "(bootstrap over models)",
         ),
         FitSpec(
             "waste-residual",
@@ -277,9 +281,9 @@ def specs(p: BoundParams) -> tuple[FitSpec, ...]:
         FitSpec(
             "waste-level",
             "mean n − ΣC_i / (n(n−1)/4m), trained autoencoders",
-            0.35,
+            LEVEL_TOL,
             why="one wasted dimension per collision, n(n−1)/4m collisions (theory.collisions); the "
-            "band is the catalogue's P1-COUNT precision, ±35 %",
+            f"band is the catalogue's P1-COUNT precision, ±{100 * LEVEL_TOL:g} %",
         ),
     )
 
@@ -319,7 +323,7 @@ def fit(meas: BoundMeasurements, d: Derivation, p: BoundParams, judge: Judge) ->
         judge.fit("tight", predicted=EXACT, fitted=float(meas.frame_error.max())),
         judge.fit("perturbed", predicted=EXACT, fitted=float(meas.perturbed_slack.min())),
         judge.fit("waste-per-neuron", predicted=float(th.waste_per_shared_feature()), estimate=per),
-        judge.fit("waste-residual", predicted=0.05, estimate=resid),
+        judge.fit("waste-residual", predicted=RESIDUAL_MAX, estimate=resid),
         judge.fit("waste-level", predicted=1.0, estimate=level_waste),
     ]
 
@@ -383,6 +387,23 @@ PAPER = BoundParams(
     ),
 )
 
+
+def _false_failure(p: BoundParams, judge: Judge) -> str:
+    """The family's guarantee at ``p`` (k and the level from the judge), the collisions the law
+    expects among the trained models, and what the sweep log showed."""
+    t = p.train.model
+    collisions_expected = p.train.instances * collisions.predict_leading(t.n, t.m)
+    return (
+        f"{judge.family_sentence()} (bound and tight: round-off ≤ 4e-15 against {EXACT:g} over "
+        "seeds 0–19 at the "
+        f"standard scale, {_LOG}). {p.train.instances} trained models at n = {t.n}, m = {t.m} "
+        f"give ≈ {collisions_expected:.0f} collisions by the law n(n−1)/4m. Over those seeds the "
+        f"waste-level interval was ±0.13–0.15 against its band ±{LEVEL_TOL:g}, and "
+        "waste-per-neuron fitted 0.983–0.996 (intervals ≤ ±0.023) against a band "
+        f"±{WASTE_TOL:g} around its derived slope 1."
+    )
+
+
 CAPACITY_BOUND = Claim(
     id="capacity-bound",
     title="Capacity: Σ C_i ≤ d, equality exactly for block-semi-orthogonal W",
@@ -420,12 +441,7 @@ CAPACITY_BOUND = Claim(
             predict={"waste-per-neuron": 0.5},
         ),
     ),
-    false_failure=(
-        "The exact fits cannot fail by chance (round-off ≈ 1e-15 against 1e-9). Four stochastic "
-        "fits at level 1 − 0.05/4: ≤ 5 % in all; 256 trained models give ≈ 240 collisions "
-        "(waste-level CI ≈ ±0.15 against its band ±0.35; waste-per-neuron CI within ±0.03 of 0.99 "
-        "against ±0.05 of 1, seeds 0–19)."
-    ),
+    false_failure=_false_failure,
     strategy=_strategy,
     plot=figures.Figure("capacity_bound"),
 )
