@@ -176,7 +176,10 @@ def derive(p: InterferenceParams) -> Derivation:
     )
 
 
-RATE_TOL = 0.25
+RATE_TOL = 0.25  # the decorrelation rate: ± its second-order terms
+LEVEL_TOL = 0.05  # the strength's level: catalogue P1-INT-2's ±5 %
+EXP_TOL = 0.1  # the strength's exponents: the precision they are claimed at
+_LOG = "benchmarks/false_failure_interference.jsonl"  # the standard scale's sweep, seeds 0–19
 
 
 def specs(p: InterferenceParams) -> tuple[FitSpec, ...]:
@@ -187,23 +190,24 @@ def specs(p: InterferenceParams) -> tuple[FitSpec, ...]:
             "strength-level",
             "mean over the (n, m) grid of the measured pair drain of d‖W_i‖²/dτ at init, "
             "in units of (n − 1)/m",
-            0.05,
-            why="catalogue P1-INT-2: −(n − 1)/m ± 5 % (derived constant); the expectation is "
-            "exact at every m (Z = W_i·W_j is symmetric), so ±5 % is the catalogue's figure, "
-            "not a finite-size allowance; interval: bootstrap over inits per grid point",
+            LEVEL_TOL,
+            why=f"catalogue P1-INT-2: −(n − 1)/m ± {100 * LEVEL_TOL:g} % (derived constant); the "
+            "expectation is exact at every m (Z = W_i·W_j is symmetric), so "
+            f"±{100 * LEVEL_TOL:g} % is the catalogue's figure, not a finite-size allowance; "
+            "interval: bootstrap over inits per grid point",
         ),
         FitSpec(
             "strength-m-exponent",
             "exponent of the pair drain in m (joint log-log fit over the grid)",
-            0.1,
+            EXP_TOL,
             why="the limit of the local slope of −(n − 1)/m in m (sympy); the expectation is "
-            "exact at every (n, m), so ±0.1 allows no finite-size drift, only the precision the "
-            "exponent is claimed at; bootstrap over inits",
+            f"exact at every (n, m), so ±{EXP_TOL:g} allows no finite-size drift, only the "
+            "precision the exponent is claimed at; bootstrap over inits",
         ),
         FitSpec(
             "strength-n-exponent",
             "exponent of the pair drain in n − 1 (joint log-log fit over the grid)",
-            0.1,
+            EXP_TOL,
             why="the local slope of −(n − 1)/m in n − 1 (sympy: 1 exactly); bootstrap over inits",
         ),
         FitSpec(
@@ -211,7 +215,7 @@ def specs(p: InterferenceParams) -> tuple[FitSpec, ...]:
             f"−d log κ/dτ over τ ∈ [0, {p.window:g}] of a positively aligned pair "
             f"(κ0 = {p.kappa0:g}, ‖W‖² = {p.norm_sq:g}), {p.pair_n - 2} features frozen",
             RATE_TOL,
-            why=f"P1-INT-3: rate ‖W_i‖² + ‖W_j‖² up to second-order terms; ±{RATE_TOL} covers "
+            why=f"P1-INT-3: rate ‖W_i‖² + ‖W_j‖² up to second-order terms; ±{RATE_TOL:g} covers "
             f"them: the exact rate is (A + B)(1 − κ²), ≤ {second:.2g} below at κ0 = {p.kappa0:g}, "
             f"and the frozen features shift it by Θ(n/m) = {frozen:.2g}; interval over pairs",
         ),
@@ -312,6 +316,25 @@ PAPER = InterferenceParams(
     dt=0.0025,
 )
 
+
+def _false_failure(p: InterferenceParams, judge: Judge) -> str:
+    """The family's guarantee at ``p`` (k and the level from the judge), then the standard scale's
+    interval half-widths and the rate's offset from its sweep log."""
+    s = STANDARD
+    rate = 2 * s.norm_sq  # ‖W_i‖² + ‖W_j‖² (theory.interference.predict_decorrelation_rate)
+    return (
+        f"{judge.family_sentence()}. Interval half-widths over seeds 0–19 at the standard scale "
+        f"({_LOG}; {s.instances} inits per grid point, {s.pairs} pairs): strength-level "
+        f"±0.010–0.011 (band ±{LEVEL_TOL:g}), m-exponent ±0.012–0.014 and n-exponent "
+        f"±0.017–0.020 (bands ±{EXP_TOL:g}), decorrelation-rate ±0.015–0.019 (band "
+        f"±{RATE_TOL:g}). The rate's resolved offset from {rate:g}, −0.07 (fitted 1.916–1.938), "
+        "is the second-order part: −0.04 from (1 − κ²) (1.959 measured with no frozen feature; "
+        f"at most {s.kappa0**2 * rate:.2g} at κ0 = {s.kappa0:g}, κ falling over the window) and "
+        f"−0.035 from the {s.pair_n - 2} frozen "
+        "features' Θ(n/m) (1.893 with 30)."
+    )
+
+
 INTERFERENCE = Claim(
     id="interference",
     title="Interference: the pair force, its strength (n − 1)/m at init, decorrelation at rate 2",
@@ -347,15 +370,7 @@ INTERFERENCE = Claim(
             predict={"decorrelation-rate": 1.0},
         ),
     ),
-    false_failure=(
-        "Four stochastic fits at level 1 − 0.05/4 each (Bonferroni): ≤ 5 % in all. Measured at the "
-        "standard scale, seeds 0–19: 20/20 pass, every control rejected (1.1–1.5 s a run). "
-        "Interval half-widths at seed 0: strength-level ±0.010 (band ±0.05), m-exponent ±0.012 "
-        "and n-exponent ±0.018 (bands ±0.1), decorrelation-rate ±0.017 (band ±0.25), from 400 "
-        "inits per grid point and 200 pairs. The rate's resolved offset, −0.07 (fitted "
-        "1.916–1.938 over the 20 seeds), is the second-order part: −0.04 from (1 − κ²) (1.959 "
-        "with no frozen feature) and −0.035 from the 14 frozen features' Θ(n/m) (1.893 with 30)."
-    ),
+    false_failure=_false_failure,
     strategy=_strategy,
     plot=figures.Figure("interference"),
 )
