@@ -132,6 +132,7 @@ def simulate(p: MechanismParams, ctx: Context) -> MechanismMeasurements:
 
 
 EQUIVALENT = 0.75  # a variant whose rise reaches ¾ of the reference's is equivalent (first order)
+_LOG = "benchmarks/false_failure.jsonl"  # the standard scale's sweep over seeds 0–19
 
 
 def _k_mid(p: MechanismParams) -> float:
@@ -151,6 +152,16 @@ def _no_relu_change(p: MechanismParams) -> float | None:
     """The no-ReLU run's expected change of ‖W_i‖₄⁴/‖W_i‖₂⁴ (theory.kurtosis: 0, since μ₄ does
     not reach a linear decoder's expected loss); None if the theory left it to the κ₄ term."""
     return kurtosis.predict_ratio_change(p.train.noise.kind, activation="none")
+
+
+def _lr_run(p: MechanismParams) -> str:
+    """The lr-large comparison in words: "lr 0.08 against 0.02 at lr·t = 120"."""
+    lr = p.train.optimiser.lr
+    return f"lr {lr * p.lr_large:g} against {lr:g} at lr·t = {p.time:g}"
+
+
+# the lr-large measurements were made at the standard params (STANDARD's own settings, below)
+_STANDARD_RUN = "standard scale, " + _lr_run(MechanismParams())
 
 
 def fit_specs(p: MechanismParams) -> tuple[FitSpec, ...]:
@@ -177,8 +188,9 @@ def fit_specs(p: MechanismParams) -> tuple[FitSpec, ...]:
             "decoder's squared error is quadratic in ξ, E[(c + w·ξ)²] = c² + σ²‖w‖₂² has no μ₄, "
             "so the expected loss L(W) + nσ²‖W‖²_F is rotation invariant and gradient flow keeps "
             "the ratio at 3/(m+2): a change of 0. SGD with (non-isotropic) Bernoulli noise adds a "
-            "small measured drift, −0.006 to −0.014 over seeds 0–2, so the fit asks for no rise "
-            f"above the derived 0 + {p.margin:g}, not an exact 0",
+            "small measured drift, −0.015 to −0.002 over seeds 0–19 at the standard scale "
+            f"({_LOG}), so the fit asks for no rise above the derived 0 + {p.margin:g}, not an "
+            "exact 0",
         )
     return (
         FitSpec(
@@ -204,8 +216,8 @@ def fit_specs(p: MechanismParams) -> tuple[FitSpec, ...]:
             f"its rise falls below the {EQUIVALENT:g} of the reference's that the lr-half fit "
             "counts as first order (an equivalent, first-order run predicts 1): SGD's gradient "
             "noise slows the rise there, so a larger lr with proportionally fewer steps is no "
-            "legitimate shortcut (standard scale, lr 0.08 against 0.02 at lr·t = 120: 0.30 "
-            "[0.24, 0.37] at seed 0, 0.21 and 0.23 at seeds 1 and 2)",
+            f"legitimate shortcut ({_STANDARD_RUN}: 0.30 [0.24, 0.37] at seed 0, 0.21–0.30 over "
+            f"seeds 0–19, {_LOG})",
         ),
         FitSpec(
             "draws",
@@ -332,6 +344,20 @@ PAPER = MechanismParams(
     draws=8,
 )
 
+
+def _false_failure(p: MechanismParams, judge: Judge) -> str:
+    """The family's guarantee at ``p`` (k and the level from the judge), the replicates at ``p``,
+    and the standard scale's intervals and margins from its sweep log."""
+    unit = f"{p.seeds} seeds" if p.train.noise.scope == "step" else f"{p.train.instances} instances"
+    return (
+        f"{judge.family_sentence()}. The replicates are {unit} (own init, own noise). Over seeds "
+        f"0–19 at the standard scale ({_LOG}) each ratio's bootstrap interval was ±0.04–0.12 and "
+        f"every fitted ratio ≥ 0.30 from its threshold ({EQUIVALENT:g} for lr, the midpoints for "
+        "K draws and per-sample noise); the no-ReLU change was −0.015…−0.002 (±0.007–0.012) "
+        f"against its threshold +{STANDARD.margin:g}."
+    )
+
+
 KURTOSIS_MECHANISM = Claim(
     id="kurtosis-mechanism",
     title="Noise-induced sparsity is an expected-loss effect that needs the output ReLU",
@@ -341,8 +367,8 @@ KURTOSIS_MECHANISM = Claim(
         "vanishes without the output ReLU, where the expected loss is L(W) + nσ²‖W‖²_F (σ² only, "
         "no μ₄). The paper's 'one term in the loss', E[(W_i·ξ)⁴], does not explain that: the "
         "squared error is quadratic in ξ wherever the ReLU is active, so μ₄ reaches the expected "
-        "loss only through the ReLU's kink. A 4× larger lr at equal lr·t is not equivalent: it "
-        "reaches less than ¾ of the rise."
+        f"loss only through the ReLU's kink. A {STANDARD.lr_large:g}× larger lr at equal lr·t is "
+        f"not equivalent: it reaches less than {EQUIVALENT:g} of the rise."
     ),
     source=(
         "catalogue P1-N-4 (measured finding, not in the paper); Lecomte et al. 2312.03096 noise "
@@ -362,8 +388,8 @@ KURTOSIS_MECHANISM = Claim(
         ),
         Control(
             "lr-large-equivalent",
-            "a larger lr at equal lr·t is equivalent (first order): its rise reaches ¾ of the "
-            "reference's",
+            "a larger lr at equal lr·t is equivalent (first order): its rise reaches "
+            f"{EQUIVALENT:g} of the reference's",
             refit=_lr_large_equivalent,
         ),
         Control(
@@ -373,12 +399,7 @@ KURTOSIS_MECHANISM = Claim(
             refit=_one_term,
         ),
     ),
-    false_failure=(
-        "Six fits at Bonferroni level 1 − 0.05/6 each: a true claim fails with probability "
-        "≤ 5 %. 48 independent instances put each ratio's bootstrap interval at about ±0.07 "
-        "(standard scale, seed 0: every ratio ≥ 0.29 from its threshold, the 4× lr one 0.38 below "
-        "¾) and the no-ReLU change at about ±0.01, 0.015 below its threshold."
-    ),
+    false_failure=_false_failure,
     plot=figures.Figure("kurtosis_mechanism"),
     strategy=_strategy,
 )
