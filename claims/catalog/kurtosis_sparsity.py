@@ -52,6 +52,10 @@ __all__ = [
 ]
 
 NOISES = kurtosis.NOISES  # ("bernoulli", "uniform", "gaussian", "laplace")
+INIT_TOL = 0.01  # the 3/m init's band: the unit-row value 3/(m+2) lies outside it
+BERNOULLI_FLOOR = 0.6  # catalogue P1-N-3: Bernoulli's final mean ‖W_i‖₄⁴ lies above this
+GAUSSIAN_CEILING = 0.25  # catalogue P1-N-3: Gaussian's stays below this
+_LOG = "benchmarks/false_failure.jsonl"  # the standard scale's sweep over seeds 0–19
 
 
 # -- measurements shared with kurtosis-mechanism ------------------------------------------------
@@ -367,10 +371,10 @@ def fit_specs(p: KurtosisParams) -> tuple[FitSpec, ...]:
         FitSpec(
             "init",
             "mean ‖W_i‖₄⁴ at step 0 (independent N(0, 1/m) inits)",
-            0.01,
+            INIT_TOL,
             why="E‖W_i‖₄⁴ = m·E[x⁴] = 3/m = "
             f"{kurtosis.predict_init_fourth_norm(p.train.model.m):.4f} "
-            "(theory.kurtosis, sympy.stats), ±0.01; the unit-row value 3/(m+2) = "
+            f"(theory.kurtosis, sympy.stats), ±{INIT_TOL:g}; the unit-row value 3/(m+2) = "
             f"{kurtosis.predict_isotropic_fourth_norm(p.train.model.m):.4f} lies outside that band",
         ),
         *(_change_spec(noise, p) for noise in ("none", *NOISES)),
@@ -378,20 +382,20 @@ def fit_specs(p: KurtosisParams) -> tuple[FitSpec, ...]:
             "final-bernoulli",
             f"final mean ‖W_i‖₄⁴, Bernoulli σ = {p.sigma:g} (paper's metric)",
             relation=">",
-            why="catalogue P1-N-3 harness threshold for σ ≥ 0.1 (paper code: 0.77–0.79 at 1e5 "
-            "steps)",
+            why=f"catalogue P1-N-3 harness threshold {BERNOULLI_FLOOR:g} for σ ≥ 0.1 (paper code: "
+            "0.77–0.79 at 1e5 steps)",
         ),
         FitSpec(
             "final-gaussian",
             f"final mean ‖W_i‖₄⁴, Gaussian σ = {p.sigma:g} (paper's metric)",
             relation="<",
             why="catalogue P1-N-3: Gaussian stays at 0.15–0.18 (3/(m+2) with unit rows); "
-            "threshold 0.25",
+            f"threshold {GAUSSIAN_CEILING:g}",
         ),
         FitSpec(
             "slope",
-            "slope of final mean ‖W_i‖₄⁴ against excess kurtosis (per-replicate OLS over the 4 "
-            "noises)",
+            "slope of final mean ‖W_i‖₄⁴ against excess kurtosis (per-replicate OLS over the "
+            f"{len(NOISES)} noises)",
             relation="<",
             why="more negative κ, sparser rows; a summary slope (the response saturates near 0.8)",
         ),
@@ -445,8 +449,8 @@ def fit(meas: KurtosisMeasurements, d: Derivation, p: KurtosisParams, judge: Jud
     bern = fitting.mean_ci(meas.noises["bernoulli"].fourth[-1], confidence=level)
     gauss = fitting.mean_ci(meas.noises["gaussian"].fourth[-1], confidence=level)
     fits += [
-        judge.fit("final-bernoulli", predicted=0.6, estimate=bern),
-        judge.fit("final-gaussian", predicted=0.25, estimate=gauss),
+        judge.fit("final-bernoulli", predicted=BERNOULLI_FLOOR, estimate=bern),
+        judge.fit("final-gaussian", predicted=GAUSSIAN_CEILING, estimate=gauss),
     ]
     kappas = np.array([kurtosis.predict_excess_kurtosis(k) for k in NOISES])
     finals = np.stack([meas.noises[k].fourth[-1] for k in NOISES], axis=-1)  # (R, 4)
@@ -551,13 +555,22 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     }
 
 
-FALSE_FAILURE = (
-    "Ten fits at Bonferroni level 1 − 0.05/10 each: a true claim fails with probability ≤ 5 %. "
-    "48 independent instances (own init, own noise) give, at the standard scale (seed 0), a "
-    "Gaussian-change interval of ±0.013 inside its ±0.03 band and put every sign fit ≥ 3 CI "
-    "half-widths from 0 (Laplace's −0.035 ± 0.009 the nearest); the 3/m check uses 4096 inits "
-    "(interval ±0.0024 inside ±0.01)."
-)
+def _false_failure(p: KurtosisParams, judge: Judge) -> str:
+    """The family's guarantee at ``p`` (k and the level from the judge), the replicates at ``p``,
+    and the standard scale's intervals from its sweep log."""
+    unit = (
+        f"{p.seeds} seeds (the noise is shared by the instances)"
+        if p.replicate_unit == "seed"
+        else f"{p.train.instances} independent instances (own init, own noise)"
+    )
+    return (
+        f"{judge.family_sentence()}. The replicates are {unit}; the 3/m check uses "
+        f"{p.init_instances} inits. Over seeds 0–19 at the standard scale ({_LOG}) the "
+        f"Gaussian-change interval was ±0.009–0.013 inside its ±{STANDARD.gaussian_margin:g} "
+        "band, every sign fit lay ≥ 2.9 interval half-widths from 0 (Laplace's −0.039…−0.028, "
+        f"±0.007–0.010, the nearest), and the 3/m interval was ±0.0024 inside ±{INIT_TOL:g}."
+    )
+
 
 STANDARD = KurtosisParams()
 SMOKE = KurtosisParams(
@@ -593,8 +606,8 @@ KURTOSIS_SPARSITY = Claim(
         "With hidden-layer noise of excess kurtosis κ, rows W_i move towards one-hot "
         "(‖W_i‖₄⁴/‖W_i‖₂⁴ rises) when κ < 0 (Bernoulli, uniform), stay isotropic (E = 3/(m+2), "
         "no change) when κ = 0 (Gaussian) and move towards dense when κ > 0 (Laplace); the "
-        "paper's mean ‖W_i‖₄⁴ starts at 3/m, Bernoulli "
-        "lifts it above 0.6, Gaussian keeps it below 0.25, and larger σ rises sooner."
+        f"paper's mean ‖W_i‖₄⁴ starts at 3/m, Bernoulli lifts it above {BERNOULLI_FLOOR:g}, "
+        f"Gaussian keeps it below {GAUSSIAN_CEILING:g}, and larger σ rises sooner."
     ),
     source=(
         "Lecomte et al. 2312.03096, noise-induced sparsity (fourth_norm.py, incidental_norms.png); "
@@ -628,7 +641,7 @@ KURTOSIS_SPARSITY = Claim(
             refit=_init_isotropic,
         ),
     ),
-    false_failure=FALSE_FAILURE,
+    false_failure=_false_failure,
     plot=figures.Figure("kurtosis_sparsity"),
     strategy=_strategy,
     paper_figures=paper_figures.fourth_norm,
