@@ -178,7 +178,8 @@ def derive(p: NoL1Params) -> Derivation:
     )
 
 
-EXP_TOL = 0.25
+EXP_TOL = 0.25  # λ*'s exponent in the training length: ± the norm-growth phase and the λ grid
+_LOG = "benchmarks/false_failure_no_l1.jsonl"  # the standard scale's sweep over seeds 0–19
 
 
 def specs(p: NoL1Params) -> tuple[FitSpec, ...]:
@@ -207,8 +208,8 @@ def specs(p: NoL1Params) -> tuple[FitSpec, ...]:
             tol,
             why=f"3/(m + 2) = {iso:.4g} is exact for a rotation-invariant law of the rows (the "
             f"gradient flow keeps the init's invariance); ±{p.iso_tol:g} of it separates it from "
-            "a one-hot 1 and from any basis preference as small as a tenth; interval over "
-            "instances",
+            f"a one-hot 1 and from any basis preference as small as {p.iso_tol:g} of it; interval "
+            "over instances",
         ),
         FitSpec(
             "rotation",
@@ -220,8 +221,8 @@ def specs(p: NoL1Params) -> tuple[FitSpec, ...]:
         *(
             FitSpec(
                 f"transition-{S}",
-                f"λ* after {S} steps: where the mean ‖W_i‖₄⁴/‖W_i‖₂⁴ crosses ½ (bootstrap over "
-                "instances)",
+                f"λ* after {S} steps: where the mean ‖W_i‖₄⁴/‖W_i‖₂⁴ crosses {HALF:g} (bootstrap "
+                "over instances)",
                 relation="<",
                 why=f"the transition is reported with its interval; the L1 theory bounds it: the "
                 f"rows are half-way to one-hot before the L1 dynamic ends, at "
@@ -232,10 +233,10 @@ def specs(p: NoL1Params) -> tuple[FitSpec, ...]:
         ),
         FitSpec(
             "lambda-exponent",
-            f"exponent of λ* (mean ratio = ½) in the training length, S = {p.lengths[0]} and "
-            f"{p.lengths[1]}",
+            f"exponent of λ* (mean ratio = {HALF:g}) in the training length, "
+            f"S = {p.lengths[0]} and {p.lengths[1]}",
             EXP_TOL,
-            why=f"λτ_end = Θ(1) (l1-decay's end time) gives λ* ∝ 1/S; ±{EXP_TOL} allows the "
+            why=f"λτ_end = Θ(1) (l1-decay's end time) gives λ* ∝ 1/S; ±{EXP_TOL:g} allows the "
             "λ-independent norm-growth phase at the start (a few steps of S) and the "
             "interpolation on the λ grid; interval: bootstrap over instances per λ (the two "
             "lengths resampled independently: conservative, they share runs)",
@@ -359,6 +360,28 @@ SMOKE = replace(
 )
 PAPER = replace(STANDARD, n=64, m=256, instances=128, steps=1000)
 
+
+def _false_failure(p: NoL1Params, judge: Judge) -> str:
+    """The family's guarantee at ``p`` (k and the level from the judge), the replicates at ``p``,
+    and the standard scale's sweep log against the standard thresholds and bands."""
+    s = STANDARD
+    iso = th.predict_isotropic_ratio(s.m)
+    short, long = s.lengths
+    bounds = [th.predict_lambda_end(s.lr, S) for S in s.lengths]
+    return (
+        f"{judge.family_sentence()}. Each run trains {p.instances} instances; the sweep has "
+        f"{len(p.lambdas)} λ. "
+        f"Over seeds 0–19 at the standard scale ({_LOG}): final loss 2.2e-31–4.7e-31 (float64 "
+        f"zero; threshold {s.loss_tol:g}), largest pair cosine 1.3e-17–2.6e-17 (threshold "
+        f"{s.cos_tol:g}), isotropy 0.0451–0.0459 against 3/{s.m + 2} = {iso:.4g} (band "
+        f"±{s.iso_tol * iso:.2g}, interval half-width 0.0006–0.0009), rotation difference "
+        f"−0.0005…0.0009 (band ±{s.iso_tol * iso:.2g}, half-width 0.0009–0.0011), λ* exponent "
+        f"−1.015…−0.983 (band ±{EXP_TOL:g}, half-width 0.025–0.034); λ* 0.062–0.064 and "
+        f"0.016 after {short} and {long} steps, ≈ {bounds[0] / 0.063:.1f}× below the L1 end-time "
+        f"bounds {bounds[0]:.3g} and {bounds[1]:.3g}."
+    )
+
+
 NO_L1 = Claim(
     id="no-l1",
     title="Without L1: zero loss at angles ≥ 90°, no privileged basis; with L1 one at λ* ∝ 1/t",
@@ -394,16 +417,7 @@ NO_L1 = Claim(
             predict={"lambda-exponent": 0.0},
         ),
     ),
-    false_failure=(
-        "Seven stochastic fits at level 1 − 0.05/7 each (Bonferroni): ≤ 5 % in all. With 64 "
-        "instances per run and 11 λ, at the standard scale (seeds 0–19, five-fit version): final "
-        "loss 2.2e-31–4.7e-31 (float64 zero; threshold 1e-6), largest pair cosine "
-        "1.3e-17–2.6e-17 (threshold 1e-3), isotropy 0.0451–0.0459 against 3/66 = 0.04545 (band "
-        "±0.0045, CI half-width 0.0006–0.0009), rotation difference −0.0005…0.0009 (band "
-        "±0.0045, half-width ≈ 0.001), λ* exponent −1.015…−0.983 (band ±0.25, half-width "
-        "0.024–0.033); λ* ≈ 0.063 and 0.016 after 100 and 400 steps (seed 0), ≈ 3.5× below the "
-        "L1 end-time bound."
-    ),
+    false_failure=_false_failure,
     strategy=_strategy,
     plot=figures.Figure("no_l1"),
 )
