@@ -451,12 +451,13 @@ def test_claims_grid_fields_are_not_settable() -> None:
 
 @pytest.mark.parametrize("module", ["capacity_bound", "capacity_allocation"])
 def test_four_stochastic_fits_per_claim(module: str) -> None:
-    """The stated false-failure rates assume four stochastic fits at level 1 − 0.05/4 each."""
+    """Four stochastic fits at level 1 − 0.05/4 each at the standard scale (the false-failure
+    texts state the judge's own k: tests/test_texts.py)."""
     import importlib
 
     claim = importlib.import_module(f"claims.catalog.{module}").CLAIM
     judge = claim.judge(claim.params["standard"])
     assert judge.k == 4, (
-        f"{claim.id}: {judge.k} stochastic fits, but its false_failure text assumes 4"
+        f"{claim.id}: {judge.k} stochastic fits at the standard scale, where the design has 4"
     )
     assert abs(judge.level - (1 - 0.05 / 4)) < 1e-15
