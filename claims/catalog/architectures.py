@@ -790,7 +790,7 @@ def _false_failure(p: ArchitecturesParams, judge: Judge) -> str:
         f"undecided. Over seeds 0–19 at the standard scale ({_LOG}) the one miss was seed 9, whose "
         "tied exponent −1.116 [−1.260, −0.979] straddles the band's edge "
         f"{num(_EXPONENT_EDGE, '.2f')} there "
-        "(inconclusive; its near miss is then not rejected): over the 20 seeds it is −1.116…−0.898 "
+        "(inconclusive): over the 20 seeds it is −1.116…−0.898 "
         "with interval half-widths 0.12–0.14, so the tied row's own false-inconclusive rate is "
         "≈ 1/20. Every recorded deviation was met at every seed, and the diagonal dominance "
         "(tied 3.29–3.31, untied 2.81–2.84, GeLU 3.32–3.37, linear 3.33–3.38) cleared its "

@@ -292,7 +292,7 @@ CONTROLS = (
         refit=same_sign,
     ),
 )
-"""The mutants of both collision claims; the near-miss controls of each "==" fit come with them."""
+"""The mutants of both collision claims."""
 
 
 @property_strategy
