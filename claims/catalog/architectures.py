@@ -681,7 +681,7 @@ PAPER = ArchitecturesParams(
 # judge's Bonferroni level): each range is the union of the 20 intervals, the fitted values are
 # quoted in the reason. The grid, the band edges, the model counts and the theory's numbers in the
 # texts are generated from STANDARD, the tolerances and theory/.
-_LOG = "benchmarks/false_failure_architectures.jsonl"
+_LOG = "benchmarks/false_failure.jsonl"
 _EARLY = 5  # the first measurements, at seeds 0–4 (scratch runs before the sweep)
 
 

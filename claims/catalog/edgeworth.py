@@ -255,7 +255,7 @@ EXP_TOL = 0.25  # exponent: half-way to the neighbouring half-integer laws
 RATIO_TOL = 0.15  # first order: ±15 % at the dense end
 NEXT_TOL = 0.03  # the offset's second-order prediction: ± half of it (third order ≈ p4²)
 FRACTION_TOL = 0.05  # negative margins: ≥ 95 % of the pairs
-_LOG = "benchmarks/false_failure_edgeworth.jsonl"  # the standard scale's sweep over seeds 0–19
+_LOG = "benchmarks/false_failure.jsonl"  # the standard scale's sweep over seeds 0–19
 
 
 def specs(p: EdgeworthParams) -> tuple[FitSpec, ...]:

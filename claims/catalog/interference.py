@@ -179,7 +179,7 @@ def derive(p: InterferenceParams) -> Derivation:
 RATE_TOL = 0.25  # the decorrelation rate: ± its second-order terms
 LEVEL_TOL = 0.05  # the strength's level: catalogue P1-INT-2's ±5 %
 EXP_TOL = 0.1  # the strength's exponents: the precision they are claimed at
-_LOG = "benchmarks/false_failure_interference.jsonl"  # the standard scale's sweep, seeds 0–19
+_LOG = "benchmarks/false_failure.jsonl"  # the standard scale's sweep, seeds 0–19
 
 
 def specs(p: InterferenceParams) -> tuple[FitSpec, ...]:

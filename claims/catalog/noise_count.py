@@ -419,7 +419,7 @@ PAPER = NoiseCountParams(
 # Measured at the standard scale, seeds 0–19 (_LOG): the law fails at the end of training; each
 # range is the union of the 20 seeds' intervals. The settings, the static model's counts and the
 # law's band are generated from STANDARD and theory/.
-_LOG = "benchmarks/false_failure_noise_count.jsonl"
+_LOG = "benchmarks/false_failure.jsonl"
 _GRID = f"m = {min(STANDARD.m)}…{max(STANDARD.m)}"
 _WHY = (
     f"noise-trained models (Bernoulli σ = {STANDARD.train.noise.sigma:g}, n = {STANDARD.n}, "

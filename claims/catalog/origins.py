@@ -53,7 +53,7 @@ FLOOR_TOL = 0.15  # the floor accounts for ≥ 85 % of the count
 REPULSION_TOL = 0.15  # the enforced-repulsion model's ±15 %
 CROSSOVER_TOL = 0.1  # the crossover's ± in n/m
 FRACTION_TOL = 0.05  # the saturation and at-a-loss fractions' ±
-_LOG = "benchmarks/false_failure_origins.jsonl"  # the standard scale's sweep over seeds 0–19
+_LOG = "benchmarks/false_failure.jsonl"  # the standard scale's sweep over seeds 0–19
 
 
 @dataclass(frozen=True)
