@@ -20,8 +20,6 @@ from claims.show import describe
 
 SCALES = ("smoke", "standard", "paper")
 CLAIMS = {c.id: c for c in all_claims()}
-# claims/catalog/l1_decay.py is rewritten in parallel (issue 25): its text still types its family
-PENDING = {"l1-decay"}
 
 NUMBERS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -89,17 +87,7 @@ def test_every_quoted_family_agrees_with_the_judge(claim_id: str, scale: str) ->
             )
 
 
-CATALOGUE = [
-    pytest.param(
-        cid,
-        marks=pytest.mark.xfail(
-            reason="claims/catalog/l1_decay.py is being rewritten in parallel (issue 25)"
-        ),
-    )
-    if cid in PENDING
-    else cid
-    for cid in sorted(CLAIMS)
-]
+CATALOGUE = sorted(CLAIMS)
 
 
 @pytest.mark.parametrize("claim_id", CATALOGUE)

@@ -38,7 +38,7 @@ from theory import l1_decay as theory
 from .. import figures, fitting, paper_figures
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
-from ._shared import check_confidence, property_strategy
+from ._shared import check_confidence, num, property_strategy
 
 __all__ = ["CLAIM", "CONTROLS", "L1DecayMeasurements", "L1DecayParams", "window_predictions"]
 
@@ -438,6 +438,11 @@ def derive(p: L1DecayParams) -> Derivation:
 # λ·t_end: Θ(1), the catalogue's band (P1-L1-7); the closed form's √(1+ρ)/ρ ∈ [1.41, 2.19] for
 # ρ ∈ [π/2 − 1, 1] lies inside it
 END_BAND = (1.0, 3.0)
+# the claim's stated precisions (half-widths of the bands), named once and quoted in the texts
+SLOPE_TOL = 0.08  # ‖w‖₁'s exponent (catalogue: slope ∈ [−1.08, −0.92] about the limit, m ≥ 1e5)
+SUPPORT_TOL = 0.15  # m′'s exponent (catalogue: slope ∈ [−2.15, −1.85] about the limit)
+RHO_TOL = 0.05  # ρ (catalogue P1-L1-6's ±0.05: half the distance to an exponential tail's ρ = 1)
+FOLLOW_TOL = SLOPE_TOL / 8  # SGD − Euler slope: an eighth of the slope's precision
 
 
 def _eps(flow: ReducedODEParams) -> float:
@@ -496,30 +501,33 @@ def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
         FitSpec(
             "l1-slope",
             "log-log slope of ‖w‖₁ against t in the window (reduced flow)",
-            0.08,
+            SLOPE_TOL,
             why=f"predicted: theory.l1_decay.l1_window_slope, the slope an OLS fit measures on "
             f"{population}: {pred['l1_slope_window']:.4f}. Its limit as the window moves to "
             f"1/(λ√m) ≪ t ≪ 1/λ is theory.l1_decay.l1_exponent = {limits['l1']:g}, the dsolve "
             f"solution's local slope; a finite window keeps the plateau's crossover (above it) "
             f"and the rise of ρ (below). {win}, m = {p.flow.m:.3g}, λ = {p.flow.l1:g}, "
             f"{p.replicates} initialisations (mean of per-run OLS slopes, t-interval). Band "
-            "predicted ± 0.08 (catalogue: slope ∈ [−1.08, −0.92] about the limit, m ≥ 1e5; kept "
-            "about the window's value).",
+            f"predicted ± {SLOPE_TOL:g} (catalogue: slope ∈ [{num(limits['l1'] - SLOPE_TOL)}, "
+            f"{num(limits['l1'] + SLOPE_TOL)}] about the limit, m ≥ 1e5; kept about the window's "
+            "value).",
         ),
         FitSpec(
             "support-slope",
             "log-log slope of m′ against t in the window (reduced flow)",
-            0.15,
+            SUPPORT_TOL,
             why=f"predicted: theory.l1_decay.support_window_slope, the slope of m′ = m·P(b) on "
             f"{population}: {pred['support_slope_window']:.4f}; its limit is "
             f"theory.l1_decay.support_exponent = {limits['support']:g} (m′ = (1 + ρ)‖w‖₁²). "
-            f"{win}; band predicted ± 0.15 (catalogue: slope ∈ [−2.15, −1.85] about the limit). "
+            f"{win}; band predicted ± {SUPPORT_TOL:g} (catalogue: slope ∈ "
+            f"[{num(limits['support'] - SUPPORT_TOL)}, {num(limits['support'] + SUPPORT_TOL)}] "
+            "about the limit). "
             "The window starts late and m is large because the crossover bends m′ most.",
         ),
         FitSpec(
             "rho",
             "ρ = m′/‖w‖₁² − 1 of the live magnitudes, mean over the window's times (reduced flow)",
-            0.05,
+            RHO_TOL,
             why="predicted from the initial distribution alone (theory.l1_decay.window_rho): the "
             "shared factor makes the flow one affine map, so the live magnitudes are the "
             "half-normal tail above a threshold b shifted down by b, ρ(b) = P·E[(z − b)₊²]/"
@@ -527,7 +535,8 @@ def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
             f"no fitted constant; ρ rises from π/2 − 1 at b = 0 toward 1). Measured: m′/‖w‖₁² − 1 "
             f"(‖w‖² = 1 to ≤ 1e-4 in the window) averaged over the {p.points} log-spaced times at "
             f"s ∈ [{lo:g}, {s_hi:.3g}] ({win}), {p.replicates} initialisations, t-interval. Band "
-            "predicted ± 0.05 (catalogue P1-L1-6's ±0.05): half the distance to an exponential "
+            f"predicted ± {RHO_TOL:g} (catalogue P1-L1-6's ±{RHO_TOL:g}): half the distance to an "
+            "exponential "
             "tail's ρ = 1, so the band tells the two apart (control rho-exponential). Not the "
             "secant slope of 1/‖w‖₁: by the balance it is ρ's uniform-time average (a code "
             "consistency test in tests/), dominated by the window's end where few coordinates "
@@ -547,7 +556,7 @@ def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
         FitSpec(
             "sgd-slope",
             "log-log slope of mean ‖W_i‖₁ against training time (SGD autoencoder)",
-            0.08,
+            SLOPE_TOL,
             why=f"predicted: theory.l1_decay.l1_window_slope over this run's {s_sgd.size} "
             f"record times in the window, s = λ√m·τ ∈ [{s_sgd[0]:.3g}, {s_sgd[-1]:.3g}], on the "
             f"exact flow of the half-normal population at its λ√m = {_eps(sgd_flow):.3g} and "
@@ -556,7 +565,7 @@ def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
             f"and too early to reach, and λ√m = {_eps(sgd_flow):.3g} keeps ‖w‖² below 1 by "
             f"≈ λ‖w‖₁ (at λ√m → 0 the same window gives "
             f"{theory.l1_window_slope(s_sgd, eps=None):.4f}). "
-            f"Band ± 0.08 as l1-slope. n = {p.train.model.n}, m = {p.train.model.m}, "
+            f"Band ± {SLOPE_TOL:g} as l1-slope. n = {p.train.model.n}, m = {p.train.model.m}, "
             f"lr = {p.train.optimiser.lr:g}, λ = {p.train.optimiser.l1:g} (code time 4·lr·step, "
             f"λ_code = λ/4), {_sgd_window_text(p)}; chatter |W| ≤ 2·lr·λ excluded. Estimate = "
             f"mean(SGD − exact flow from the same rows) over {p.train.instances} models + mean "
@@ -568,11 +577,11 @@ def specs(p: L1DecayParams) -> tuple[FitSpec, ...]:
         FitSpec(
             "sgd-follows-flow",
             "SGD slope − slope of Euler on the reduced flow from the same initial rows",
-            0.01,
+            FOLLOW_TOL,
             why=f"predicted 0 by definition (SGD is Euler on the flow, step 4·lr); paired over "
             f"{p.train.instances} autoencoders: the difference is interference (n/m = "
-            f"{ratio:.1e}), SGD's subgradient chatter and float32. Band ± 0.01: an eighth of the "
-            "slope's.",
+            f"{ratio:.1e}), SGD's subgradient chatter and float32. Band ± {FOLLOW_TOL:g}: an "
+            f"eighth of the slope's ({SLOPE_TOL:g}).",
         ),
     )
 
@@ -681,27 +690,29 @@ CONTROLS = (
 
 DEVIATIONS: dict[str, Deviation | tuple[Deviation, ...]] = {}
 
-_FALSE_FAILURE = (
-    "Six fits at Bonferroni level 1 − 0.05/6 each, so a true claim fails with probability ≤ 5 %. "
-    "24 initialisations give slope intervals ≈ ±0.02 (bands ±0.08, ±0.15), ρ ≈ ±0.025 (band "
-    "±0.05) and λt_end ≈ ±0.4 (band [1, 3]). Measured over root seeds 0–19 at standard scale (the "
-    "fits of this module on the standard simulations): 19/20 met every expected verdict; the miss "
-    "(seed 13) was ρ inconclusive, 0.916 [0.877, 0.955] across the band's upper edge 0.940 (one "
-    "initialisation at 1.13: ρ's spread between initialisations is right-skewed), and there the "
-    "controls rho-exponential and near-rho were inconclusive too; every other control, near misses "
-    "included, was rejected at 20/20. ρ fitted 0.869…0.916 (mean 0.8885) against the predicted "
-    "0.8898; 200 further initialisations put the population-limit prediction 0.005 ± 0.003 above "
-    "the m = 1e6 samples. sgd-slope passed at 20/20, fitted −0.986…−0.975; against the "
-    "asymptote −1 (the prediction then) every interval excluded it: a resolved offset that was "
-    "the window's own slope. Re-judged against the window predictions (the same intervals, read "
-    "from the log), every slope fit passes at 20/20 and sgd-slope's interval holds its prediction "
-    "at 19/20 (seed 10's, [−0.9827, −0.9684], lies 0.002 above it). What remains is a sample's "
-    "flow above the population's, +0.006 ± 0.001 (2560 exact-flow instances of the stored seeds "
-    "0–9: ≈ 100 coordinates are alive at the window's end), less SGD's Euler step, −0.002. ρ "
-    "measured as the secant slope of 1/‖w‖₁ (its endpoint has ≈ 100 live coordinates) would pass "
-    "in only ≈ 67 % of 24-initialisation draws (resampled from 200), against ≈ 99.9 % for the "
-    "mean over the window's times."
-)
+_LOG = "benchmarks/false_failure.jsonl"  # the sweep log the measured statements quote
+
+
+def _false_failure(p: L1DecayParams, judge: Judge) -> str:
+    """The family's guarantee at ``p`` (k and the level from the judge, the sizes from the
+    params), then what the sweep logs showed (benchmarks/false_failure.jsonl)."""
+    rho = float(theory.window_rho(_rho_grid(p), eps=_eps(p.flow), init_scale=p.flow.init_scale))
+    return (
+        f"{judge.family_sentence()}. {p.replicates} initialisations of the flow at m = "
+        f"{p.flow.m:.3g} give slope intervals well inside their bands (±{SLOPE_TOL:g}, "
+        f"±{SUPPORT_TOL:g}) and ρ's inside ±{RHO_TOL:g}; the SGD slope rests on "
+        f"{p.train.instances} autoencoders and {p.sgd_flows} further exact-flow instances. "
+        f"History ({_LOG}): with 24 initialisations, at seed 13 one initialisation had ρ = 1.13 "
+        f"(ρ's spread between initialisations is right-skewed), so ρ's interval straddled the "
+        f"band's upper edge {num(rho + RHO_TOL, '.3f')} and the control rho-exponential's lower "
+        "edge, both inconclusive: the replicates were doubled (issue 25). The sgd-slope was judged "
+        "against the asymptote −1 until issue 25 and every interval excluded it (a resolved "
+        "offset): it was the window's own slope, now predicted by theory.l1_decay. A sample's flow "
+        "sits ≈ +0.006 above the population's at the SGD window's end (≈ 100 live coordinates), "
+        "SGD ≈ −0.002 below the flow (Euler's step). ρ measured as the secant slope of 1/‖w‖₁ "
+        "would pass in only ≈ 67 % of 24-initialisation draws (resampled from 200), against "
+        "≈ 99.9 % for the mean over the window's times."
+    )
 
 
 @property_strategy
@@ -765,7 +776,7 @@ L1_DECAY = Claim(
     fit=fit,
     controls=CONTROLS,
     deviations=DEVIATIONS,
-    false_failure=_FALSE_FAILURE,
+    false_failure=_false_failure,
     plot=figures.Figure("l1_decay"),
     strategy=_strategy,
     paper_figures=paper_figures.l1_trajectory,
