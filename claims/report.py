@@ -54,6 +54,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
+NEAR_MISS_PREFIX = "near-"  # the ids the harness gave its near-miss controls until issue 25
+
+
 def _seeds(seeds: Sequence[int]) -> str:
     s = sorted(set(seeds))
     if s == list(range(s[0], s[-1] + 1)):
@@ -96,6 +99,10 @@ def summarise_sweep(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], 
         controls: dict[str, list[bool]] = defaultdict(list)
         for r in rs:
             for c, rejected in r["controls"].items():
+                # rows logged before issue 25 list the near misses (bands 2.1 tolerances off) with
+                # the controls; a passing fit rejects those by the band rule alone: not counted
+                if c.split("/", 1)[-1].startswith(NEAR_MISS_PREFIX):
+                    continue
                 controls[c].append(rejected)
         out[key] = SweepSummary(
             seeds=tuple(r["seed"] for r in rs),

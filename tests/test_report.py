@@ -583,13 +583,16 @@ def test_measured_rates_state_the_sweep_log(tmp_path: Path) -> None:
             "scale": "standard",
             "meets_expectation": s != 3,
             "off": ["rho"] if s == 3 else [],
-            "controls": {"c/flat": True, "c/near-rho": s != 3},
+            "controls": {"c/flat": True, "c/rho-one": s != 3, "c/near-rho": s != 3},
             "commit": "abc1234",
         }
         for s in range(20)
     ]
     log.write_text("".join(json.dumps(r) + "\n" for r in rows))
     text = measured_rates([log])[("c", "standard")]
-    for needle in ("seeds 0–19", "commit abc1234", "19/20 seeds", "rho ×1", "near-rho 19/20"):
+    for needle in ("seeds 0–19", "commit abc1234", "19/20 seeds", "rho ×1", "rho-one 19/20"):
         assert needle in text, f"{needle!r} missing from the measured-rate sentence: {text}"
+    assert "near-rho" not in text and "2 controls" in text, (
+        f"a near miss logged before issue 25 is no control: {text}"
+    )
     assert measured_rates([tmp_path / "absent.jsonl"]) == {}, "no log: no sentence"
