@@ -213,7 +213,48 @@ def table(rows: list[dict]) -> str:
             controls[k] += rejected
     lines += ["", "| control | rejected |", "|---|---|"]
     lines += [f"| `{k}` | {sum(v)}/{len(v)} |" for k, v in controls.items()]
+    whole = whole_report(rows)
+    if whole:
+        met = [s for s, ok in whole.items() if ok]
+        lines += [
+            "",
+            f"The whole report (every claim of the log at its seed) as expected at "
+            f"{len(met)}/{len(whole)} seeds run for every claim"
+            + (f"; not at {sorted(set(whole) - set(met))}" if len(met) < len(whole) else "")
+            + ".",
+        ]
     return "\n".join(lines)
+
+
+def whole_report(rows: list[dict]) -> dict[int, bool]:
+    """seed -> whether every claim of the log met its expectation there (controls counted as the
+    report counts them), for the seeds where every claim of the log (standard scale, highest
+    precision) has a row."""
+    from claims.report import NEAR_MISS_PREFIX
+
+    mine = [
+        r
+        for r in rows
+        if r["scale"] == "standard" and r.get("matmul_precision", "highest") == "highest"
+    ]
+    ids = {r["id"] for r in mine}
+    by_seed: dict[int, dict[str, dict]] = defaultdict(dict)
+    for r in mine:
+        by_seed[r["seed"]][r["id"]] = r
+
+    def met(r: dict) -> bool:
+        fits_ok = not r["off"] and r["status"] != "error"
+        return fits_ok and all(
+            ok
+            for c, ok in r["controls"].items()
+            if not c.split("/", 1)[-1].startswith(NEAR_MISS_PREFIX)
+        )
+
+    return {
+        s: all(met(r) for r in got.values())
+        for s, got in sorted(by_seed.items())
+        if set(got) == ids
+    }
 
 
 def sweep_arguments(ap: argparse.ArgumentParser, *, ids: str, seeds: int, out: Path) -> None:
