@@ -198,16 +198,18 @@ def table(rows: list[dict]) -> str:
 
     lines = [
         "| claim | seeds | pass | fail | inconclusive | error | as expected "
-        "| off expectation (fits) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| off expectation (fits) | controls rejected |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     controls: dict[str, list[bool]] = defaultdict(list)
     for (cid, _scale), sw in summarise_sweep(rows).items():
         st = sw.statuses
+        judged = [x for v in sw.controls.values() for x in v]
         lines.append(
             f"| `{cid}` | {sw.runs} | {st['pass']} | {st['fail']} | {st['inconclusive']} "
             f"| {st['error']} "
-            f"| {sw.met}/{sw.runs} | {', '.join(f'{k} ×{v}' for k, v in sw.off.items()) or '—'} |"
+            f"| {sw.met}/{sw.runs} | {', '.join(f'{k} ×{v}' for k, v in sw.off.items()) or '—'} "
+            f"| {sum(judged)}/{len(judged)} |"
         )
         for k, rejected in sw.controls.items():
             controls[k] += rejected
