@@ -343,7 +343,13 @@ class Fit:
         if self.resolved_offset:
             d, dlo, dhi = self.offset
             line += f" (resolved offset {_fmt(d)} [{_fmt(dlo)}, {_fmt(dhi)}])"
-        line += f"; detects ±{_fmt(self.detects)}"
+        # power: a departure this large fails with probability >= 95 % (either side of a band;
+        # past the threshold on the wrong side of an ordering)
+        line += (
+            f"; detects ±{_fmt(self.detects)}"
+            if self.relation == "=="
+            else f"; detects {_fmt(self.detects)} past {_fmt(self.predicted)}"
+        )
         if expected != "pass":
             line += f" (expected {expected}: {reason})"
         return line
