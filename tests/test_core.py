@@ -192,22 +192,28 @@ def _fail_rate(
     """The share of n synthetic estimates θ̂ ~ N(truth, sd²), each with the interval θ̂ ± z·sd at
     ``level``, whose fit fails."""
     rng = np.random.default_rng(7)
-    z = NormalDist().inv_cdf((1 + level) / 2)
-    est = rng.normal(truth, sd, n)
-    fails = 0
-    for e in est:
-        f = Fit(
-            "q",
-            "q",
-            predicted=pred,
-            fitted=e,
-            ci=(e - z * sd, e + z * sd),
-            tolerance=tol,
-            relation=rel,
-            confidence=level,
-        )  # type: ignore[arg-type]
-        fails += f.verdict == "fail"
+    fails = sum(
+        _normal_fit(e, pred, tol, rel, sd, level).verdict == "fail"
+        for e in rng.normal(truth, sd, n)
+    )
     return fails / n
+
+
+def _normal_fit(
+    estimate: float, pred: float, tol: float | None, rel: str, sd: float, level: float
+) -> Fit:
+    """A fit whose interval is estimate ± z·sd at ``level`` (the normal reading of Fit.detects)."""
+    z = NormalDist().inv_cdf((1 + level) / 2)
+    return Fit(
+        "q",
+        "q",
+        predicted=pred,
+        fitted=estimate,
+        ci=(estimate - z * sd, estimate + z * sd),
+        tolerance=tol,
+        relation=rel,  # type: ignore[arg-type]
+        confidence=level,
+    )
 
 
 @pytest.mark.parametrize(
@@ -222,17 +228,7 @@ def test_detects_is_the_departure_failed_with_95_percent(
     less often — the smallest such distance, as Fit.detects states."""
     sd, pred, n = 0.05, 1.0, 5000
     z = NormalDist().inv_cdf((1 + level) / 2)
-    probe = Fit(
-        "q",
-        "q",
-        predicted=pred,
-        fitted=pred,
-        ci=(pred - z * sd, pred + z * sd),
-        tolerance=tol,
-        relation=rel,
-        confidence=level,
-    )  # type: ignore[arg-type]
-    delta = probe.detects
+    delta = _normal_fit(pred, pred, tol, rel, sd, level).detects
     side = -1 if rel == ">" else 1  # an ordering fails on its wrong side
     want = (tol or 0.0) + z * sd + NormalDist().inv_cdf(0.95) * sd
     assert delta == pytest.approx(want), f"detects={delta}, formula gives {want} [{rel}]"
