@@ -23,6 +23,7 @@ __all__ = [
     "loglog_slope",
     "mean_ci",
     "ols_slope",
+    "poisson_exponent",
     "poisson_slope",
     "proportion_ci",
     "ratio_ci",
@@ -157,6 +158,14 @@ def _poisson_loglinear(
             db = (h_aa * g_b - h_ab * g_a) / det
         a, b = a + np.nan_to_num(da), b + np.nan_to_num(db)
     return np.where(totals.sum(-1) > 0, b, np.nan)
+
+
+def poisson_exponent(x: Sequence[float], totals: np.ndarray, n_obs: Sequence[float]) -> np.ndarray:
+    """The exponent b of E[count] = c·x^b by Poisson maximum likelihood from the replicate totals
+    ``totals[..., j]`` over ``n_obs[j]`` replicates at x[j] (vectorised over leading axes; NaN
+    where every total is zero): :func:`poisson_slope`'s statistic, for use inside a bootstrap."""
+    u = np.log(np.asarray(x, dtype=float))
+    return _poisson_loglinear(u, totals, np.asarray(n_obs, dtype=float))
 
 
 def poisson_slope(

@@ -21,6 +21,11 @@ PATCHES: dict[str, TheoryPatch] = {
     "collision-count-adamw": TheoryPatch(
         "theory.collisions", "exact_exponent", shifted(0.6), "slope-exact"
     ),
+    # the displacement (hard-core) model ×1.5: its level 1.37 -> 2.05 of the static model
+    # (tolerance 0.2)
+    "collision-scaling": TheoryPatch(
+        "theory.collision_scaling", "predict_hard_core", scaled(1.5), "displacement-sgd"
+    ),
     # the rare-co-occurrence bound 1/(2(n−1)) -> a tenth of it: p½ then sits above it
     "cooccurrence": TheoryPatch(
         "theory.collisions", "predict_rare_cooccurrence", scaled(0.1), "p-half"

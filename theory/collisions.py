@@ -32,6 +32,7 @@ __all__ = [
     "leading_exponent",
     "leading_term",
     "local_exponent",
+    "model_exponent",
     "predict_exact",
     "predict_leading",
     "predict_rare_cooccurrence",
@@ -118,12 +119,22 @@ def leading_exponent() -> float:
 def exact_exponent(n_: int, grid: Sequence[float], iters: int = 60) -> float:
     """The exact static model's own exponent on ``grid`` at n = ``n_``: the slope b of c·m^b
     fitted to the exact expectations E_j at the grid's m_j by Poisson maximum likelihood with equal
-    weight per point, i.e. the root of Σ_j (E_j − c·m_j^b)·(1, log m_j) = 0 (Newton's method from
-    the least-squares fit of log E_j on log m_j)."""
+    weight per point (:func:`model_exponent`)."""
+    return model_exponent(lambda v: predict_exact(n_, v), grid, iters)
+
+
+def model_exponent(
+    expectation: Callable[[float], float], grid: Sequence[float], iters: int = 60
+) -> float:
+    """A model's own exponent on ``grid``: the slope b of c·m^b fitted to its expectations
+    E_j = ``expectation(m_j)`` by Poisson maximum likelihood with equal weight per point, i.e. the
+    root of Σ_j (E_j − c·m_j^b)·(1, log m_j) = 0 (Newton's method from the least-squares fit of
+    log E_j on log m_j) — the value a Poisson fit of counts drawn from the model (equal replicates
+    per m) converges to."""
     u = np.log(np.asarray(grid, dtype=float))
     if u.size < 2 or np.unique(u).size < 2:
-        raise ValueError(f"exact_exponent needs at least two distinct grid values, got {grid}")
-    e = np.array([predict_exact(n_, float(v)) for v in np.exp(u)])
+        raise ValueError(f"a model exponent needs at least two distinct grid values, got {grid}")
+    e = np.array([expectation(float(v)) for v in np.exp(u)])
     uc = u - u.mean()
     b = float((np.log(e) * uc).sum() / (uc * uc).sum())
     a = float(np.log(e).mean() - b * u.mean())

@@ -1,0 +1,98 @@
+"""The report's figures of claim ``collision-scaling``: presentation only. The claim's science is
+``claims/catalog/collision_scaling.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from theory import collisions
+
+from .._core import Result
+from ..catalog._scaling_cells import OPTS
+from ..catalog.collision_scaling import ScalingMeasurements
+
+__all__ = ["plot"]
+
+_WORDS = {"adamw": "the paper's AdamW", "sgd": "gradient descent"}
+
+
+def plot(result: Result[ScalingMeasurements], outdir: Path) -> list[Path]:
+    """One row per optimizer, two panels each. Left, log-log: the mean count per cell against m,
+    one colour per n, with its 95 % interval over instances, and the exact static model (sympy)
+    as a line per n. Right: each cell's count over the static expectation against m/n, one colour
+    per n, with the 95 % interval of the mean over instances, and the count at half the steps
+    (open markers): where the two differ, the count was still moving."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..fitting import mean_ci
+    from ..plotting import save
+
+    meas = result.measurements
+    assert meas is not None
+    ns = sorted({c.n for c in meas.cells})
+    fig, axes = plt.subplots(len(OPTS), 2, figsize=(11.2, 4.2 * len(OPTS)), squeeze=False)
+    for row, o in enumerate(OPTS):
+        ax, rax = axes[row]
+        for k, n in enumerate(ns):
+            cells = meas.select(o, n)
+            m = np.array([c.m for c in cells], float)
+            exact = np.array([collisions.predict_exact(n, c.m) for c in cells])
+            est = [mean_ci(c.count) if np.ptp(c.count) > 0 else None for c in cells]
+            mean = np.array([c.count.mean() for c in cells])
+            lo = np.array([e.ci[0] if e else v for e, v in zip(est, mean, strict=True)])
+            hi = np.array([e.ci[1] if e else v for e, v in zip(est, mean, strict=True)])
+            color = f"C{k}"
+            shown = mean > 0
+            ax.errorbar(
+                m[shown],
+                mean[shown],
+                yerr=[
+                    mean[shown] - np.maximum(lo[shown], mean[shown] * 0.2),
+                    hi[shown] - mean[shown],
+                ],
+                fmt="o",
+                color=color,
+                capsize=3,
+                label=f"n = {n}: mean count, 95 % CI",
+            )
+            grid = np.geomspace(m.min(), m.max(), 100)
+            ax.plot(grid, [collisions.predict_exact(n, g) for g in grid], "-", color=color, lw=1)
+            r = m / n
+            rax.errorbar(
+                r * (1 + 0.04 * (k - 1)),
+                mean / exact,
+                yerr=[(mean - lo) / exact, (hi - mean) / exact],
+                fmt="o",
+                color=color,
+                capsize=3,
+                label=f"n = {n}: end / static",
+            )
+            half = np.array([c.half.mean() for c in cells])
+            rax.plot(
+                r * (1 + 0.04 * (k - 1)),
+                half / exact,
+                "o",
+                mfc="none",
+                color=color,
+                label=f"n = {n}: half the steps / static",
+            )
+        ax.plot([], [], "-", color="0.3", lw=1, label="static model, exact (sympy)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("hidden neurons m (neurons)")
+        ax.set_ylabel("polysemantic neurons per model (neurons)")
+        ax.set_title(f"{_WORDS[o]}: count against m, one curve per n")
+        ax.legend(fontsize=7)
+        rax.axhline(1.0, ls="--", color="0.3", lw=1, label="static model: 1")
+        rax.set_xscale("log", base=2)
+        rax.set_xlabel("m/n")
+        rax.set_ylabel("count / exact static expectation")
+        rax.set_title(f"{_WORDS[o]}: each cell against the static model")
+        rax.legend(fontsize=7, ncol=2)
+    return [save(fig, outdir / "collision_scaling.png")]
