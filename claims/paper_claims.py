@@ -170,6 +170,32 @@ QUESTIONS: tuple[Question, ...] = (
                 key=("collision-count-adamw:ratio-exact", "collision-count-adamw:slope-exact"),
                 label="the paper's AdamW",
             ),
+            # across n (issue 26): the count against the displacement (hard-core) model, per n
+            # and pooled, and whether it had settled
+            Row(
+                "gradient descent, n = {n} × m/n = {ratios}",
+                main=(
+                    "collision-scaling:displacement-sgd",
+                    "collision-scaling:level-sgd-n*",
+                    "collision-scaling:slope-sgd-n*",
+                ),
+                key=("collision-scaling:displacement-sgd", "collision-scaling:trend-level-sgd"),
+                scope=("collision-scaling:*-sgd*",),
+                label="gradient descent, across n",
+            ),
+            Row(
+                "AdamW (lr {adamw.optimiser.lr}, weight decay {adamw.optimiser.weight_decay}, "
+                "λ = {adamw.optimiser.l1}, {adamw.optimiser.steps} steps), n = {n} × m/n = "
+                "{ratios}",
+                main=(
+                    "collision-scaling:displacement-adamw",
+                    "collision-scaling:level-adamw-n*",
+                    "collision-scaling:slope-adamw-n*",
+                ),
+                key=("collision-scaling:displacement-adamw", "collision-scaling:argmax-adamw"),
+                scope=("collision-scaling:*-adamw*",),
+                label="the paper's AdamW, across n",
+            ),
         ),
     ),
     Question(

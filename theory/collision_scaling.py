@@ -16,9 +16,9 @@ static expectation exactly (:func:`uniform_placement_ratio`, sympy: 1). The init
 gradient descent is one such rule; under the paper's AdamW the winner is mostly *not* the initial
 argmax (``init-diagonal``), but (a) and (c) still hold by the symmetry of the init and of the
 optimizer. So the static count predicts AdamW's count as well **unless training couples the
-features' placements (b)** — and each term f(q) = 1 − 2(1 − q/2)ⁿ + (1 − q)ⁿ is convex in q, so a
-placement that favours some neurons (heterogeneous q) can only raise the count
-(:func:`heterogeneity_excess`: the second-order term).
+features' placements (b)** or favours some neurons: each term f(q) = 1 − 2(1 − q/2)ⁿ + (1 − q)ⁿ is
+convex in q for q ≲ 1.38/n, so at m ≥ n a placement that favours some neurons (heterogeneous q)
+raises the count (:func:`heterogeneity_excess`: the second-order term, positive there).
 
 **Displacement: the finite-size correction the static model misses.** The static expectation
 counts the neurons whose *initial* occupants include both signs. But a same-sign pair on one
@@ -33,8 +33,11 @@ is polysemantic when both its slots are taken, with probability C(2m−2, n−2)
 
 = n(n−1)/4m · (1 + 1/2m + …): the paper's n²/4m up to a relative 1/2m, where the static model's
 next term is −(n−2)/2m (at m = n: 0.155n against 0.25n). ``sim.balls_bins.displaced_collisions``
-runs the displacement process itself; tests/test_collision_scaling.py checks it against this
-expectation.
+runs the displacement process itself (a displaced feature redraws its neuron and sign);
+tests/test_collision_scaling.py checks it against this expectation. ``theory.origins``'s
+enforced-repulsion model is the same idea with features arriving in a fixed order, each taking
+its best free slot (Monte Carlo, used by claim ``origins`` up to n = 2m); it sits 1–3 % below the
+closed form at m ≤ 2n and on it from m = 4n (also tested).
 
 **The count at fixed m/n grows linearly in n.** At m = r·n the static expectation tends to
 c(r)·n with c(r) = r(1 − 2e^(−1/2r) + e^(−1/r)) (:func:`fixed_ratio_coefficient`), so the count's
@@ -93,7 +96,8 @@ def uniform_placement_ratio() -> float:
 def heterogeneity_excess() -> sp.Expr:
     """The second-order change of E_q[count] when q_k = (1 + δ_k)/m with Σ δ_k = 0 and
     (1/m)Σ δ_k² = v: (v/2m)·f''(1/m), f the one-neuron term. The first order vanishes (Σ δ = 0);
-    f'' > 0, so a heterogeneous placement raises the count (returned as a function of n, m, v)."""
+    f''(1/m) > 0 where m ≳ n/1.38, so there a heterogeneous placement raises the count (returned
+    as a function of n, m, v)."""
     v = sp.Symbol("v", nonnegative=True)
     f2 = sp.diff(_one_neuron(q), q, 2).subs(q, 1 / m)
     return sp.simplify(m * v * f2 / (2 * m**2))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from theory import collisions
+from theory import collision_scaling, collisions
 
 from .._core import Result
 from ..catalog._scaling_cells import OPTS
@@ -22,9 +22,10 @@ _WORDS = {"adamw": "the paper's AdamW", "sgd": "gradient descent"}
 def plot(result: Result[ScalingMeasurements], outdir: Path) -> list[Path]:
     """One row per optimizer, two panels each. Left, log-log: the mean count per cell against m,
     one colour per n, with its 95 % interval over instances, and the exact static model (sympy)
-    as a line per n. Right: each cell's count over the static expectation against m/n, one colour
-    per n, with the 95 % interval of the mean over instances, and the count at half the steps
-    (open markers): where the two differ, the count was still moving."""
+    as a line per n (solid). Right: each cell's count over the static expectation against m/n,
+    one colour per n, with the 95 % interval of the mean over instances, and the count at half
+    the steps (open markers): where the two differ, the count was still moving. Dashed: the
+    displacement (hard-core) model of theory.collision_scaling, per n."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -45,7 +46,7 @@ def plot(result: Result[ScalingMeasurements], outdir: Path) -> list[Path]:
             exact = np.array([collisions.predict_exact(n, c.m) for c in cells])
             est = [mean_ci(c.count) if np.ptp(c.count) > 0 else None for c in cells]
             mean = np.array([c.count.mean() for c in cells])
-            lo = np.array([e.ci[0] if e else v for e, v in zip(est, mean, strict=True)])
+            lo = np.array([max(e.ci[0], 0.0) if e else v for e, v in zip(est, mean, strict=True)])
             hi = np.array([e.ci[1] if e else v for e, v in zip(est, mean, strict=True)])
             color = f"C{k}"
             shown = mean > 0
@@ -63,6 +64,15 @@ def plot(result: Result[ScalingMeasurements], outdir: Path) -> list[Path]:
             )
             grid = np.geomspace(m.min(), m.max(), 100)
             ax.plot(grid, [collisions.predict_exact(n, g) for g in grid], "-", color=color, lw=1)
+            hc = [collision_scaling.predict_hard_core(n, g) for g in grid]
+            ax.plot(grid, hc, "--", color=color, lw=1)
+            rax.plot(
+                grid / n,
+                np.array(hc) / [collisions.predict_exact(n, g) for g in grid],
+                "--",
+                color=color,
+                lw=1,
+            )
             r = m / n
             rax.errorbar(
                 r * (1 + 0.04 * (k - 1)),
@@ -83,13 +93,15 @@ def plot(result: Result[ScalingMeasurements], outdir: Path) -> list[Path]:
                 label=f"n = {n}: half the steps / static",
             )
         ax.plot([], [], "-", color="0.3", lw=1, label="static model, exact (sympy)")
+        ax.plot([], [], "--", color="0.3", lw=1, label="displacement model n(n−1)/(2(2m−1))")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("hidden neurons m (neurons)")
         ax.set_ylabel("polysemantic neurons per model (neurons)")
         ax.set_title(f"{_WORDS[o]}: count against m, one curve per n")
         ax.legend(fontsize=7)
-        rax.axhline(1.0, ls="--", color="0.3", lw=1, label="static model: 1")
+        rax.axhline(1.0, ls="-", color="0.3", lw=1, label="static model: 1")
+        rax.plot([], [], "--", color="0.3", lw=1, label="displacement model / static")
         rax.set_xscale("log", base=2)
         rax.set_xlabel("m/n")
         rax.set_ylabel("count / exact static expectation")
