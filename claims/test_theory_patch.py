@@ -79,6 +79,8 @@ PATCHES: dict[str, TheoryPatch] = {
     "architectures": TheoryPatch(
         "theory.collisions", "exact_exponent", shifted(0.6), "exponent-tied-relu"
     ),
+    # GeLU's zero-loss neuron capacity 1 -> 2: its pair fraction 0 -> 0.19 (tolerance 0.03)
+    "geometry": TheoryPatch("theory.geometry", "neuron_capacity", constant(2), "gelu"),
 }
 
 
