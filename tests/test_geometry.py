@@ -98,3 +98,9 @@ def test_summarise_on_a_known_block_semi_orthogonal_matrix() -> None:
     assert s.cap_pair[0] == pytest.approx(1.0)
     assert s.cross_init[0] > 0
     assert list(s.sizes[0]) == [2, 2, 1, 1]
+
+
+def test_p_large_block_is_zero_where_a_neuron_holds_at_most_two() -> None:
+    """The static model's blocks are one neuron's features: none of ≥ 3 for any output."""
+    for activation in ("relu", "gelu", "none"):
+        assert geometry.p_large_block(16, 32, activation) == 0.0, activation

@@ -66,6 +66,7 @@ __all__ = [
     "no_sign_fraction",
     "norm_root",
     "p_crowded_no_sign",
+    "p_large_block",
     "pair_blocks",
     "pair_fraction",
     "pair_fraction_expr",
@@ -101,6 +102,13 @@ def max_block_size(activation: str = "relu") -> int:
     """The largest block of the static model: each feature sits on one neuron, so a block is one
     neuron's features, at most :func:`neuron_capacity`."""
     return neuron_capacity(activation)
+
+
+def p_large_block(n_: int, m_: int, activation: str = "relu") -> float:
+    """P(a model has a block of ≥ 3 features) in the static model: 0 where
+    :func:`max_block_size` is below 3 (each block is one neuron's features); a neuron that could
+    keep every feature it receives would give :func:`p_crowded_no_sign`."""
+    return 0.0 if max_block_size(activation) < 3 else p_crowded_no_sign(n_, m_)
 
 
 @cache

@@ -521,7 +521,7 @@ def fit(meas: GeometryMeasurements, d: Derivation, p: GeometryParams, judge: Jud
             predicted=1.0,
             estimate=_pair_ratio(meas, ("dense",), n, [p.dense_m], judge),
         ),
-        judge.fit("large", predicted=0.0, estimate=_fraction(large, judge)),
+        judge.fit("large", predicted=th.p_large_block(n, p.m[0]), estimate=_fraction(large, judge)),
         judge.fit(
             "cross",
             predicted=1.0,
