@@ -31,7 +31,7 @@ from theory import collision_scaling, collisions
 
 from .. import figures, fitting
 from .._context import Context
-from .._core import Claim, Control, Derivation, Fit, FitSpec, Judge
+from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
 from ._init_winner import ARGMAX_FLOOR, RANDOM_WINNER_TOL
 from ._scaling_cells import OPTS, Cell, Job, Opt, train_cell
 from ._shared import check_confidence, num
@@ -485,6 +485,214 @@ def false_failure(p: ScalingParams, judge: Judge) -> str:
     )
 
 
+def _measured(fitted: str, verdicts: str, cause: str, detail: str = "") -> str:
+    """A deviation's reason: what the 20-seed sweep measured, then why."""
+    return (
+        f"measured over seeds 0–19 (benchmarks/false_failure.jsonl): fitted {fitted}; "
+        f"{verdicts}; the range is the union of the 20 intervals. {cause}"
+        + (f": {detail}" if detail else "")
+    )
+
+
+_UNSETTLED = (
+    "AdamW at the paper's 7500 steps has not settled at m/n ≤ 2: the count at half the steps is "
+    "0 at m = n and below the end's at m = 2n (settled-adamw-n*), and at n = 16 ≈ 9 % of the "
+    "features are unlearned, so the end counts at small m/n are still rising and the fit "
+    "measures an unfinished count"
+)
+_UNDERPOWERED = (
+    "the interval (four AdamW models per cell at n = 64, twelve at n = 32) is wider than the "
+    "band: the fit cannot decide at this scale, and the unfinished counts at m/n ≤ 2 "
+    "(settled-adamw-n*) sit in it"
+)
+_EDGE = (
+    "the value sits inside the band and the interval (≈ ±0.15–0.2 at this scale) reaches the "
+    "band's edge at some seeds: inconclusive or pass by the draw"
+)
+_PARTIAL = (
+    "gradient descent's count sits at ≈ 0.92 of the displacement model (at m = n: 0.911 ± 0.012 "
+    "at n = 16 and 0.912 ± 0.017 at n = 32 in runs of 512 and 128 models; ≈ 1 from m = 4n): "
+    "displacement explains ≈ 75 % of the excess over the static model at m = n — a displaced "
+    "feature lands on an occupied neuron a little less often than the hard-core model's uniform "
+    "slot — and the interval reaches the band's lower edge at about half the seeds"
+)
+
+DEVIATIONS: dict[str, Deviation] = {
+    "slope-adamw-n16": Deviation(
+        "inconclusive",
+        (-0.99, -0.12),
+        _measured(
+            "−0.677…−0.402 (mean −0.536)",
+            "10 fail, 10 inconclusive",
+            _UNSETTLED,
+            "the unfinished counts at m = n, 2n flatten the exponent",
+        ),
+        also=("fail",),
+    ),
+    "level-adamw-n16": Deviation(
+        "inconclusive",
+        (0.57, 1.17),
+        _measured(
+            "0.749…0.966 (mean 0.842)",
+            "8 fail, 12 inconclusive",
+            _UNSETTLED,
+            "the unfinished counts at m = n, 2n pull the level below the displacement model's",
+        ),
+        also=("fail",),
+    ),
+    "settled-adamw-n16": Deviation(
+        "fail",
+        (0.15, 0.48),
+        _measured(
+            "0.252…0.359 (mean 0.292)",
+            "20 fail",
+            _UNSETTLED,
+            "the count at step 3750 is a quarter to a third of the count at step 7500 "
+            "(from m = 8n on the two agree)",
+        ),
+    ),
+    "learned-adamw-n16": Deviation(
+        "fail",
+        (0.88, 0.95),
+        _measured(
+            "0.902…0.921 (mean 0.911)",
+            "20 fail",
+            _UNSETTLED,
+            "≈ 9 % of the features are unlearned (≈ 40 % at m = n)",
+        ),
+    ),
+    "slope-adamw-n32": Deviation(
+        "inconclusive",
+        (-1.44, -0.44),
+        _measured("−1.057…−0.677 (mean −0.861)", "20 inconclusive", _UNDERPOWERED),
+    ),
+    "level-adamw-n32": Deviation(
+        "inconclusive",
+        (0.74, 1.4),
+        _measured("0.938…1.148 (mean 1.054)", "20 inconclusive", _UNDERPOWERED),
+    ),
+    "settled-adamw-n32": Deviation(
+        "fail",
+        (0.17, 0.57),
+        _measured(
+            "0.265…0.434 (mean 0.350)",
+            "20 fail",
+            _UNSETTLED,
+            "the count at step 3750 is a quarter to under half of the count at step 7500",
+        ),
+    ),
+    "learned-adamw-n32": Deviation(
+        "pass",
+        (0.94, 1.0),
+        _measured(
+            "0.964…0.980 (mean 0.973)",
+            "4 inconclusive, 16 pass",
+            _UNSETTLED,
+            "at m = n ≈ 16 % of the features are not yet placed; the interval reaches "
+            "the floor at some seeds",
+        ),
+        also=("inconclusive",),
+    ),
+    "slope-adamw-n64": Deviation(
+        "inconclusive",
+        (-1.75, -0.54),
+        _measured("−1.338…−0.778 (mean −1.055)", "20 inconclusive", _UNDERPOWERED),
+    ),
+    "level-adamw-n64": Deviation(
+        "inconclusive",
+        (0.78, 1.61),
+        _measured("1.016…1.307 (mean 1.139)", "17 inconclusive, 3 pass", _UNDERPOWERED),
+        also=("pass",),
+    ),
+    "settled-adamw-n64": Deviation(
+        "fail",
+        (0.2, 0.65),
+        _measured(
+            "0.319…0.500 (mean 0.394)",
+            "20 fail",
+            _UNSETTLED,
+            "the count at step 3750 is a third to a half of the count at step 7500",
+        ),
+    ),
+    "learned-adamw-n64": Deviation(
+        "pass",
+        (0.94, 1.04),
+        _measured(
+            "0.989…0.998 (mean 0.994)",
+            "1 inconclusive, 19 pass",
+            _UNSETTLED,
+            "a few features at m = n are not yet placed; the interval reaches the floor "
+            "at one seed",
+        ),
+        also=("inconclusive",),
+    ),
+    "trend-level-adamw": Deviation(
+        "inconclusive",
+        (-0.12, 0.56),
+        _measured(
+            "0.062…0.369 (mean 0.218)",
+            "20 inconclusive",
+            _UNSETTLED,
+            "the level rises with n because AdamW settles faster at larger n (learned "
+            "0.91, 0.97, 0.99 at n = 16, 32, 64)",
+        ),
+    ),
+    "trend-slope-adamw": Deviation(
+        "inconclusive",
+        (-0.61, 0.11),
+        _measured(
+            "−0.435…−0.091 (mean −0.264)",
+            "6 fail, 14 inconclusive",
+            _UNSETTLED,
+            "the exponent steepens with n because the small-m/n counts are less "
+            "unfinished at larger n",
+        ),
+        also=("fail",),
+    ),
+    "displacement-adamw": Deviation(
+        "inconclusive",
+        (0.87, 1.37),
+        _measured(
+            "0.997…1.160 (mean 1.073)",
+            "5 fail, 15 inconclusive",
+            _UNSETTLED,
+            "pooled over the grid the level sits between the static model (1) and the "
+            "displacement model",
+        ),
+        also=("fail",),
+    ),
+    "slope-sgd-n16": Deviation(
+        "pass",
+        (-1.15, -0.7),
+        _measured("−0.992…−0.867 (mean −0.941)", "2 inconclusive, 18 pass", _EDGE),
+        also=("inconclusive",),
+    ),
+    "slope-sgd-n32": Deviation(
+        "pass",
+        (-1.26, -0.76),
+        _measured("−1.086…−0.902 (mean −0.990)", "1 inconclusive, 19 pass", _EDGE),
+        also=("inconclusive",),
+    ),
+    "slope-sgd-n64": Deviation(
+        "pass",
+        (-1.34, -0.75),
+        _measured("−1.130…−0.880 (mean −1.017)", "7 inconclusive, 13 pass", _EDGE),
+        also=("inconclusive",),
+    ),
+    "trend-slope-sgd": Deviation(
+        "inconclusive",
+        (-0.23, 0.14),
+        _measured("−0.100…0.022 (mean −0.044)", "16 inconclusive, 4 pass", _EDGE),
+        also=("pass",),
+    ),
+    "displacement-sgd": Deviation(
+        "inconclusive",
+        (1.1, 1.39),
+        _measured("1.200…1.299 (mean 1.255)", "11 inconclusive, 9 pass", _PARTIAL),
+        also=("pass",),
+    ),
+}
+
 STANDARD = ScalingParams()
 # smoke exercises the plumbing only: AdamW's sign-like steps at 3× the lr for a third of the steps
 # place the features in seconds (at lr 1e-3 nothing is placed before ≈ 5000 steps)
@@ -506,11 +714,12 @@ CLAIM = Claim(
     id="collision-scaling",
     title="The collision count across n and m/n, under AdamW and gradient descent",
     statement=(
-        "Across n and m/n = 1…16, the count follows the displacement model n(n−1)/(2(2m−1)) — "
-        "the paper's n²/4m to a relative 1/2m, above the exact static model where m/n is small "
-        "— with no trend in n; under the paper's AdamW the count has not settled by step 7500 at "
-        "m/n ≤ 2, and the initial argmax does not decide the winner, though the winner comes "
-        "from the top of its initial row."
+        "Across n and m/n = 1…16, gradient descent's count follows the displacement model "
+        "n(n−1)/(2(2m−1)) — the paper's n²/4m to a relative 1/2m, up to 1.6× the exact static "
+        "model at m = n — in exponent and level at every n, with no trend in n; under the "
+        "paper's AdamW the count has not settled by step 7500 at m/n ≤ 2 (recorded), and the "
+        "initial argmax does not decide the winner, though the winner comes from the top of its "
+        "initial row."
     ),
     source=(
         "Lecomte et al. 2312.03096, 'number of polysemantic neurons' (n²/4m, one n); "
@@ -522,6 +731,7 @@ CLAIM = Claim(
     fits=specs,
     fit=fit,
     controls=CONTROLS,
+    deviations=DEVIATIONS,
     false_failure=false_failure,
     plot=figures.Figure("collision_scaling"),
 )
