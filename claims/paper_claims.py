@@ -276,6 +276,25 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "Extension",
+        "block-semi-orthogonal structure of trained W (Scherlis et al.)",
+        (
+            Row(
+                "gradient descent at n = {train.model.n}, m = {m}; m = {dense_m}; untied, GeLU "
+                "and linear outputs at m = {arch_m}; n = {necessary_n} at m = {necessary_m}",
+                main=(
+                    "geometry:pairs",
+                    "geometry:large",
+                    "geometry:cross",
+                    "geometry:opposite",
+                    "geometry:capacity-single",
+                    "geometry:capacity-pair",
+                ),
+                key=("geometry:pairs", "geometry:cross"),
+            ),
+        ),
+    ),
+    Question(
+        "Extension",
         "capacity allocation by kurtosis and importance (Scherlis et al.)",
         (
             Row(

@@ -90,8 +90,17 @@ def test_every_fit_is_in_exactly_one_rows_scope(claim_id: str) -> None:
 
 def test_claim_3_and_claim_4_split_by_optimizer() -> None:
     by_label = {q.label: q for q in QUESTIONS}
-    claim3 = [row.claims for row in by_label["Claim 3"].rows]
-    assert claim3 == [("collision-count",), ("collision-count-adamw",)]
+    rows3 = by_label["Claim 3"].rows
+    claim3 = [row.claims for row in rows3]
+    assert claim3 == [
+        ("collision-count",),
+        ("collision-count-adamw",),
+        ("collision-scaling",),
+        ("collision-scaling",),
+    ], claim3
+    # across n (issue 26): one row per optimizer, each reading only its own arm's fits
+    assert all("-sgd" in k for k in rows3[2].main + rows3[2].key + rows3[2].scope), rows3[2]
+    assert all("-adamw" in k for k in rows3[3].main + rows3[3].key + rows3[3].scope), rows3[3]
     claim4 = by_label["Claim 4"].rows
     assert [r.label for r in claim4] == ["gradient descent", "the paper's AdamW"]
     assert all(k.endswith("-sgd") for k in claim4[0].main + claim4[0].key)
