@@ -79,8 +79,9 @@ class ScalingParams:
     # AdamW models per cell at each n (≈ 90–180 static collisions per n; n = 64 costs ≈ 13 s a
     # model on 1 core, the claim's largest share)
     instances: tuple[int, ...] = (32, 12, 4)
-    # gradient-descent models per cell at each n (≈ 3× AdamW's: 800 steps cost ≈ 1/9 of 7500)
-    sgd_instances: tuple[int, ...] = (96, 36, 12)
+    # gradient-descent models per cell at each n (3–6× AdamW's: 800 steps cost ≈ 1/9 of 7500;
+    # 24 at n = 64 keep the level's interval (≈ ±0.1) off the band's edge, 12 did not at seed 501)
+    sgd_instances: tuple[int, ...] = (96, 48, 24)
     lo: float = LO  # a feature is "on" a neuron when lo <= |W_ik| <= hi (the paper's rule)
     hi: float = HI  # upper end of that window
     confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
@@ -501,8 +502,9 @@ _UNSETTLED = (
     "measures an unfinished count"
 )
 _UNDERPOWERED = (
-    "the interval (four AdamW models per cell at n = 64, twelve at n = 32) is wider than the "
-    "band: the fit cannot decide at this scale, and the unfinished counts at m/n ≤ 2 "
+    "the interval (four AdamW models per cell at n = 64, twelve at n = 32) is about as wide as "
+    "the band: the fit rarely decides at this scale (a pass where the value falls near the "
+    "prediction, as at the fresh seed 501), and the unfinished counts at m/n ≤ 2 "
     "(settled-adamw-n*) sit in it"
 )
 _EDGE = (
@@ -565,11 +567,13 @@ DEVIATIONS: dict[str, Deviation] = {
         "inconclusive",
         (-1.44, -0.44),
         _measured("−1.057…−0.677 (mean −0.861)", "20 inconclusive", _UNDERPOWERED),
+        also=("pass",),
     ),
     "level-adamw-n32": Deviation(
         "inconclusive",
         (0.74, 1.4),
         _measured("0.938…1.148 (mean 1.054)", "20 inconclusive", _UNDERPOWERED),
+        also=("pass",),
     ),
     "settled-adamw-n32": Deviation(
         "fail",
@@ -597,6 +601,7 @@ DEVIATIONS: dict[str, Deviation] = {
         "inconclusive",
         (-1.75, -0.54),
         _measured("−1.338…−0.778 (mean −1.055)", "20 inconclusive", _UNDERPOWERED),
+        also=("pass",),
     ),
     "level-adamw-n64": Deviation(
         "inconclusive",
