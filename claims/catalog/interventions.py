@@ -581,6 +581,23 @@ _ADAMW_FREE = Deviation(
     also=("pass",),
 )
 
+# The plain count at m = n², 2n² (n = 8) over the exact static expectation, measured over seeds
+# 0–19 (benchmarks/false_failure_interventions.jsonl) and the fresh seeds 400–419
+# (benchmarks/fresh_seeds_interventions.jsonl), both at commit 5a1269e: fitted 1.048–1.242, mean
+# 1.13, intervals ≈ ±0.12; at seed 406 the interval [1.123, 1.373] straddled the band's upper edge.
+_LEVEL_N2 = Deviation(
+    "pass",
+    (1.0, 1.3),
+    "under gradient descent the count at m = n², 2n² (n = 8) sits ≈ 13 % above the exact static "
+    "model: fitted 1.048–1.242 (mean 1.13) over 40 seeds (0–19 and 400–419, "
+    "benchmarks/false_failure_interventions.jsonl and fresh_seeds_interventions.jsonl), "
+    "intervals ≈ ±0.12, inside collision-count's ±35 % except at seed 406, where [1.123, 1.373] "
+    "straddled the upper edge (inconclusive). Incidental polysemanticity is there at m = n², a "
+    "little more of it than the static model says (training adds collisions, as "
+    "collision-count's paper-scale run found at m = n)",
+    also=("inconclusive",),
+)
+
 CLAIM = Claim(
     id="interventions",
     title="Intervening on the init: the initial argmax decides in proportion q²",
@@ -601,7 +618,7 @@ CLAIM = Claim(
     fits=specs,
     fit=fit,
     controls=CONTROLS,
-    deviations={"free": _FREE, "adamw-free": _ADAMW_FREE},
+    deviations={"free": _FREE, "level-n2": _LEVEL_N2, "adamw-free": _ADAMW_FREE},
     false_failure=false_failure,
     plot=figures.Figure("interventions"),
 )
