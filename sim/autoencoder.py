@@ -994,8 +994,14 @@ def train(
     *,
     metrics: Mapping[str, Metric] | None = None,
     on_step: Callable[[int, int], None] | None = None,
+    init: np.ndarray | None = None,
 ) -> TrainResult:
     """Train ``params.instances`` autoencoders side by side; record ``metrics`` at log-spaced steps.
+
+    ``init`` (tied weights only): the initial W, an array of shape (instances, n, m) of finite
+    numbers, used instead of the N(0, std²) draw (which is still drawn and discarded, so the
+    generator's later draws, the noise, are those of the default run; ``init=train(p).W_init``
+    reproduces ``train(p)``). None (the default) leaves the run unchanged.
 
     Each metric maps W (B, n, m) (the encoder E when untied) to a tensor with a leading instance
     axis. ``on_step(done, total)`` is called at every recorded step (for progress bars).
@@ -1012,6 +1018,8 @@ def train(
     # untied: the stack (2, B, n, m) of E and D, E drawn first (the tied W of the same seed)
     shape = (b, n, m) if params.model.tied else (2, b, n, m)
     W = torch.randn(*shape, generator=gen, dtype=dtype, device=device).mul_(params.model.std)
+    if init is not None:
+        W = torch.as_tensor(_check_init(init, params), dtype=dtype, device=device).clone()
     W_init = W.detach().cpu().numpy().copy()
 
     ws: _Workspace | _DataWorkspace | _UntiedWorkspace = (
@@ -1077,6 +1085,24 @@ def train(
         D_init=None if params.model.tied else W_init[1],
         D_final=None if params.model.tied else W_final[1],
     )
+
+
+def _check_init(init: object, params: AutoencoderParams) -> np.ndarray:
+    """``init`` as a float array of shape (instances, n, m) of finite numbers (tied weights only),
+    or a ParamError naming ``init``."""
+    b, n, m = params.instances, params.model.n, params.model.m
+    if not params.model.tied:
+        raise ParamError("init", "an array", "None when model.tied is False (tied weights only)")
+    arr = np.asarray(init)
+    if arr.shape != (b, n, m) or not np.issubdtype(arr.dtype, np.number):
+        raise ParamError(
+            "init",
+            f"an array of shape {arr.shape} and dtype {arr.dtype}",
+            f"a real array of shape (instances, n, m) = ({b}, {n}, {m})",
+        )
+    if not np.isfinite(arr).all():
+        raise ParamError("init", "an array with NaN or infinite entries", "finite entries only")
+    return arr
 
 
 def _check_finite(losses: torch.Tensor, step: int, params: AutoencoderParams) -> None:
