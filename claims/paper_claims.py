@@ -228,6 +228,26 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "Extension",
+        "Claim 4 by intervention: does the initialisation cause the collisions (the blog's "
+        "'nudge the learning dynamics')?",
+        (
+            Row(
+                "gradient descent at n = {sgd.model.n}, m = {sgd.model.m}: a collision-free init, "
+                "planted pairs, resampling; AdamW at m = {adamw.model.m}; m = n², 2n²",
+                main=(
+                    "interventions:free",
+                    "interventions:opposite",
+                    "interventions:equal",
+                    "interventions:resample",
+                    "interventions:adamw-free",
+                    "interventions:level-n2",
+                ),
+                key=("interventions:free", "interventions:adamw-free"),
+            ),
+        ),
+    ),
+    Question(
+        "Extension",
         "Claim 2's mechanism: Bernoulli noise sparsifies at first order, through the output "
         "ReLU's kink, not through the paper's E[(W_i·ξ)⁴] term",
         (
