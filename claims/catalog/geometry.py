@@ -650,7 +650,7 @@ _DENSE = Deviation(
     (1.25, 1.60),
     "at m = n gradient descent puts ≈ 1.4× the static model's features in blocks of 2 (seed 0: "
     "1.428, 99.6 % interval [1.401, 1.453]; over seeds 0–19 in "
-    "benchmarks/false_failure_geometry.jsonl): a feature repelled from a same-sign "
+    "benchmarks/false_failure.jsonl): a feature repelled from a same-sign "
     "collision moves to another neuron and can pair there, which the static model — surplus "
     "same-sign features settle alone — leaves out; it is second order in n/m (≈ +10 % at m = 2n, "
     "4n, inside the band). The enforced-repulsion model of theory.origins, which relocates them, "

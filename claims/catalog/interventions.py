@@ -566,7 +566,7 @@ _FREE = Deviation(
 # the static expectation was 1.041, 99.4 % interval [0.925, 1.156] (seed 0, 512 models), 1.050
 # [0.873, 1.227] (seed 0, 256 models) and 1.25 (an exploratory run of 128 models): at or a little
 # above 1, where the win-probability model says 1 − q² ≈ 0.95. The range is where those values and
-# their intervals lie; the sweep logs (benchmarks/false_failure_interventions.jsonl,
+# their intervals lie; the sweep logs (benchmarks/false_failure.jsonl,
 # benchmarks/fresh_seeds_interventions.jsonl) hold the values at 40 seeds.
 _ADAMW_FREE = Deviation(
     "inconclusive",
@@ -582,7 +582,7 @@ _ADAMW_FREE = Deviation(
 )
 
 # The plain count at m = n², 2n² (n = 8) over the exact static expectation, measured over seeds
-# 0–19 (benchmarks/false_failure_interventions.jsonl) and the fresh seeds 400–419
+# 0–19 (benchmarks/false_failure.jsonl) and the fresh seeds 400–419
 # (benchmarks/fresh_seeds_interventions.jsonl), both at commit 5a1269e: fitted 1.048–1.242, mean
 # 1.13, intervals ≈ ±0.12; at seed 406 the interval [1.123, 1.373] straddled the band's upper edge.
 _LEVEL_N2 = Deviation(
@@ -590,7 +590,7 @@ _LEVEL_N2 = Deviation(
     (1.0, 1.3),
     "under gradient descent the count at m = n², 2n² (n = 8) sits ≈ 13 % above the exact static "
     "model: fitted 1.048–1.242 (mean 1.13) over 40 seeds (0–19 and 400–419, "
-    "benchmarks/false_failure_interventions.jsonl and fresh_seeds_interventions.jsonl), "
+    "benchmarks/false_failure.jsonl and fresh_seeds_interventions.jsonl), "
     "intervals ≈ ±0.12, inside collision-count's ±35 % except at seed 406, where [1.123, 1.373] "
     "straddled the upper edge (inconclusive). Incidental polysemanticity is there at m = n², a "
     "little more of it than the static model says (training adds collisions, as "
