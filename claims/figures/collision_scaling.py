@@ -107,4 +107,4 @@ def plot(result: Result[ScalingMeasurements], outdir: Path) -> list[Path]:
         rax.set_ylabel("count / exact static expectation")
         rax.set_title(f"{_WORDS[o]}: each cell against the static model")
         rax.legend(fontsize=7, ncol=2)
-    return [save(fig, outdir / "collision_scaling.png")]
+    return [save(fig, outdir / f"{result.claim_id}.png")]
