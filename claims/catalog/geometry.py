@@ -52,7 +52,7 @@ from theory import origins
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
-from ._shared import check_confidence
+from ._shared import check_confidence, property_strategy
 
 __all__ = [
     "CLAIM",
@@ -669,8 +669,24 @@ def false_failure(p: GeometryParams, judge: Judge) -> str:
 
 
 STANDARD = GeometryParams()
+
+
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
+    """The standard settings (gradient descent at lr = λ = 0.1, 800 steps; m = 2n, 4n) with a
+    drawn eighth to a quarter of the standard's models: no fit expected to pass may fail there
+    (at 400 steps the cross-block residues have not yet settled below ε: found by this test)."""
+    k = draw(st.sampled_from([4, 8]), label="models divisor")
+    return {
+        "train.instances": STANDARD.train.instances // k,
+        "arch_instances": STANDARD.arch_instances // k,
+        "necessary_instances": STANDARD.necessary_instances // k,
+        "necessary_steps": STANDARD.necessary_steps,
+    }
+
+
 SMOKE = GeometryParams(
-    train=STANDARD.train.replace(instances=64, optimiser={"steps": 400}),
+    train=STANDARD.train.replace(instances=64),  # the standard's 800 steps: at 400 residues remain
     arch_instances=32,
     necessary_instances=32,
     necessary_steps=800,
@@ -702,6 +718,7 @@ GEOMETRY = Claim(
     deviations={"pairs-dense": _DENSE},
     false_failure=false_failure,
     plot=figures.Figure("geometry"),
+    strategy=_strategy,
 )
 
 CLAIM = GEOMETRY

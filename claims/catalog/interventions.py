@@ -42,7 +42,7 @@ from theory import interventions as iv
 from .. import figures, fitting
 from .._context import Context
 from .._core import Claim, Control, Derivation, Deviation, Fit, FitSpec, Judge
-from ._shared import check_confidence
+from ._shared import check_confidence, property_strategy
 
 __all__ = ["CLAIM", "InterventionMeasurements", "InterventionParams"]
 
@@ -525,6 +525,26 @@ def false_failure(p: InterventionParams, judge: Judge) -> str:
 
 
 STANDARD = InterventionParams()
+
+
+@property_strategy
+def _strategy(draw: Any, st: Any) -> dict[str, Any]:
+    """The standard settings (gradient descent at lr = λ = 0.1, 800 steps, m = 8n; AdamW at the
+    paper's settings, m = 4n; n = 8 at m = n², 2n²) with a drawn quarter to an eighth of the
+    models: no fit expected to pass may fail there."""
+    k = draw(st.sampled_from([4, 8]), label="models divisor")
+    return {
+        "sgd.optimiser.steps": STANDARD.sgd.optimiser.steps,
+        "sgd.instances": STANDARD.sgd.instances // k,
+        "plain_instances": STANDARD.plain_instances // k,
+        "planted_instances": STANDARD.planted_instances // k,
+        "resample_steps": STANDARD.resample_steps,
+        "n2_instances": tuple(b // k for b in STANDARD.n2_instances),
+        "adamw.instances": STANDARD.adamw.instances // k,
+        "adamw_planted_instances": STANDARD.adamw_planted_instances // k,
+    }
+
+
 SMOKE = InterventionParams(
     sgd=_SGD.replace(instances=64, optimiser={"steps": 300}),
     plain_instances=32,
@@ -621,4 +641,5 @@ CLAIM = Claim(
     deviations={"free": _FREE, "level-n2": _LEVEL_N2, "adamw-free": _ADAMW_FREE},
     false_failure=false_failure,
     plot=figures.Figure("interventions"),
+    strategy=_strategy,
 )
