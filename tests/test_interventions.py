@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from claims.catalog.interventions import _learned_redrawn, _win_uncontested
 from sim import ParamError
 from sim.autoencoder import AutoencoderParams, train
 from theory import collisions
@@ -122,6 +123,31 @@ def test_resample_polysemantic() -> None:
     assert red.tolist() == [[False, True, False]]  # the smaller co-resident is redrawn
     assert np.array_equal(W2[0, [0, 2]], W[0, [0, 2]])
     assert not np.array_equal(W2[0, 1], W[0, 1])
+
+
+def test_win_uncontested_counts_only_lone_argmax_features() -> None:
+    # features 0 and 1 share their initial argmax (neuron 0); feature 2 is alone on neuron 2
+    W0 = np.zeros((1, 3, 4))
+    W0[0, 0, 0], W0[0, 1, 0], W0[0, 2, 2] = 0.9, -0.8, 0.7
+    W1 = np.zeros((1, 3, 4))
+    W1[0, 0, 3], W1[0, 1, 1] = 1.0, 1.0  # the contested features move: they must not count
+    W1[0, 2, 2] = 1.0
+    q = _win_uncontested(W0, W1)
+    assert q == 1.0, f"q = {q}, expected 1 (the one lone feature kept its neuron)"
+    W1[0, 2] = np.roll(W1[0, 2], 1)
+    q = _win_uncontested(W0, W1)
+    assert q == 0.0, f"q = {q}, expected 0 (the lone feature left its neuron)"
+
+
+def test_learned_redrawn() -> None:
+    W = np.zeros((2, 2, 3))
+    W[0, 0, 1] = 1.0  # learned
+    W[1, 1, 2] = 0.5  # below the window: not learned
+    redraw = np.array([[True, False], [False, True]])
+    got = _learned_redrawn(W, redraw, 0.8, 1.2)
+    assert got == 0.5, f"learned fraction of redrawn rows {got}, expected 0.5 (1 of 2)"
+    got = _learned_redrawn(W, np.zeros((2, 2), bool), 0.8, 1.2)
+    assert got == 1.0, f"{got}: with nothing redrawn the guard must not fire"
 
 
 def test_train_init_default_unchanged() -> None:

@@ -14,8 +14,14 @@ from ..catalog.interventions import InterventionMeasurements
 __all__ = ["plot"]
 
 _PANELS = (
-    ("count / static expectation", ("free", "resample", "level-n2", "adamw-free")),
-    ("planted pairs still sharing a neuron", ("opposite", "equal", "adamw-opposite")),
+    (
+        "count / static expectation",
+        ("free", "resample", "level-n2", "adamw-free", "adamw-resample"),
+    ),
+    (
+        "planted pairs still sharing a neuron",
+        ("opposite", "equal", "adamw-opposite", "adamw-equal"),
+    ),
 )
 
 
@@ -26,7 +32,7 @@ def plot(result: Result[InterventionMeasurements], outdir: Path) -> list[Path]:
     static expectation; right: the planted pairs' survival."""
     from ..plotting import fit_or_none, new_figure, save
 
-    fig, axes = new_figure(2, width=5.4, height=4.2)
+    fig, axes = new_figure(2, width=6.0, height=4.2)
     static = {"free": 0.0, "opposite": 1.0, "adamw-free": 0.0, "adamw-opposite": 1.0}
     for ax, (label, keys) in zip(axes, _PANELS, strict=True):
         fits = [(k, fit_or_none(result, k)) for k in keys]
