@@ -232,14 +232,18 @@ QUESTIONS: tuple[Question, ...] = (
         "'nudge the learning dynamics')?",
         (
             Row(
-                "gradient descent at n = {sgd.model.n}, m = {sgd.model.m}: a collision-free init, "
-                "planted pairs, resampling; AdamW at m = {adamw.model.m}; m = n², 2n²",
+                "gradient descent at n = {sgd.model.n}, m = {sgd.model.m}, and the paper's AdamW "
+                "at m = {adamw.model.m}: a collision-free init, planted pairs, resampling; "
+                "m = n², 2n²",
                 main=(
                     "interventions:free",
                     "interventions:opposite",
                     "interventions:equal",
                     "interventions:resample",
                     "interventions:adamw-free",
+                    "interventions:adamw-opposite",
+                    "interventions:adamw-equal",
+                    "interventions:adamw-resample",
                     "interventions:level-n2",
                 ),
                 key=("interventions:free", "interventions:adamw-free"),

@@ -20,12 +20,14 @@ _WORDS = {"adamw": "the paper's AdamW", "sgd": "gradient descent"}
 
 
 def plot(result: Result[ScalingMeasurements], outdir: Path) -> list[Path]:
-    """One row per optimizer, two panels each. Left, log-log: the mean count per cell against m,
+    """One row per optimizer, three panels each. Left, log-log: the mean count per cell against m,
     one colour per n, with its 95 % interval over instances, and the exact static model (sympy)
     as a line per n (solid). Right: each cell's count over the static expectation against m/n,
     one colour per n, with the 95 % interval of the mean over instances, and the count at half
     the steps (open markers): where the two differ, the count was still moving. Dashed: the
-    displacement (hard-core) model of theory.collision_scaling, per n."""
+    displacement (hard-core) model of theory.collision_scaling, per n. Third: each cell's learned
+    fraction (features with a weight in the count window) against m/n, with its 95 % interval
+    over instances, and collision-count's 95 % regime guard."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -37,9 +39,9 @@ def plot(result: Result[ScalingMeasurements], outdir: Path) -> list[Path]:
     meas = result.measurements
     assert meas is not None
     ns = sorted({c.n for c in meas.cells})
-    fig, axes = plt.subplots(len(OPTS), 2, figsize=(11.2, 4.2 * len(OPTS)), squeeze=False)
+    fig, axes = plt.subplots(len(OPTS), 3, figsize=(16.0, 4.2 * len(OPTS)), squeeze=False)
     for row, o in enumerate(OPTS):
-        ax, rax = axes[row]
+        ax, rax, lax = axes[row]
         for k, n in enumerate(ns):
             cells = meas.select(o, n)
             m = np.array([c.m for c in cells], float)
@@ -92,6 +94,20 @@ def plot(result: Result[ScalingMeasurements], outdir: Path) -> list[Path]:
                 color=color,
                 label=f"n = {n}: half the steps / static",
             )
+            frac = [c.learned / n for c in cells]
+            fest = [mean_ci(f) if np.ptp(f) > 0 else None for f in frac]
+            fmean = np.array([f.mean() for f in frac])
+            flo = np.array([e.ci[0] if e else v for e, v in zip(fest, fmean, strict=True)])
+            fhi = np.array([e.ci[1] if e else v for e, v in zip(fest, fmean, strict=True)])
+            lax.errorbar(
+                r * (1 + 0.04 * (k - 1)),
+                fmean,
+                yerr=[fmean - flo, fhi - fmean],
+                fmt="o",
+                color=color,
+                capsize=3,
+                label=f"n = {n}",
+            )
         ax.plot([], [], "-", color="0.3", lw=1, label="static model, exact (sympy)")
         ax.plot([], [], "--", color="0.3", lw=1, label="displacement model n(n−1)/(2(2m−1))")
         ax.set_xscale("log")
@@ -107,4 +123,10 @@ def plot(result: Result[ScalingMeasurements], outdir: Path) -> list[Path]:
         rax.set_ylabel("count / exact static expectation")
         rax.set_title(f"{_WORDS[o]}: each cell against the static model")
         rax.legend(fontsize=7, ncol=2)
+        lax.axhline(0.95, ls=":", color="0.3", lw=1, label="regime guard 0.95")
+        lax.set_xscale("log", base=2)
+        lax.set_xlabel("m/n")
+        lax.set_ylabel("features learned at the end (fraction)")
+        lax.set_title(f"{_WORDS[o]}: learned fraction per cell")
+        lax.legend(fontsize=7)
     return [save(fig, outdir / f"{result.claim_id}.png")]
