@@ -145,3 +145,44 @@ def test_hard_core_needs_distinct_slots() -> None:
         cs.predict_hard_core(10, 4)
     with pytest.raises(ValueError, match="n must be <= 2m"):
         displaced_collisions(10, 4, trials=2, rng=np.random.default_rng(0))
+
+
+def test_scaling_table_rows_on_known_cells() -> None:
+    """benchmarks/scaling_table.py: one row per cell with the ratio to the exact static model,
+    half / end and the learned fraction computed from the cell's arrays."""
+    import importlib.util
+    from pathlib import Path
+
+    from claims.catalog._scaling_cells import Cell
+    from claims.catalog.collision_scaling import ScalingMeasurements
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "scaling_table.py"
+    spec = importlib.util.spec_from_file_location("scaling_table_script", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    n, m = 16, 32
+    static = collisions.predict_exact(n, m)
+    cell = Cell(
+        opt="sgd",
+        n=n,
+        m=m,
+        count=np.array([2.0, 2.0]),  # a constant column: its interval is the mean itself
+        half=np.array([1.0, 1.0]),
+        learned=np.array([16.0, 12.0]),
+        argmax=np.array([8.0, 8.0]),
+        rank=np.array([0.0, 0.0]),
+        pairs=4,
+        opposite=4,
+        seconds=1.5,
+    )
+    text = module.table(ScalingMeasurements([cell]))
+    row = text.strip().splitlines()[-1].split("|")[1:-1]
+    cols = [c.strip() for c in row]
+    assert cols[:4] == ["GD", "16", "2", "2"], f"row {cols}: expected GD, n = 16, m/n = 2, 2 models"
+    assert cols[6] == f"{2 / static:.3f} [{2 / static:.3f}, {2 / static:.3f}]", (
+        f"ratio column {cols[6]!r}: expected 2 / {static:.4f} (the exact static model) three times"
+    )
+    assert cols[8] == "0.500", f"half / end {cols[8]!r}: expected 1 / 2"
+    assert cols[9] == "0.8750", f"learned {cols[9]!r}: expected (16 + 12) / 2 / 16"
+    assert cols[10] == "0.500", f"argmax wins {cols[10]!r}: expected 8 / 16"
