@@ -133,11 +133,27 @@ def test_poisson_exponent_matches_poisson_slope_statistic() -> None:
         ({"ratios": (4,)}, "ratios"),
         ({"instances": (8, 8)}, "instances"),
         ({"sgd_instances": (8, 8, 1)}, "sgd_instances"),
+        ({"sgd_slowdown": (1, 1)}, "sgd_slowdown"),
+        ({"sgd_slowdown": (1, 0, 1)}, "sgd_slowdown"),
     ],
 )
 def test_params_name_the_bad_field(changes: dict[str, object], field: str) -> None:
     with pytest.raises(ParamError, match=field):
         ScalingParams(**changes)  # type: ignore[arg-type]
+
+
+def test_sgd_slowdown_keeps_the_gradient_flow_time() -> None:
+    from claims.catalog.collision_scaling import _arm
+
+    p = ScalingParams(sgd_slowdown=(1, 1, 4))
+    base = p.sgd.optimiser
+    slow = _arm(p, "sgd", 64).optimiser
+    assert math.isclose(slow.lr, base.lr / 4) and slow.steps == base.steps * 4, (
+        f"n = 64 with slowdown 4: lr {slow.lr}, steps {slow.steps}; expected "
+        f"{base.lr / 4}, {base.steps * 4} (the same lr·steps)"
+    )
+    assert _arm(p, "sgd", 16) == p.sgd, "slowdown 1 must leave gradient descent unchanged"
+    assert _arm(p, "adamw", 64) == p.adamw, "the slowdown is gradient descent's only"
 
 
 def test_hard_core_needs_distinct_slots() -> None:

@@ -82,6 +82,9 @@ class ScalingParams:
     # gradient-descent models per cell at each n (3–6× AdamW's: 800 steps cost ≈ 1/9 of 7500;
     # 24 at n = 64 keep the level's interval (≈ ±0.1) off the band's edge, 12 did not at seed 501)
     sgd_instances: tuple[int, ...] = (96, 48, 24)
+    # per n, gradient descent runs at lr/k for k× the steps: the same gradient-flow time lr·steps,
+    # for an n where lr = 0.1 is past the stability edge (it diverges at n = m = 256, step 7)
+    sgd_slowdown: tuple[int, ...] = (1, 1, 1)
     lo: float = LO  # a feature is "on" a neuron when lo <= |W_ik| <= hi (the paper's rule)
     hi: float = HI  # upper end of that window
     confidence: float = 0.95  # family-wise level; each of the k fits uses 1 − 0.05/k (Bonferroni)
@@ -91,7 +94,7 @@ class ScalingParams:
             raise ParamError("n", self.n, "at least three distinct values, e.g. 16,32,64")
         if len(self.ratios) < 2 or len(set(self.ratios)) != len(self.ratios):
             raise ParamError("ratios", self.ratios, "at least two distinct m/n, e.g. 1,2,4,8,16")
-        for name in ("instances", "sgd_instances"):
+        for name in ("instances", "sgd_instances", "sgd_slowdown"):
             if len(getattr(self, name)) != len(self.n):
                 raise ParamError(name, getattr(self, name), f"one count per n ({len(self.n)})")
         for v in self.n:
@@ -102,6 +105,8 @@ class ScalingParams:
             check_int("instances", v, 2)
         for v in self.sgd_instances:
             check_int("sgd_instances", v, 2)
+        for v in self.sgd_slowdown:
+            check_int("sgd_slowdown", v, 1)
         for name in OPTS:
             kind = getattr(self, name).optimiser.kind
             if (kind == "sgd") != (name == "sgd"):
@@ -127,11 +132,23 @@ class ScalingMeasurements:
         return [c for c in self.cells if c.opt == opt and (n is None or c.n == n)]
 
 
+def _arm(p: ScalingParams, o: Opt, n: int) -> AutoencoderParams:
+    """The optimizer's settings at n: gradient descent's lr divided and its steps multiplied by
+    that n's ``sgd_slowdown`` (1 leaves collision-count's lr = 0.1, 800 steps)."""
+    if o == "adamw":
+        return p.adamw
+    k = dict(zip(p.n, p.sgd_slowdown, strict=True))[n]
+    if k == 1:
+        return p.sgd
+    opt = p.sgd.optimiser
+    return p.sgd.replace(optimiser={"lr": opt.lr / k, "steps": opt.steps * k})
+
+
 def simulate(p: ScalingParams, ctx: Context) -> ScalingMeasurements:
     jobs = [
         Job(
             o,
-            getattr(p, o).replace(
+            _arm(p, o, n).replace(
                 model={"n": n, "m": m},
                 instances=b,
                 seed=ctx.seed_for("collision-scaling", o, n, m),
@@ -483,6 +500,11 @@ def false_failure(p: ScalingParams, judge: Judge) -> str:
         f"{', '.join(map(str, p.instances))} AdamW and {', '.join(map(str, p.sgd_instances))} "
         f"gradient-descent instances per cell at each n: ≈ {expected['adamw']:.0f} and "
         f"≈ {expected['sgd']:.0f} static collisions."
+        + "".join(
+            f" Gradient descent at n = {n}: lr/{k} for {k}× the steps (lr = 0.1 diverges there)."
+            for n, k in zip(p.n, p.sgd_slowdown, strict=True)
+            if k > 1
+        )
     )
 
 
@@ -713,6 +735,7 @@ def _strategy(draw: Any, st: Any) -> dict[str, Any]:
         "sgd.optimiser.steps": 800,
         "instances": tuple(max(2, b // k) for b in ScalingParams().instances),
         "sgd_instances": tuple(max(2, b // k) for b in ScalingParams().sgd_instances),
+        "sgd_slowdown": (1, 1, 1),
     }
 
 
@@ -726,11 +749,14 @@ SMOKE = ScalingParams(
     ratios=(2, 4, 16),
     instances=(8, 8, 8),
     sgd_instances=(8, 8, 8),
+    sgd_slowdown=(1, 1, 1),
 )
 PAPER = ScalingParams(  # n = 16…256 (the paper's n), 16 AdamW models per cell at n ≥ 64
     n=(16, 32, 64, 128, 256),
     instances=(64, 32, 16, 16, 16),
     sgd_instances=(192, 96, 48, 16, 16),
+    # lr = 0.1 diverges at n = m = 256 (step 7; n = m = 128 is stable): lr 0.05 for 1600 steps
+    sgd_slowdown=(1, 1, 1, 1, 2),
 )
 
 CLAIM = Claim(
