@@ -98,7 +98,9 @@ def main() -> int:
     text = (
         f"collision-scaling, scale {args.scale}, seed {args.seed}"
         + (f", overrides {', '.join(args.set)}" if args.set else "")
-        + f" (status {result.status}; "
+        + f" (status {result.status}, "
+        + ("as expected" if result.meets_expectation else "NOT as expected")
+        + "; "
         f"`python benchmarks/scaling_table.py --scale {args.scale} --seed {args.seed}"
         + "".join(f" --set {s}" for s in args.set)
         + "`)\n\n"

@@ -721,6 +721,102 @@ DEVIATIONS: dict[str, Deviation] = {
 }
 
 
+def _paper(fitted: str, cause: str) -> str:
+    """A paper-scale deviation's reason: what its one run measured, then why."""
+    return (
+        "measured at the paper scale on this CPU, seed 0, one run (reports/paper-cpu-scaling/: "
+        "AdamW models per cell 64, 32, 16, 16, 8 at n = 16…256; gradient descent at n = 256 at "
+        f"lr 0.05 for 1600 steps): fitted {fitted}; the range is that run's interval. {cause}"
+    )
+
+
+_UNSETTLED_PAPER = (
+    "AdamW at 7500 steps has not settled at m/n ≤ 2 at any n: the count at half the steps is "
+    "0–0.14 of the end's at m = n and 0.06–0.98 at m = 2n (per cell: benchmarks/scaling_table.py)"
+)
+_BELOW_STATIC = (
+    "at n = 256 the settled AdamW count (half/end = 1, every feature learned) sits below the "
+    "static model from m = 4n: 0.78, 0.73, 0.55 × static at m/n = 4, 8, 16, while at m = n it is "
+    "1.09 × the displacement model (1.76 × static) — fewer collisions than any neuron-symmetric, "
+    "sign-blind placement gives, so the exponent is steeper than both models (as "
+    "collision-count's own paper-scale run: −1.31 at n = 256, m = n…11n). Proposed, not "
+    "derived: AdamW's winner is one of a row's top few entries (rank 7 % down the row), and a "
+    "feature with several candidates can avoid an occupied neuron (its resampled rows collide at "
+    "≈ 0.4× the uniform rate in `interventions`)"
+)
+
+PAPER_DEVIATIONS: dict[str, Deviation] = {
+    key: Deviation(expected, rng, _paper(fitted, cause), scales=("paper",))
+    for key, expected, rng, fitted, cause in (
+        (
+            "slope-adamw-n16",
+            "inconclusive",
+            (-0.82, -0.43),
+            "−0.642 [−0.811, −0.436]",
+            _UNSETTLED_PAPER + ": the unfinished counts at m = n, 2n flatten the exponent",
+        ),
+        (
+            "level-adamw-n16",
+            "fail",
+            (0.66, 0.91),
+            "0.786 [0.661, 0.907]",
+            _UNSETTLED_PAPER + "; at n = 16 37 % of the features are unlearned at m = n",
+        ),
+        ("settled-adamw-n16", "fail", (0.21, 0.38), "0.291 [0.218, 0.371]", _UNSETTLED_PAPER),
+        (
+            "learned-adamw-n16",
+            "fail",
+            (0.89, 0.93),
+            "0.912 [0.898, 0.927]",
+            _UNSETTLED_PAPER + "; 0.63 of the features are learned at m = n, 0.94 at m = 2n",
+        ),
+        (
+            "slope-adamw-n32",
+            "inconclusive",
+            (-1.03, -0.63),
+            "−0.820 [−1.02, −0.635]",
+            _UNSETTLED_PAPER + ": the unfinished counts at m = n, 2n flatten the exponent",
+        ),
+        (
+            "level-adamw-n32",
+            "inconclusive",
+            (0.92, 1.18),
+            "1.047 [0.924, 1.174]",
+            _UNSETTLED_PAPER + ": the unfinished counts at m = n, 2n pull the level down",
+        ),
+        ("settled-adamw-n32", "fail", (0.31, 0.47), "0.387 [0.315, 0.467]", _UNSETTLED_PAPER),
+        ("settled-adamw-n64", "fail", (0.39, 0.52), "0.459 [0.398, 0.517]", _UNSETTLED_PAPER),
+        ("settled-adamw-n128", "fail", (0.38, 0.48), "0.433 [0.387, 0.473]", _UNSETTLED_PAPER),
+        ("settled-adamw-n256", "fail", (0.43, 0.51), "0.469 [0.438, 0.503]", _UNSETTLED_PAPER),
+        (
+            "slope-adamw-n256",
+            "inconclusive",
+            (-1.42, -1.16),
+            "−1.283 [−1.413, −1.17]",
+            _BELOW_STATIC,
+        ),
+        (
+            "trend-slope-adamw",
+            "inconclusive",
+            (-0.21, -0.1),
+            "−0.156 [−0.209, −0.104] per doubling",
+            "AdamW's exponent steepens with n (−0.64, −0.82, −0.93, −1.07, −1.28 at n = 16…256): "
+            "flattened at small n by the unfinished small-m/n counts, steepened at n = 256 by "
+            "counts below the static model at large m/n. " + _BELOW_STATIC,
+        ),
+        (
+            "displacement-adamw",
+            "inconclusive",
+            (1.16, 1.26),
+            "1.215 [1.161, 1.259]",
+            "pooled over the grid AdamW's level sits between the static model (1) and the "
+            "displacement model (1.372): unfinished small-m/n cells at n ≤ 64 and counts below the "
+            "static model at n = 256, m ≥ 4n pull it down",
+        ),
+    )
+}
+
+
 @property_strategy
 def _strategy(draw: Any, st: Any) -> dict[str, Any]:
     """The standard grid (n = 16, 32, 64 × m/n = 1…16, the paper's AdamW and collision-count's
@@ -780,7 +876,12 @@ CLAIM = Claim(
     fits=specs,
     fit=fit,
     controls=CONTROLS,
-    deviations=DEVIATIONS,
+    deviations={
+        k: (DEVIATIONS[k], PAPER_DEVIATIONS[k])
+        if k in DEVIATIONS and k in PAPER_DEVIATIONS
+        else DEVIATIONS.get(k) or PAPER_DEVIATIONS[k]
+        for k in DEVIATIONS.keys() | PAPER_DEVIATIONS.keys()
+    },
     false_failure=false_failure,
     plot=figures.Figure("collision_scaling"),
     strategy=_strategy,
