@@ -7,6 +7,8 @@ TORCH  ?= torch==2.13.0
 SCALE  ?= standard
 SEED   ?= 0
 DEVICE ?= cpu
+# reports whose answered-table rows the report adds after its own (Claim 3 by scale); empty: none
+ANSWERED_ALSO ?= reports/paper-cpu-scaling/claims.json
 
 .PHONY: setup test lint report bench clean
 
@@ -26,7 +28,8 @@ lint: setup
 	$(PYTHON) -m ruff format --check .
 
 report: setup
-	$(PYTHON) -m claims.cli report --scale $(SCALE) --seed $(SEED) --device $(DEVICE) --out reports
+	$(PYTHON) -m claims.cli report --scale $(SCALE) --seed $(SEED) --device $(DEVICE) --out reports \
+		$(foreach f,$(ANSWERED_ALSO),--answered-also $(f))
 
 bench: setup
 	$(PYTHON) benchmarks/step_speed.py

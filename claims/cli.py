@@ -175,6 +175,15 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--out", type=Path, default=Path("reports"), help="output folder (default: reports)"
     )
+    rep.add_argument(
+        "--answered-also",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="CLAIMS_JSON",
+        help="add the answered-table rows of another report's claims.json (e.g. a paper-scale "
+        "run: reports/paper-cpu-scaling/claims.json) after this run's; repeatable",
+    )
     synopsis = "\n".join(
         "  " + p.format_usage().strip().removeprefix("usage: ") for p in sub.choices.values()
     )
@@ -414,8 +423,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if all(r.meets_expectation for r in results) and not broken else 1
 
 
+def _answered_also(paths: Sequence[Path]) -> list[Any]:
+    """The runs of each --answered-also claims.json; a missing or unreadable file is a usage
+    error naming it."""
+    from .paper_claims import runs_from_json
+
+    runs: list[Any] = []
+    for path in paths:
+        try:
+            runs += runs_from_json(path)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise UsageError(
+                f"--answered-also={path} is invalid: {type(e).__name__}: {e}; allowed: a "
+                "claims.json written by `polyclaims report`"
+            ) from None
+    return runs
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     _check_writable_dir(args.out, "--out")
+    also = _answered_also(args.answered_also)
     claims, broken, overrides = _prepare(args)
     from .report import build_report
 
@@ -430,6 +457,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             complete=not args.ids,
             overrides=overrides,
             broken=broken,
+            answered_also=also,
         )
     for path in report.files[:3]:
         print(f"wrote {path}", flush=True)

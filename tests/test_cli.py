@@ -147,6 +147,33 @@ def test_report_bad_set_exits_2_before_training(
     assert not (tmp_path / "claims.json").exists()
 
 
+def test_report_answered_also_bad_file_exits_2_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    missing = tmp_path / "no-such" / "claims.json"
+    out = tmp_path / "out"
+    args = ["collision-count", "--scale", "smoke", "--answered-also", str(missing)]
+    code = main(["report", *args, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "--answered-also" in err and str(missing) in err, (code, err)
+    assert not (out / "claims.json").exists(), "nothing may be trained or written"
+
+
+def test_report_answered_also_adds_the_rows_of_another_report(tmp_path: Path) -> None:
+    common = ["collision-count", "--scale", "smoke", "--cache-dir", str(tmp_path / "cache")]
+    assert main(["report", *common, "--seed", "3", "--out", str(tmp_path / "a")]) in (0, 1)
+    # rows of the run's own scale merge with its own; relabel the first report as another scale
+    doc = json.loads((tmp_path / "a" / "claims.json").read_text("utf-8"))
+    also = tmp_path / "also.json"
+    also.write_text(json.dumps(doc | {"scale": "paper"}), "utf-8")
+    main(["report", *common, "--out", str(tmp_path / "b"), "--answered-also", str(also)])
+    md = (tmp_path / "b" / "claims.md").read_text("utf-8")
+    rows = [x for x in md.splitlines() if x.startswith("| Claim 3")]
+    assert len(rows) == 2 and "(paper scale, seed 3)" in rows[1], (
+        f"answered rows {rows}: expected this run's and one from the --answered-also report"
+    )
+
+
 def test_claim_scoped_set_applies_to_that_claim_only(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code = main(
