@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from claims.catalog.interventions import _learned_redrawn, _win_uncontested
+from claims.catalog.interventions import (
+    OutsideRegime,
+    _learned_redrawn,
+    _win_uncontested,
+    check_regime,
+)
 from sim import ParamError
 from sim.autoencoder import AutoencoderParams, train
 from theory import collisions
@@ -148,6 +153,31 @@ def test_learned_redrawn() -> None:
     assert got == 0.5, f"learned fraction of redrawn rows {got}, expected 0.5 (1 of 2)"
     got = _learned_redrawn(W, np.zeros((2, 2), bool), 0.8, 1.2)
     assert got == 1.0, f"{got}: with nothing redrawn the guard must not fire"
+
+
+@pytest.mark.parametrize(
+    ("learned", "counts", "fires"),
+    [
+        ({"plain": 1.0}, {"redrawn": (9, 10)}, False),  # one of ten: within binomial noise
+        ({"plain": 1.0}, {"redrawn": (106, 108)}, False),  # the standard scale's 0.98
+        ({"plain": 1.0}, {"redrawn": (11, 108)}, True),  # 2000 AdamW steps: ≈ 10 % relearned
+        ({"plain": 1.0}, {"redrawn": (54, 108)}, True),  # 3750 steps: about half
+        ({"plain": 0.9}, {"redrawn": (10, 10)}, True),  # a whole arm below 95 %
+        ({"plain": 1.0}, {"redrawn": (0, 0)}, False),  # nothing redrawn
+    ],
+)
+def test_check_regime(
+    learned: dict[str, float], counts: dict[str, tuple[int, int]], fires: bool
+) -> None:
+    from types import SimpleNamespace
+
+    meas = SimpleNamespace(learned=learned | dict.fromkeys(counts, 1.0), redrawn_counts=counts)
+    try:
+        check_regime(meas)  # type: ignore[arg-type]
+        fired = False
+    except OutsideRegime:
+        fired = True
+    assert fired == fires, f"learned {learned}, redrawn {counts}: fired {fired}, expected {fires}"
 
 
 def test_train_init_default_unchanged() -> None:

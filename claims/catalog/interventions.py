@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from sim import ParamError, check_int
 from sim.autoencoder import AutoencoderParams, ModelParams, OptimiserParams, train
@@ -161,6 +162,8 @@ class InterventionMeasurements:
     adamw_loss_cost: np.ndarray  # (A'',) final loss, resampled minus continued (paired)
     adamw_redrawn: int  # rows redrawn in all (AdamW)
     learned: dict[str, float]  # per arm: fraction of features on a neuron (the regime guard)
+    # per resampled arm ("redrawn", "adamw-redrawn"): (redrawn rows learned at the end, redrawn)
+    redrawn_counts: dict[str, tuple[int, int]]
     loss: dict[str, float]  # per arm: mean final loss
     seconds: dict[str, float]  # per job: training seconds
 
@@ -205,6 +208,11 @@ def _win(W_init: np.ndarray, W_final: np.ndarray) -> float:
 def _learned_redrawn(W: np.ndarray, redraw: np.ndarray, lo: float, hi: float) -> float:
     """Fraction of the redrawn rows (mask (B, n)) that hold a weight in [lo, hi] (1 if none)."""
     return float(_on(W, lo, hi).any(axis=-1)[redraw].mean()) if redraw.any() else 1.0
+
+
+def _redrawn_counts(W: np.ndarray, redraw: np.ndarray, lo: float, hi: float) -> tuple[int, int]:
+    """(redrawn rows that hold a weight in [lo, hi], redrawn rows): the regime guard's counts."""
+    return int(_on(W, lo, hi).any(axis=-1)[redraw].sum()), int(redraw.sum())
 
 
 def _win_uncontested(W_init: np.ndarray, W_final: np.ndarray) -> float:
@@ -273,6 +281,7 @@ def _run_sgd(job: _Job) -> dict[str, Any]:
             "resampled": float(c2.learned[:b0].mean() / n),
             "redrawn": _learned_redrawn(out2.W_final[:b0], redraw, p.lo, p.hi),
         },
+        "redrawn_counts": _redrawn_counts(out2.W_final[:b0], redraw, p.lo, p.hi),
         "loss": {a: float(final[s].mean()) for a, s in parts.items()}
         | {"resampled": float(final2[:b0].mean()), "continued": float(final2[b0:].mean())},
         "seconds": out.seconds + out2.seconds,
@@ -331,6 +340,7 @@ def _run_adamw(job: _Job) -> dict[str, Any]:
         "learned": float(c.learned.mean() / n),
         "learned_resampled": float(c2.learned[:b0].mean() / n),
         "learned_redrawn": _learned_redrawn(out2.W_final[:b0], redraw, p.lo, p.hi),
+        "redrawn_counts": _redrawn_counts(out2.W_final[:b0], redraw, p.lo, p.hi),
         "loss": float(out.loss[-1].mean()),
         "seconds": out.seconds + out2.seconds,
     }
@@ -385,6 +395,7 @@ def simulate(p: InterventionParams, ctx: Context) -> InterventionMeasurements:
             "adamw-resampled": a["learned_resampled"],
             "adamw-redrawn": a["learned_redrawn"],
         },
+        redrawn_counts={"redrawn": s["redrawn_counts"], "adamw-redrawn": a["redrawn_counts"]},
         loss=s["loss"]
         | {f"m={m}": r["loss"] for m, r in zip(p.n2_m, n2, strict=True)}
         | {"adamw": a["loss"]},
@@ -406,7 +417,15 @@ class OutsideRegime(RuntimeError):
 
 
 def check_regime(meas: InterventionMeasurements) -> None:
-    low = {a: v for a, v in meas.learned.items() if v < MIN_LEARNED}
+    """Every arm learned ≥ MIN_LEARNED of its features; the redrawn rows (tens, not thousands)
+    only need not lie below it beyond their binomial noise (99 % Clopper–Pearson upper bound):
+    relearning stopped short (≈ 10 % after 2000 AdamW steps, ≈ half after 3750) still fires."""
+    low = {
+        a: v for a, v in meas.learned.items() if v < MIN_LEARNED and a not in meas.redrawn_counts
+    }
+    for a, (k, total) in meas.redrawn_counts.items():
+        if total and stats.binomtest(k, total).proportion_ci(0.99).high < MIN_LEARNED:
+            low[a] = k / total
     if low:
         raise OutsideRegime(
             f"features learned below {MIN_LEARNED:.0%} in arms {low}: the count is meaningless "
