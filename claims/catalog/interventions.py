@@ -205,14 +205,48 @@ def _win(W_init: np.ndarray, W_final: np.ndarray) -> float:
     return float((iv.argmax_neurons(W_init) == iv.argmax_neurons(W_final)).mean())
 
 
-def _learned_redrawn(W: np.ndarray, redraw: np.ndarray, lo: float, hi: float) -> float:
-    """Fraction of the redrawn rows (mask (B, n)) that hold a weight in [lo, hi] (1 if none)."""
-    return float(_on(W, lo, hi).any(axis=-1)[redraw].mean()) if redraw.any() else 1.0
-
-
 def _redrawn_counts(W: np.ndarray, redraw: np.ndarray, lo: float, hi: float) -> tuple[int, int]:
-    """(redrawn rows that hold a weight in [lo, hi], redrawn rows): the regime guard's counts."""
+    """(redrawn rows (mask (B, n)) that hold a weight in [lo, hi], redrawn rows): the regime
+    guard's counts."""
     return int(_on(W, lo, hi).any(axis=-1)[redraw].sum()), int(redraw.sum())
+
+
+def _learned_redrawn(W: np.ndarray, redraw: np.ndarray, lo: float, hi: float) -> float:
+    """Fraction of the redrawn rows that hold a weight in [lo, hi] (1 if none)."""
+    k, total = _redrawn_counts(W, redraw, lo, hi)
+    return k / total if total else 1.0
+
+
+def _resample(
+    tp: AutoencoderParams,
+    W1: np.ndarray,
+    steps: int,
+    seed: int,
+    rng: np.random.Generator,
+    p: InterventionParams,
+) -> dict[str, Any]:
+    """The resampling intervention on trained models W1 (B, n, m): redraw the polysemantic
+    neurons' losers, then train the resampled and the untouched copies side by side for
+    ``steps`` (a fresh optimizer state for both), paired per model."""
+    b0, n = W1.shape[:2]
+    W2, redraw = iv.resample_polysemantic(W1, _on(W1, p.lo, p.hi), rng, tp.model.std)
+    tp2 = tp.replace(instances=2 * b0, seed=seed, optimiser={"steps": steps})
+    out = train(tp2, init=np.concatenate([W2, W1]))
+    c = PolysemanticCount(out.W_final, lo=p.lo, hi=p.hi)
+    final = out.loss[-1]
+    counts = _redrawn_counts(out.W_final[:b0], redraw, p.lo, p.hi)
+    return {
+        "resampled": c.count[:b0].astype(float),
+        "continued": c.count[b0:].astype(float),
+        "loss_cost": (final[:b0] - final[b0:]).astype(float),
+        "redrawn": counts[1],
+        "learned_resampled": float(c.learned[:b0].mean() / n),
+        "learned_redrawn": counts[0] / counts[1] if counts[1] else 1.0,
+        "redrawn_counts": counts,
+        "loss_resampled": float(final[:b0].mean()),
+        "loss_continued": float(final[b0:].mean()),
+        "seconds": out.seconds,
+    }
 
 
 def _win_uncontested(W_init: np.ndarray, W_final: np.ndarray) -> float:
@@ -257,13 +291,8 @@ def _run_sgd(job: _Job) -> dict[str, Any]:
     cut = np.cumsum([0, b0, b, bp, bp])
     parts = {a: slice(cut[i], cut[i + 1]) for i, a in enumerate(("plain", "free", "opp", "eq"))}
     # resampling: from the plain arm's trained models, against the same models trained on
-    W1 = W[parts["plain"]]
-    W2, redraw = iv.resample_polysemantic(W1, _on(W1, p.lo, p.hi), rng, std)
-    tp2 = tp.replace(instances=2 * b0, seed=job.seed + 1, optimiser={"steps": p.resample_steps})
-    out2 = train(tp2, init=np.concatenate([W2, W1]))
-    c2 = PolysemanticCount(out2.W_final, lo=p.lo, hi=p.hi)
+    r = _resample(tp, W[parts["plain"]], p.resample_steps, job.seed + 1, rng, p)
     final = out.loss[-1]
-    final2 = out2.loss[-1]
     return {
         "plain": c.count[parts["plain"]].astype(float),
         "free": c.count[parts["free"]].astype(float),
@@ -272,19 +301,16 @@ def _run_sgd(job: _Job) -> dict[str, Any]:
         "opposite": _survival(W[parts["opp"]], opp_pairs, p.lo, p.hi),
         "equal": _survival(W[parts["eq"]], eq_pairs, p.lo, p.hi),
         "planted_counts": np.stack([c.count[parts["opp"]], c.count[parts["eq"]]]).astype(float),
-        "resampled": c2.count[:b0].astype(float),
-        "continued": c2.count[b0:].astype(float),
-        "loss_cost": (final2[:b0] - final2[b0:]).astype(float),
-        "redrawn": int(redraw.sum()),
+        "resampled": r["resampled"],
+        "continued": r["continued"],
+        "loss_cost": r["loss_cost"],
+        "redrawn": r["redrawn"],
         "learned": {a: float(c.learned[s].mean() / n) for a, s in parts.items()}
-        | {
-            "resampled": float(c2.learned[:b0].mean() / n),
-            "redrawn": _learned_redrawn(out2.W_final[:b0], redraw, p.lo, p.hi),
-        },
-        "redrawn_counts": _redrawn_counts(out2.W_final[:b0], redraw, p.lo, p.hi),
+        | {"resampled": r["learned_resampled"], "redrawn": r["learned_redrawn"]},
+        "redrawn_counts": r["redrawn_counts"],
         "loss": {a: float(final[s].mean()) for a, s in parts.items()}
-        | {"resampled": float(final2[:b0].mean()), "continued": float(final2[b0:].mean())},
-        "seconds": out.seconds + out2.seconds,
+        | {"resampled": r["loss_resampled"], "continued": r["loss_continued"]},
+        "seconds": out.seconds + r["seconds"],
     }
 
 
@@ -319,31 +345,21 @@ def _run_adamw(job: _Job) -> dict[str, Any]:
     parts = {a: slice(cut[i], cut[i + 1]) for i, a in enumerate(("free", "opp", "eq", "plain"))}
     # resampling, as in the gradient-descent arm, with a fresh AdamW state for both halves
     W1 = W[parts["plain"]]
-    W2, redraw = iv.resample_polysemantic(W1, _on(W1, p.lo, p.hi), rng, std)
-    tp2 = tp.replace(
-        instances=2 * b0, seed=job.seed + 1, optimiser={"steps": p.adamw_resample_steps}
+    r = _resample(tp, W1, p.adamw_resample_steps, job.seed + 1, rng, p)
+    return (
+        {
+            "free": c.count[parts["free"]].astype(float),
+            "win": _win(free, W[parts["free"]]),
+            "plain_win": _win_uncontested(plain, W1),
+            "opposite": _survival(W[parts["opp"]], opp_pairs, p.lo, p.hi),
+            "equal": _survival(W[parts["eq"]], eq_pairs, p.lo, p.hi),
+            "plain": c.count[parts["plain"]].astype(float),
+            "learned": float(c.learned.mean() / n),
+            "loss": float(out.loss[-1].mean()),
+        }
+        | r  # resampled, continued, loss_cost, redrawn, learned_* and the redrawn counts
+        | {"seconds": out.seconds + r["seconds"]}
     )
-    out2 = train(tp2, init=np.concatenate([W2, W1]))
-    c2 = PolysemanticCount(out2.W_final, lo=p.lo, hi=p.hi)
-    final2 = out2.loss[-1]
-    return {
-        "free": c.count[parts["free"]].astype(float),
-        "win": _win(free, W[parts["free"]]),
-        "plain_win": _win_uncontested(plain, W1),
-        "opposite": _survival(W[parts["opp"]], opp_pairs, p.lo, p.hi),
-        "equal": _survival(W[parts["eq"]], eq_pairs, p.lo, p.hi),
-        "plain": c.count[parts["plain"]].astype(float),
-        "resampled": c2.count[:b0].astype(float),
-        "continued": c2.count[b0:].astype(float),
-        "loss_cost": (final2[:b0] - final2[b0:]).astype(float),
-        "redrawn": int(redraw.sum()),
-        "learned": float(c.learned.mean() / n),
-        "learned_resampled": float(c2.learned[:b0].mean() / n),
-        "learned_redrawn": _learned_redrawn(out2.W_final[:b0], redraw, p.lo, p.hi),
-        "redrawn_counts": _redrawn_counts(out2.W_final[:b0], redraw, p.lo, p.hi),
-        "loss": float(out.loss[-1].mean()),
-        "seconds": out.seconds + out2.seconds,
-    }
 
 
 def simulate(p: InterventionParams, ctx: Context) -> InterventionMeasurements:
